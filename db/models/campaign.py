@@ -1,0 +1,177 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, IdMixin, TimestampMixin, str_enum
+from db.enums import (
+    CampaignAuthorType,
+    CampaignSendStatus,
+    CampaignStatus,
+    CampaignType,
+    LedgerState,
+)
+
+
+class Campaign(IdMixin, TimestampMixin, Base):
+    """One version of a WhatsApp template. Versions share (merchant_id, name); the head
+    version is the one without a next_campaign_id."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "name", "version"),
+        # At most one head per logical template.
+        Index(
+            "uq_campaigns_head",
+            "merchant_id",
+            "name",
+            unique=True,
+            postgresql_where=text("next_campaign_id IS NULL"),
+        ),
+        CheckConstraint("name ~ '^[a-z0-9_]+$'", name="name_format"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("char_length(body) <= 1024", name="body_length"),
+        CheckConstraint("next_campaign_id <> id", name="next_not_self"),
+        Index("ix_campaigns_merchant_id_id", "merchant_id", "id"),
+        Index("ix_campaigns_content_sid", "content_sid"),
+        # The approval poller scans campaigns waiting for Twilio.
+        Index(
+            "ix_campaigns_awaiting_approval",
+            "status",
+            postgresql_where=text("status IN ('received', 'pending')"),
+        ),
+    )
+
+    merchant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("merchants.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(512))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16))
+    content_sid: Mapped[str | None] = mapped_column(String(34))
+    status: Mapped[CampaignStatus] = mapped_column(
+        str_enum(CampaignStatus, "campaign_status"), server_default="unsubmitted"
+    )
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    # Positional placeholder -> CampaignVariableType value, e.g. {"1": "lead_name"}.
+    variables: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    # CampaignVariableType value -> sample text given by the merchant for Meta's review.
+    samples: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    content_type: Mapped[str] = mapped_column(String(64), server_default="twilio/text")
+    # The `types` object sent to Twilio's Content API, e.g. {"twilio/text": {"body": ...}}.
+    content_context: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    campaign_type: Mapped[CampaignType] = mapped_column(str_enum(CampaignType, "campaign_type"))
+    author_type: Mapped[CampaignAuthorType] = mapped_column(
+        str_enum(CampaignAuthorType, "campaign_author_type")
+    )
+    channel: Mapped[str] = mapped_column(String(32), server_default="whatsapp")
+    next_campaign_id: Mapped[int | None] = mapped_column(
+        BigInteger,
+        ForeignKey("campaigns.id", ondelete="SET NULL", deferrable=True, initially="DEFERRED"),
+        unique=True,
+    )
+
+
+class CampaignLead(IdMixin, TimestampMixin, Base):
+    """One person in a campaign's audience; inactive leads stay for history."""
+
+    __tablename__ = "campaign_leads"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "conversation_user_id"),
+        Index("ix_campaign_leads_conversation_user_id", "conversation_user_id"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("campaigns.id", ondelete="CASCADE")
+    )
+    # No ON DELETE: a person in an audience is not deleted on its own.
+    conversation_user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("conversation_users.id")
+    )
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # CampaignVariableType value -> text, overriding lead and merchant data.
+    custom_variables: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+
+
+class CampaignSend(IdMixin, TimestampMixin, Base):
+    """One run of a bulk send of a campaign."""
+
+    __tablename__ = "campaign_sends"
+    __table_args__ = (
+        Index("ix_campaign_sends_campaign_id", "campaign_id"),
+        Index("ix_campaign_sends_merchant_id", "merchant_id"),
+        Index(
+            "ix_campaign_sends_live",
+            "status",
+            "scheduled_at",
+            postgresql_where=text("status IN ('scheduled', 'running')"),
+        ),
+        CheckConstraint("total >= 0", name="total_non_negative"),
+    )
+
+    merchant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("merchants.id", ondelete="CASCADE")
+    )
+    campaign_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("campaigns.id", ondelete="CASCADE")
+    )
+    status: Mapped[CampaignSendStatus] = mapped_column(
+        str_enum(CampaignSendStatus, "campaign_send_status")
+    )
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    scheduled_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    total: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class CampaignLeadMessage(IdMixin, TimestampMixin, Base):
+    """The ledger: one row per lead per send (or per one-off send), tying the sent Message
+    to its campaign and lead with the variables as hydrated at send time."""
+
+    __tablename__ = "campaign_lead_messages"
+    __table_args__ = (
+        UniqueConstraint("campaign_send_id", "campaign_lead_id"),
+        Index("ix_campaign_lead_messages_campaign_id_id", "campaign_id", "id"),
+        Index("ix_campaign_lead_messages_campaign_lead_id", "campaign_lead_id"),
+        Index("ix_campaign_lead_messages_send_state", "campaign_send_id", "state"),
+        CheckConstraint("clicks >= 0", name="clicks_non_negative"),
+        CheckConstraint(
+            "(state = 'skipped') = (skipped_reason IS NOT NULL)", name="skipped_has_reason"
+        ),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("campaigns.id", ondelete="CASCADE")
+    )
+    campaign_lead_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("campaign_leads.id", ondelete="CASCADE")
+    )
+    campaign_send_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("campaign_sends.id", ondelete="CASCADE")
+    )
+    message_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("messages.id", ondelete="SET NULL"), unique=True
+    )
+    state: Mapped[LedgerState] = mapped_column(
+        str_enum(LedgerState, "ledger_state"), server_default="pending"
+    )
+    context: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    skipped_reason: Mapped[str | None] = mapped_column(Text)
+    clicks: Mapped[int] = mapped_column(Integer, server_default="0")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    claimed_at: Mapped[datetime | None]

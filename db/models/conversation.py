@@ -1,0 +1,59 @@
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, IdMixin, TimestampMixin, str_enum
+from db.enums import MessageDirection, MessageStatus
+
+
+class ConversationUser(IdMixin, TimestampMixin, Base):
+    """One person (a phone number) a merchant talks to."""
+
+    __tablename__ = "conversation_users"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "phone"),
+        CheckConstraint(r"phone ~ '^\+[1-9][0-9]{6,14}$'", name="phone_e164"),
+    )
+
+    merchant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("merchants.id", ondelete="CASCADE")
+    )
+    phone: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(Text)
+    opted_out_at: Mapped[datetime | None]
+
+
+class Message(IdMixin, TimestampMixin, Base):
+    """A WhatsApp message in a conversation, in either direction."""
+
+    __tablename__ = "messages"
+
+    merchant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("merchants.id", ondelete="CASCADE"), index=True
+    )
+    # No ON DELETE: a person with message history is not deleted on its own.
+    conversation_user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("conversation_users.id"), index=True
+    )
+    direction: Mapped[MessageDirection] = mapped_column(
+        str_enum(MessageDirection, "message_direction")
+    )
+    body: Mapped[str] = mapped_column(Text, server_default="")
+    content_sid: Mapped[str | None] = mapped_column(String(34))
+    sid: Mapped[str | None] = mapped_column(String(34), unique=True)
+    status: Mapped[MessageStatus] = mapped_column(str_enum(MessageStatus, "message_status"))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]

@@ -1,0 +1,43 @@
+"""Per-request context: the database, the authenticated merchant and the DataLoaders."""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import strawberry
+from strawberry.permission import BasePermission
+
+from db.database import Database
+from db.models import Merchant
+from gql.loaders import Loaders
+from services.settings import Settings
+
+
+@dataclass
+class Context:
+    db: Database
+    settings: Settings
+    merchant: Merchant | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def merchant_id(self) -> int:
+        if self.merchant is None:  # guarded by IsAuthenticated on every root field
+            raise PermissionError("not authenticated")
+        return self.merchant.id
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.db, self.merchant_id)
+
+
+class IsAuthenticated(BasePermission):
+    message = "Authentication required: send `Authorization: Bearer <token>`."
+    error_extensions = {"code": "UNAUTHENTICATED"}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        context: Context = info.context
+        return context.merchant is not None
+
+
+AUTHENTICATED = [IsAuthenticated]

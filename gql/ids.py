@@ -1,0 +1,25 @@
+"""Relay global ids: base64("TypeName:primary key")."""
+
+import base64
+import binascii
+
+
+def encode_id(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def decode_id(global_id: str, expected_type: str | None = None) -> tuple[str, int] | None:
+    """(type name, primary key), or None for anything malformed or of another type."""
+    try:
+        type_name, _, pk = base64.b64decode(global_id, validate=True).decode().partition(":")
+        value = int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if value <= 0 or value > 2**63 - 1 or (expected_type and type_name != expected_type):
+        return None
+    return type_name, value
+
+
+def decode_pk(global_id: str, expected_type: str) -> int | None:
+    decoded = decode_id(global_id, expected_type)
+    return decoded[1] if decoded else None

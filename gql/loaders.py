@@ -1,0 +1,91 @@
+"""DataLoaders for every relation, scoped to the request's merchant.
+
+Each batch runs in its own short session, so loaders resolving side by side never share
+a connection (an AsyncSession is not safe for concurrent use).
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from db.database import Database
+from db.models import (
+    Campaign,
+    CampaignLead,
+    CampaignLeadMessage,
+    CampaignSend,
+    ConversationUser,
+    Message,
+)
+from services.campaigns.leads_repository import LeadRepository
+from services.campaigns.repository import CampaignRepository
+from services.pagination import Page, PageRequest
+from services.sends.repository import LedgerCounts, LedgerRepository, SendRepository
+
+K = TypeVar("K")
+V = TypeVar("V")
+PageKey = tuple[int, int, int | None]  # (parent id, limit, after id)
+
+
+class Loaders:
+    def __init__(self, db: Database, merchant_id: int) -> None:
+        self.db = db
+        self.merchant_id = merchant_id
+        m = merchant_id
+        self.campaign = self._by_key(lambda s, ids: CampaignRepository(s).by_ids(m, ids))
+        self.previous_campaign = self._by_key(
+            lambda s, ids: CampaignRepository(s).previous_of(m, ids)
+        )
+        self.versions = self._by_key(
+            lambda s, names: CampaignRepository(s).versions_of(m, names), default=list
+        )
+        self.lead_counts = self._by_key(lambda s, ids: LeadRepository(s).counts_by_campaign(ids))
+        self.ledger_counts = self._by_key(
+            lambda s, ids: LedgerRepository(s).counts_by_campaign(ids)
+        )
+        self.send_counts = self._by_key(lambda s, ids: LedgerRepository(s).counts_by_send(ids))
+        self.lead = self._by_key(lambda s, ids: LeadRepository(s).by_ids(m, ids))
+        self.person = self._by_key(lambda s, ids: LeadRepository(s).people_by_ids(m, ids))
+        self.ledger_row = self._by_key(lambda s, ids: LedgerRepository(s).by_ids(m, ids))
+        self.message = self._by_key(lambda s, ids: LedgerRepository(s).messages_by_ids(m, ids))
+        self.send = self._by_key(lambda s, ids: SendRepository(s).by_ids(m, ids))
+        self.sends_of_campaign = self._by_key(
+            lambda s, ids: SendRepository(s).by_campaigns(m, ids), default=list
+        )
+        self.lead_page = self._pages(lambda s, ids, r: LeadRepository(s).pages_by_campaign(ids, r))
+        self.ledger_page = self._pages(
+            lambda s, ids, r: LedgerRepository(s).pages_by_campaign(ids, r)
+        )
+
+    def _by_key(
+        self,
+        fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]],
+        default: Callable[[], V] | None = None,
+    ) -> DataLoader[K, V | None]:
+        async def batch(keys: list[K]) -> list[V | None]:
+            async with self.db.session() as session:
+                found = await fetch(session, keys)
+            return [found.get(key, default() if default else None) for key in keys]
+
+        return DataLoader(load_fn=batch)
+
+    def _pages(
+        self,
+        fetch: Callable[[AsyncSession, Sequence[int], PageRequest], Awaitable[dict[int, Page[V]]]],
+    ) -> DataLoader[PageKey, Page[V]]:
+        async def batch(keys: list[PageKey]) -> list[Page[V]]:
+            # One statement per distinct (limit, after) pair; usually there is one.
+            requests: dict[tuple[int, int | None], list[int]] = {}
+            for parent, limit, after in keys:
+                requests.setdefault((limit, after), []).append(parent)
+            pages: dict[PageKey, Page[V]] = {}
+            async with self.db.session() as session:
+                for (limit, after), parents in requests.items():
+                    found = await fetch(session, parents, PageRequest(limit, after))
+                    for parent in parents:
+                        pages[(parent, limit, after)] = found[parent]
+            return [pages[key] for key in keys]
+
+        return DataLoader(load_fn=batch)

@@ -1,0 +1,76 @@
+"""addCampaignLeads and removeCampaignLeads."""
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gql.context import AUTHENTICATED, Context
+from gql.errors import in_transaction
+from gql.ids import decode_pk
+from gql.types.common import UserError
+from gql.types.lead import CampaignLead
+from services.campaigns.leads import LeadInput, LeadService, LeadsResult
+
+
+@strawberry.input
+class CampaignLeadInput:
+    phone: str = strawberry.field(description="E.164, e.g. +14155550123.")
+    name: str | None = None
+    custom_variables: JSON | None = strawberry.field(
+        default=None, description="Variable type -> value, e.g. {\"order_id\": \"1042\"}."
+    )
+
+
+@strawberry.type
+class CampaignLeadsPayload:
+    leads: list[CampaignLead] = strawberry.field(description="The leads that were changed.")
+    errors: list[UserError]
+
+
+def _payload(result: LeadsResult | list[UserError]) -> CampaignLeadsPayload:
+    if isinstance(result, list):
+        return CampaignLeadsPayload(leads=[], errors=result)
+    return CampaignLeadsPayload(
+        leads=[CampaignLead.from_model(lead) for lead in result.leads],
+        errors=UserError.list_from(result.errors),
+    )
+
+
+@strawberry.mutation(
+    permission_classes=AUTHENTICATED,
+    description="Add up to 10,000 leads. Valid ones are added even when others are "
+    "reported in `errors` by index; adding a lead again reactivates it.",
+)
+async def add_campaign_leads(
+    info: strawberry.Info[Context], campaign_id: strawberry.ID, leads: list[CampaignLeadInput]
+) -> CampaignLeadsPayload:
+    context = info.context
+    pk = decode_pk(campaign_id, "Campaign")
+    if pk is None:
+        return _payload(UserError.not_found("Campaign", "campaignId"))
+    inputs = [LeadInput(lead.phone, lead.name, lead.custom_variables) for lead in leads]
+    service_limit = context.settings.max_leads_per_call
+    return _payload(
+        await in_transaction(
+            context,
+            lambda session: LeadService(session, service_limit).add(context.merchant_id, pk, inputs),
+        )
+    )
+
+
+@strawberry.mutation(
+    permission_classes=AUTHENTICATED,
+    description="Deactivate leads; they stay in the campaign's history.",
+)
+async def remove_campaign_leads(
+    info: strawberry.Info[Context], campaign_id: strawberry.ID, lead_ids: list[strawberry.ID]
+) -> CampaignLeadsPayload:
+    context = info.context
+    pk = decode_pk(campaign_id, "Campaign")
+    if pk is None:
+        return _payload(UserError.not_found("Campaign", "campaignId"))
+    ids = [decode_pk(lead_id, "CampaignLead") for lead_id in lead_ids]
+    return _payload(
+        await in_transaction(
+            context, lambda session: LeadService(session).remove(context.merchant_id, pk, ids)
+        )
+    )

@@ -1,0 +1,42 @@
+import strawberry
+
+from gql.context import AUTHENTICATED, Context
+from gql.errors import in_transaction
+from gql.ids import decode_pk
+from gql.mutations.campaign_input import UpdateCampaignInput
+from gql.types.campaign import Campaign
+from gql.types.common import UserError
+from services.campaigns.service import CampaignChanges, CampaignService
+
+
+@strawberry.type
+class UpdateCampaignPayload:
+    campaign: Campaign | None = strawberry.field(
+        description="The edited campaign, or its new version when it had been submitted."
+    )
+    errors: list[UserError]
+
+
+@strawberry.mutation(permission_classes=AUTHENTICATED)
+async def update_campaign(
+    info: strawberry.Info[Context], id: strawberry.ID, input: UpdateCampaignInput
+) -> UpdateCampaignPayload:
+    context = info.context
+    pk = decode_pk(id, "Campaign")
+    if pk is None:
+        return UpdateCampaignPayload(campaign=None, errors=UserError.not_found("Campaign", "id"))
+    changes = CampaignChanges(
+        name=input.name,
+        body=input.body,
+        language=input.language,
+        campaign_type=input.campaign_type,
+        content_type=input.content_type,
+        content_context=input.content_context,
+        samples=input.samples,
+    )
+    result = await in_transaction(
+        context, lambda session: CampaignService(session).update(context.merchant_id, pk, changes)
+    )
+    if isinstance(result, list):
+        return UpdateCampaignPayload(campaign=None, errors=result)
+    return UpdateCampaignPayload(campaign=Campaign.from_model(result), errors=[])

@@ -1,0 +1,33 @@
+"""The schema, assembled from per-domain query types and per-mutation modules."""
+
+import strawberry
+from strawberry.tools import merge_types
+
+from gql.mutations.archive_campaign import archive_campaign
+from gql.mutations.campaign_leads import add_campaign_leads, remove_campaign_leads
+from gql.mutations.create_campaign import create_campaign
+from gql.mutations.update_campaign import update_campaign
+from gql.queries.campaigns import CampaignQueries
+from gql.queries.node import NodeQueries
+from gql.types.campaign import Campaign
+from gql.types.lead import CampaignLead, CampaignLeadMessage
+from gql.types.people import ConversationUser, Merchant, Message
+from gql.types.send import CampaignSend
+
+Query = merge_types("Query", (NodeQueries, CampaignQueries))
+
+
+@strawberry.type
+class Mutation:
+    create_campaign = create_campaign
+    update_campaign = update_campaign
+    archive_campaign = archive_campaign
+    add_campaign_leads = add_campaign_leads
+    remove_campaign_leads = remove_campaign_leads
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    types=[Campaign, CampaignLead, CampaignLeadMessage, CampaignSend, ConversationUser, Merchant, Message],
+)

@@ -1,0 +1,157 @@
+"""A campaign: one version of a WhatsApp template."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from db import models
+from gql.ids import encode_id
+from gql.types.common import Node
+from gql.types.enums import CampaignAuthorType, CampaignStatus, CampaignType, CampaignVariableType
+from gql.types.lead import CampaignLead, CampaignLeadMessage
+from gql.types.pagination import Connection, connection_from_page, page_request
+from services.campaigns.placeholders import to_named
+from services.pagination import Page
+
+if TYPE_CHECKING:
+    from gql.types.send import CampaignSend
+
+
+@strawberry.type
+class CampaignVariable:
+    key: str = strawberry.field(description='Positional placeholder as sent to Twilio: "1", "2", …')
+    type: CampaignVariableType
+
+
+@strawberry.type(description="Counts over the campaign's audience and its ledger.")
+class CampaignStats:
+    leads: int
+    active_leads: int
+    queued: int
+    sent: int = strawberry.field(description="Messages that reached at least `sent`.")
+    delivered: int = strawberry.field(description="Messages that reached at least `delivered`.")
+    read: int
+    failed: int
+    skipped: int
+
+
+@strawberry.type
+class Campaign(Node):
+    model: strawberry.Private[models.Campaign]
+    name: str
+    version: int
+    body: str = strawberry.field(description="The body as sent to Twilio, with {{1}}-style placeholders.")
+    language: str
+    status: CampaignStatus
+    rejection_reason: str | None
+    content_sid: str | None
+    content_type: str
+    content_context: JSON = strawberry.field(description="The `types` object sent to Twilio.")
+    samples: JSON
+    campaign_type: CampaignType
+    author_type: CampaignAuthorType
+    channel: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, model: models.Campaign) -> "Campaign":
+        return cls(
+            model=model,
+            id=strawberry.ID(encode_id("Campaign", model.id)),
+            name=model.name,
+            version=model.version,
+            body=model.body,
+            language=model.language,
+            status=model.status,
+            rejection_reason=model.rejection_reason or None,
+            content_sid=model.content_sid,
+            content_type=model.content_type,
+            content_context=model.content_context,
+            samples=model.samples,
+            campaign_type=model.campaign_type,
+            author_type=model.author_type,
+            channel=model.channel,
+            created_at=model.created_at,
+            updated_at=model.updated_at,
+        )
+
+    @strawberry.field(description="The body with named placeholders, as the merchant wrote it.")
+    def named_body(self) -> str:
+        return to_named(self.model.body, self.model.variables)
+
+    @strawberry.field
+    def variables(self) -> list[CampaignVariable]:
+        items = sorted(self.model.variables.items(), key=lambda item: int(item[0]))
+        return [CampaignVariable(key=k, type=CampaignVariableType(v)) for k, v in items]
+
+    @strawberry.field(description="The version that replaced this one.")
+    async def next_campaign(self, info: strawberry.Info) -> "Campaign | None":
+        if self.model.next_campaign_id is None:
+            return None
+        found = await info.context.loaders.campaign.load(self.model.next_campaign_id)
+        return Campaign.from_model(found) if found else None
+
+    @strawberry.field(description="The version this one replaced.")
+    async def previous_campaign(self, info: strawberry.Info) -> "Campaign | None":
+        found = await info.context.loaders.previous_campaign.load(self.model.id)
+        return Campaign.from_model(found) if found else None
+
+    @strawberry.field(description="Every version of this template, oldest first.")
+    async def versions(self, info: strawberry.Info) -> list["Campaign"]:
+        found = await info.context.loaders.versions.load(self.model.name)
+        return [Campaign.from_model(c) for c in found]
+
+    @strawberry.field
+    async def stats(self, info: strawberry.Info) -> CampaignStats:
+        loaders = info.context.loaders
+        (leads, active), ledger = (
+            await loaders.lead_counts.load(self.model.id),
+            await loaders.ledger_counts.load(self.model.id),
+        )
+        return CampaignStats(
+            leads=leads,
+            active_leads=active,
+            queued=ledger.queued,
+            sent=ledger.sent,
+            delivered=ledger.delivered,
+            read=ledger.read,
+            failed=ledger.failed,
+            skipped=ledger.skipped,
+        )
+
+    @strawberry.field
+    async def leads(
+        self, info: strawberry.Info, first: int | None = 50, after: str | None = None
+    ) -> Connection[CampaignLead]:
+        request = page_request(first, after, "CampaignLead")
+        loaders = info.context.loaders
+        page: Page[models.CampaignLead] = await loaders.lead_page.load(
+            (self.model.id, request.limit, request.after_id)
+        )
+        total, _ = await loaders.lead_counts.load(self.model.id)
+        return connection_from_page(page, total, "CampaignLead", CampaignLead.from_model)
+
+    @strawberry.field(description="The ledger: what each lead was sent, oldest first.")
+    async def messages(
+        self, info: strawberry.Info, first: int | None = 50, after: str | None = None
+    ) -> Connection[CampaignLeadMessage]:
+        request = page_request(first, after, "CampaignLeadMessage")
+        loaders = info.context.loaders
+        page: Page[models.CampaignLeadMessage] = await loaders.ledger_page.load(
+            (self.model.id, request.limit, request.after_id)
+        )
+        counts = await loaders.ledger_counts.load(self.model.id)
+        return connection_from_page(page, counts.total, "CampaignLeadMessage", CampaignLeadMessage.from_model)
+
+    @strawberry.field(description="Bulk sends of this version, newest first.")
+    async def sends(
+        self, info: strawberry.Info
+    ) -> list[Annotated["CampaignSend", strawberry.lazy("gql.types.send")]]:
+        from gql.types.send import CampaignSend
+
+        found = await info.context.loaders.sends_of_campaign.load(self.model.id)
+        return [CampaignSend.from_model(s) for s in found]
+

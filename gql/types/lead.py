@@ -1,0 +1,68 @@
+"""Audience members and the ledger rows of what was sent to them."""
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from db import models
+from gql.ids import encode_id
+from gql.types.common import Node
+from gql.types.people import ConversationUser, Message
+
+
+@strawberry.type(description="One person in a campaign's audience.")
+class CampaignLead(Node):
+    model: strawberry.Private[models.CampaignLead]
+    active: bool = strawberry.field(description="Still queued for the next send.")
+    custom_variables: JSON = strawberry.field(
+        description="Variable type -> value, overriding lead and merchant data."
+    )
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, model: models.CampaignLead) -> "CampaignLead":
+        return cls(
+            model=model,
+            id=strawberry.ID(encode_id("CampaignLead", model.id)),
+            active=model.active,
+            custom_variables=model.custom_variables,
+            created_at=model.created_at,
+        )
+
+    @strawberry.field
+    async def conversation_user(self, info: strawberry.Info) -> ConversationUser:
+        person = await info.context.loaders.person.load(self.model.conversation_user_id)
+        return ConversationUser.from_model(person)
+
+
+@strawberry.type(description="What one lead was sent (or why not), with the variables used.")
+class CampaignLeadMessage(Node):
+    model: strawberry.Private[models.CampaignLeadMessage]
+    context: JSON = strawberry.field(description="Variables as hydrated at send time.")
+    skipped_reason: str | None
+    clicks: int
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, model: models.CampaignLeadMessage) -> "CampaignLeadMessage":
+        return cls(
+            model=model,
+            id=strawberry.ID(encode_id("CampaignLeadMessage", model.id)),
+            context=model.context,
+            skipped_reason=model.skipped_reason,
+            clicks=model.clicks,
+            created_at=model.created_at,
+        )
+
+    @strawberry.field
+    async def lead(self, info: strawberry.Info) -> CampaignLead:
+        lead = await info.context.loaders.lead.load(self.model.campaign_lead_id)
+        return CampaignLead.from_model(lead)
+
+    @strawberry.field
+    async def message(self, info: strawberry.Info) -> Message | None:
+        if self.model.message_id is None:
+            return None
+        message = await info.context.loaders.message.load(self.model.message_id)
+        return Message.from_model(message) if message else None

@@ -1,0 +1,71 @@
+"""Merchants, the people they message, and messages."""
+
+from datetime import datetime
+
+import strawberry
+
+from db import models
+from gql.ids import encode_id
+from gql.types.common import Node
+from gql.types.enums import MessageStatus
+
+
+@strawberry.type
+class Merchant(Node):
+    name: str
+    commerce: bool
+
+    @classmethod
+    def from_model(cls, model: models.Merchant) -> "Merchant":
+        return cls(id=strawberry.ID(encode_id("Merchant", model.id)), name=model.name, commerce=model.commerce)
+
+
+@strawberry.type(description="A person (a phone number) the merchant talks to.")
+class ConversationUser(Node):
+    phone: str
+    name: str | None
+    opted_out_at: datetime | None
+
+    @classmethod
+    def from_model(cls, model: models.ConversationUser) -> "ConversationUser":
+        return cls(
+            id=strawberry.ID(encode_id("ConversationUser", model.id)),
+            phone=model.phone,
+            name=model.name,
+            opted_out_at=model.opted_out_at,
+        )
+
+
+@strawberry.type(description="A WhatsApp message and its delivery status.")
+class Message(Node):
+    sid: str | None
+    status: MessageStatus
+    error_code: int | None
+    error_message: str | None
+    body: str
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+    failed_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, model: models.Message) -> "Message":
+        return cls(
+            id=strawberry.ID(encode_id("Message", model.id)),
+            sid=model.sid,
+            status=model.status,
+            error_code=model.error_code,
+            error_message=model.error_message,
+            body=model.body,
+            sent_at=model.sent_at,
+            delivered_at=model.delivered_at,
+            read_at=model.read_at,
+            failed_at=model.failed_at,
+            created_at=model.created_at,
+        )
+
+
+@strawberry.type
+class Viewer:
+    merchant: Merchant

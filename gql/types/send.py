@@ -1,0 +1,70 @@
+"""A bulk send: one run of a campaign over its audience."""
+
+from datetime import datetime
+
+import strawberry
+
+from db import models
+from gql.ids import encode_id
+from gql.types.campaign import Campaign
+from gql.types.common import Node
+from gql.types.enums import CampaignSendStatus
+
+
+@strawberry.type
+class CampaignSend(Node):
+    model: strawberry.Private[models.CampaignSend]
+    status: CampaignSendStatus
+    paused_reason: str | None
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    total: int
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, model: models.CampaignSend) -> "CampaignSend":
+        return cls(
+            model=model,
+            id=strawberry.ID(encode_id("CampaignSend", model.id)),
+            status=model.status,
+            paused_reason=model.paused_reason,
+            scheduled_at=model.scheduled_at,
+            started_at=model.started_at,
+            finished_at=model.finished_at,
+            total=model.total,
+            created_at=model.created_at,
+        )
+
+    async def _count(self, info: strawberry.Info, name: str) -> int:
+        counts = await info.context.loaders.send_counts.load(self.model.id)
+        return int(getattr(counts, name))
+
+    @strawberry.field
+    async def queued(self, info: strawberry.Info) -> int:
+        return await self._count(info, "queued")
+
+    @strawberry.field
+    async def sent(self, info: strawberry.Info) -> int:
+        return await self._count(info, "sent")
+
+    @strawberry.field
+    async def delivered(self, info: strawberry.Info) -> int:
+        return await self._count(info, "delivered")
+
+    @strawberry.field
+    async def read(self, info: strawberry.Info) -> int:
+        return await self._count(info, "read")
+
+    @strawberry.field
+    async def failed(self, info: strawberry.Info) -> int:
+        return await self._count(info, "failed")
+
+    @strawberry.field
+    async def skipped(self, info: strawberry.Info) -> int:
+        return await self._count(info, "skipped")
+
+    @strawberry.field
+    async def campaign(self, info: strawberry.Info) -> Campaign:
+        found = await info.context.loaders.campaign.load(self.model.campaign_id)
+        return Campaign.from_model(found)

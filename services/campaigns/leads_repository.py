@@ -1,0 +1,144 @@
+"""Queries for audiences: conversation users and campaign leads."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, and_, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Campaign, CampaignLead, ConversationUser
+from services.pagination import Page, PageRequest
+
+
+class LeadRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert_people(
+        self, merchant_id: int, people: Sequence[tuple[str, str | None]]
+    ) -> dict[str, int]:
+        """Insert (phone, name) pairs, keeping known names when none is given; ids by phone.
+        Phones must be unique within `people`."""
+        if not people:
+            return {}
+        statement = insert(ConversationUser).values(
+            [{"merchant_id": merchant_id, "phone": phone, "name": name} for phone, name in people]
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[ConversationUser.merchant_id, ConversationUser.phone],
+            set_={
+                "name": func.coalesce(statement.excluded.name, ConversationUser.name),
+                "updated_at": func.now(),
+            },
+        ).returning(ConversationUser.phone, ConversationUser.id)
+        rows = await self.session.execute(statement)
+        return {phone: person_id for phone, person_id in rows.tuples()}
+
+    async def upsert_leads(
+        self, campaign_id: int, leads: Sequence[tuple[int, dict[str, Any] | None]]
+    ) -> list[CampaignLead]:
+        """Add (conversation user id, custom variables) pairs. An existing lead is
+        reactivated; its custom variables are replaced only where new ones are given."""
+        result: list[CampaignLead] = []
+        with_custom = [(p, c) for p, c in leads if c is not None]
+        without_custom = [(p, c) for p, c in leads if c is None]
+        for batch, replace_custom in ((with_custom, True), (without_custom, False)):
+            if not batch:
+                continue
+            statement = insert(CampaignLead).values(
+                [
+                    {"campaign_id": campaign_id, "conversation_user_id": p, "custom_variables": c or {}}
+                    for p, c in batch
+                ]
+            )
+            changes: dict[str, Any] = {"active": True, "updated_at": func.now()}
+            if replace_custom:
+                changes["custom_variables"] = statement.excluded.custom_variables
+            statement = statement.on_conflict_do_update(
+                index_elements=[CampaignLead.campaign_id, CampaignLead.conversation_user_id],
+                set_=changes,
+            ).returning(CampaignLead)
+            rows = await self.session.execute(
+                statement, execution_options={"populate_existing": True}
+            )
+            result.extend(rows.scalars())
+        return result
+
+    async def deactivate(self, campaign_id: int, lead_ids: Sequence[int]) -> list[CampaignLead]:
+        statement = (
+            update(CampaignLead)
+            .where(CampaignLead.campaign_id == campaign_id, CampaignLead.id.in_(lead_ids))
+            .values(active=False, updated_at=func.now())
+            .returning(CampaignLead)
+        )
+        rows = await self.session.execute(statement, execution_options={"populate_existing": True})
+        return list(rows.scalars())
+
+    async def carry_forward(self, from_campaign_id: int, to_campaign_id: int) -> None:
+        """Copy the active leads of one version to the next."""
+        statement = insert(CampaignLead).from_select(
+            ["campaign_id", "conversation_user_id", "custom_variables"],
+            select(
+                literal(to_campaign_id, BigInteger),
+                CampaignLead.conversation_user_id,
+                CampaignLead.custom_variables,
+            ).where(CampaignLead.campaign_id == from_campaign_id, CampaignLead.active),
+        )
+        await self.session.execute(statement)
+
+    async def by_ids(self, merchant_id: int, ids: Sequence[int]) -> dict[int, CampaignLead]:
+        statement = (
+            select(CampaignLead)
+            .join(Campaign, Campaign.id == CampaignLead.campaign_id)
+            .where(CampaignLead.id.in_(ids), Campaign.merchant_id == merchant_id)
+        )
+        return {lead.id: lead for lead in (await self.session.execute(statement)).scalars()}
+
+    async def people_by_ids(
+        self, merchant_id: int, ids: Sequence[int]
+    ) -> dict[int, ConversationUser]:
+        statement = select(ConversationUser).where(
+            ConversationUser.id.in_(ids), ConversationUser.merchant_id == merchant_id
+        )
+        return {p.id: p for p in (await self.session.execute(statement)).scalars()}
+
+    async def pages_by_campaign(
+        self, campaign_ids: Sequence[int], request: PageRequest
+    ) -> dict[int, Page[CampaignLead]]:
+        """One page of leads (oldest first) for each campaign, in one statement."""
+        conditions = [CampaignLead.campaign_id.in_(campaign_ids)]
+        if request.after_id is not None:
+            conditions.append(CampaignLead.id > request.after_id)
+        position = (
+            func.row_number()
+            .over(partition_by=CampaignLead.campaign_id, order_by=CampaignLead.id)
+            .label("position")
+        )
+        ranked = select(CampaignLead, position).where(and_(*conditions)).subquery()
+        statement = (
+            select(CampaignLead)
+            .join(ranked, ranked.c.id == CampaignLead.id)
+            .where(ranked.c.position <= request.limit + 1)
+            .order_by(CampaignLead.campaign_id, CampaignLead.id)
+        )
+        grouped: dict[int, list[CampaignLead]] = {cid: [] for cid in campaign_ids}
+        for lead in (await self.session.execute(statement)).scalars():
+            grouped[lead.campaign_id].append(lead)
+        return {cid: Page.from_overfetch(rows, request.limit) for cid, rows in grouped.items()}
+
+    async def counts_by_campaign(self, campaign_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """(all leads, active leads) per campaign."""
+        statement = (
+            select(
+                CampaignLead.campaign_id,
+                func.count(),
+                func.count().filter(CampaignLead.active),
+            )
+            .where(CampaignLead.campaign_id.in_(campaign_ids))
+            .group_by(CampaignLead.campaign_id)
+        )
+        counts = {cid: (0, 0) for cid in campaign_ids}
+        for campaign_id, total, active in (await self.session.execute(statement)).tuples():
+            counts[campaign_id] = (total, active)
+        return counts

@@ -1,0 +1,53 @@
+"""Errors services report to their callers, with a machine-readable code and a field path."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"
+    REQUIRED = "required"
+    INVALID_NAME = "invalid_name"
+    DUPLICATE_NAME = "duplicate_name"
+    NAME_IMMUTABLE = "name_immutable"
+    BODY_TOO_LONG = "body_too_long"
+    UNKNOWN_VARIABLE = "unknown_variable"
+    TOO_MANY_VARIABLES = "too_many_variables"
+    UNSUPPORTED_CONTENT_TYPE = "unsupported_content_type"
+    INVALID_CONTENT_CONTEXT = "invalid_content_context"
+    UNSUPPORTED_LANGUAGE = "unsupported_language"
+    NOT_HEAD_VERSION = "not_head_version"
+    ARCHIVED = "archived"
+    SYSTEM_TEMPLATE = "system_template"
+    INVALID_PHONE = "invalid_phone"
+    TOO_MANY_LEADS = "too_many_leads"
+    MISSING_VARIABLE = "missing_variable"
+    EMPTY_VARIABLE = "empty_variable"
+    INVALID_VARIABLE_VALUE = "invalid_variable_value"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    code: ErrorCode
+    message: str
+    field: tuple[str, ...] = ()
+
+
+@dataclass
+class ServiceError(Exception):
+    """One or more problems that made a service refuse the whole operation."""
+
+    errors: list[FieldError] = field(default_factory=list)
+
+    @classmethod
+    def single(cls, code: ErrorCode, message: str, path: Sequence[str] = ()) -> "ServiceError":
+        return cls([FieldError(code, message, tuple(path))])
+
+    def __str__(self) -> str:
+        return "; ".join(f"{e.code}: {e.message}" for e in self.errors)
+
+
+def not_found(what: str, path: Sequence[str] = ("id",)) -> ServiceError:
+    return ServiceError.single(ErrorCode.NOT_FOUND, f"{what} not found.", path)

@@ -1,0 +1,134 @@
+"""Read-side queries over sends and the ledger (CampaignLeadMessage), used for counters."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from db.enums import LedgerState, MessageStatus
+from db.models import Campaign, CampaignLeadMessage, CampaignSend, Message
+from services.pagination import Page, PageRequest
+
+_WAITING = (MessageStatus.ACCEPTED, MessageStatus.SCHEDULED, MessageStatus.QUEUED, MessageStatus.SENDING)
+_SENT = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ)
+_DELIVERED = (MessageStatus.DELIVERED, MessageStatus.READ)
+_FAILED = (MessageStatus.FAILED, MessageStatus.UNDELIVERED, MessageStatus.CANCELED)
+
+
+@dataclass(frozen=True)
+class LedgerCounts:
+    """Counts over ledger rows. `sent` includes delivered and read messages, `delivered`
+    includes read ones: each is the number that got at least that far."""
+
+    total: int = 0
+    queued: int = 0
+    sent: int = 0
+    delivered: int = 0
+    read: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+class LedgerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _counts(
+        self, group: InstrumentedAttribute[int] | InstrumentedAttribute[int | None], ids: Sequence[int]
+    ) -> dict[int, LedgerCounts]:
+        ledger, message = CampaignLeadMessage, Message
+        statement = (
+            select(
+                group,
+                func.count(),
+                func.count().filter(
+                    or_(
+                        ledger.state.in_((LedgerState.PENDING, LedgerState.SENDING)),
+                        and_(ledger.state == LedgerState.SENT, message.status.in_(_WAITING)),
+                    )
+                ),
+                func.count().filter(message.status.in_(_SENT)),
+                func.count().filter(message.status.in_(_DELIVERED)),
+                func.count().filter(message.status == MessageStatus.READ),
+                func.count().filter(
+                    or_(ledger.state == LedgerState.FAILED, message.status.in_(_FAILED))
+                ),
+                func.count().filter(ledger.state == LedgerState.SKIPPED),
+            )
+            .select_from(ledger)
+            .outerjoin(message, message.id == ledger.message_id)
+            .where(group.in_(ids))
+            .group_by(group)
+        )
+        counts = {i: LedgerCounts() for i in ids}
+        for key, *numbers in (await self.session.execute(statement)).tuples():
+            counts[key] = LedgerCounts(*numbers)
+        return counts
+
+    async def counts_by_campaign(self, campaign_ids: Sequence[int]) -> dict[int, LedgerCounts]:
+        return await self._counts(CampaignLeadMessage.campaign_id, campaign_ids)
+
+    async def counts_by_send(self, send_ids: Sequence[int]) -> dict[int, LedgerCounts]:
+        return await self._counts(CampaignLeadMessage.campaign_send_id, send_ids)
+
+    async def pages_by_campaign(
+        self, campaign_ids: Sequence[int], request: PageRequest
+    ) -> dict[int, Page[CampaignLeadMessage]]:
+        """One page of ledger rows (oldest first) per campaign, in one statement."""
+        ledger = CampaignLeadMessage
+        conditions = [ledger.campaign_id.in_(campaign_ids)]
+        if request.after_id is not None:
+            conditions.append(ledger.id > request.after_id)
+        position = (
+            func.row_number().over(partition_by=ledger.campaign_id, order_by=ledger.id).label("position")
+        )
+        ranked = select(ledger.id, position).where(and_(*conditions)).subquery()
+        statement = (
+            select(ledger)
+            .join(ranked, ranked.c.id == ledger.id)
+            .where(ranked.c.position <= request.limit + 1)
+            .order_by(ledger.campaign_id, ledger.id)
+        )
+        grouped: dict[int, list[CampaignLeadMessage]] = {cid: [] for cid in campaign_ids}
+        for row in (await self.session.execute(statement)).scalars():
+            grouped[row.campaign_id].append(row)
+        return {cid: Page.from_overfetch(rows, request.limit) for cid, rows in grouped.items()}
+
+    async def by_ids(self, merchant_id: int, ids: Sequence[int]) -> dict[int, CampaignLeadMessage]:
+        statement = (
+            select(CampaignLeadMessage)
+            .join(Campaign, Campaign.id == CampaignLeadMessage.campaign_id)
+            .where(CampaignLeadMessage.id.in_(ids), Campaign.merchant_id == merchant_id)
+        )
+        return {row.id: row for row in (await self.session.execute(statement)).scalars()}
+
+    async def messages_by_ids(self, merchant_id: int, ids: Sequence[int]) -> dict[int, Message]:
+        statement = select(Message).where(Message.id.in_(ids), Message.merchant_id == merchant_id)
+        return {m.id: m for m in (await self.session.execute(statement)).scalars()}
+
+
+class SendRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_ids(self, merchant_id: int, ids: Sequence[int]) -> dict[int, CampaignSend]:
+        statement = select(CampaignSend).where(
+            CampaignSend.id.in_(ids), CampaignSend.merchant_id == merchant_id
+        )
+        return {s.id: s for s in (await self.session.execute(statement)).scalars()}
+
+    async def by_campaigns(
+        self, merchant_id: int, campaign_ids: Sequence[int]
+    ) -> dict[int, list[CampaignSend]]:
+        """Sends of each campaign, newest first."""
+        statement = (
+            select(CampaignSend)
+            .where(CampaignSend.campaign_id.in_(campaign_ids), CampaignSend.merchant_id == merchant_id)
+            .order_by(CampaignSend.id.desc())
+        )
+        grouped: dict[int, list[CampaignSend]] = {cid: [] for cid in campaign_ids}
+        for send in (await self.session.execute(statement)).scalars():
+            grouped[send.campaign_id].append(send)
+        return grouped
