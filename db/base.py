@@ -40,5 +40,9 @@ class IdMixin:
 
 
 class TimestampMixin:
+    # Fetch server-set values (updated_at) with RETURNING, so rows stay readable after
+    # their session is closed instead of expiring.
+    __mapper_args__ = {"eager_defaults": True}
+
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

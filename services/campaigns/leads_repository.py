@@ -33,7 +33,7 @@ class LeadRepository:
             },
         ).returning(ConversationUser.phone, ConversationUser.id)
         rows = await self.session.execute(statement)
-        return {phone: person_id for phone, person_id in rows.tuples()}
+        return {phone: person_id for phone, person_id in rows.all()}
 
     async def upsert_leads(
         self, campaign_id: int, leads: Sequence[tuple[int, dict[str, Any] | None]]
@@ -139,6 +139,6 @@ class LeadRepository:
             .group_by(CampaignLead.campaign_id)
         )
         counts = {cid: (0, 0) for cid in campaign_ids}
-        for campaign_id, total, active in (await self.session.execute(statement)).tuples():
+        for campaign_id, total, active in (await self.session.execute(statement)).all():
             counts[campaign_id] = (total, active)
         return counts

@@ -63,7 +63,7 @@ class LedgerRepository:
             .group_by(group)
         )
         counts = {i: LedgerCounts() for i in ids}
-        for key, *numbers in (await self.session.execute(statement)).tuples():
+        for key, *numbers in (await self.session.execute(statement)).all():
             counts[key] = LedgerCounts(*numbers)
         return counts
 

@@ -1,0 +1,19 @@
+"""The Alembic migrations build exactly the schema the models describe."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection
+
+import db.models  # noqa: F401
+from db.base import Base
+from db.database import Database
+
+
+async def test_models_and_migrations_agree(db: Database) -> None:
+    def diff(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with db.engine.connect() as connection:
+        differences = await connection.run_sync(diff)
+    assert differences == []
