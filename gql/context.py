@@ -40,4 +40,4 @@ class IsAuthenticated(BasePermission):
         return context.merchant is not None
 
 
-AUTHENTICATED = [IsAuthenticated]
+AUTHENTICATED: list[type[BasePermission]] = [IsAuthenticated]

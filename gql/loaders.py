@@ -11,18 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from db.database import Database
-from db.models import (
-    Campaign,
-    CampaignLead,
-    CampaignLeadMessage,
-    CampaignSend,
-    ConversationUser,
-    Message,
-)
 from services.campaigns.leads_repository import LeadRepository
 from services.campaigns.repository import CampaignRepository
 from services.pagination import Page, PageRequest
-from services.sends.repository import LedgerCounts, LedgerRepository, SendRepository
+from services.sends.repository import LedgerRepository, SendRepository
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -29,5 +29,13 @@ class Mutation:
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
-    types=[Campaign, CampaignLead, CampaignLeadMessage, CampaignSend, ConversationUser, Merchant, Message],
+    types=[
+        Campaign,
+        CampaignLead,
+        CampaignLeadMessage,
+        CampaignSend,
+        ConversationUser,
+        Merchant,
+        Message,
+    ],
 )

@@ -26,6 +26,11 @@ class ErrorCode(StrEnum):
     MISSING_VARIABLE = "missing_variable"
     EMPTY_VARIABLE = "empty_variable"
     INVALID_VARIABLE_VALUE = "invalid_variable_value"
+    PLACEHOLDER_GAP = "placeholder_gap"
+    PLACEHOLDER_AT_EDGE = "placeholder_at_edge"
+    ADJACENT_PLACEHOLDERS = "adjacent_placeholders"
+    TOO_FEW_WORDS = "too_few_words"
+    MISSING_SAMPLE = "missing_sample"
 
 
 @dataclass(frozen=True)

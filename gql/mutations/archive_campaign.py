@@ -15,7 +15,9 @@ class ArchiveCampaignPayload:
 
 
 @strawberry.mutation(permission_classes=AUTHENTICATED)
-async def archive_campaign(info: strawberry.Info[Context], id: strawberry.ID) -> ArchiveCampaignPayload:
+async def archive_campaign(
+    info: strawberry.Info[Context], id: strawberry.ID
+) -> ArchiveCampaignPayload:
     context = info.context
     pk = decode_pk(id, "Campaign")
     if pk is None:

@@ -12,7 +12,7 @@ class CreateCampaignInput:
     name: str = strawberry.field(description="Lower-case letters, digits and underscores.")
     body: str = strawberry.field(description="Text with named placeholders such as {{lead_name}}.")
     language: str = "en"
-    campaign_type: CampaignType = CampaignType.MARKETING  # type: ignore[assignment]
+    campaign_type: CampaignType = CampaignType.MARKETING
     content_type: str = strawberry.field(
         default=TEXT,
         description="twilio/text, twilio/media, twilio/call-to-action or twilio/quick-reply.",

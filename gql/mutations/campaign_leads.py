@@ -16,7 +16,7 @@ class CampaignLeadInput:
     phone: str = strawberry.field(description="E.164, e.g. +14155550123.")
     name: str | None = None
     custom_variables: JSON | None = strawberry.field(
-        default=None, description="Variable type -> value, e.g. {\"order_id\": \"1042\"}."
+        default=None, description='Variable type -> value, e.g. {"order_id": "1042"}.'
     )
 
 
@@ -52,7 +52,9 @@ async def add_campaign_leads(
     return _payload(
         await in_transaction(
             context,
-            lambda session: LeadService(session, service_limit).add(context.merchant_id, pk, inputs),
+            lambda session: LeadService(session, service_limit).add(
+                context.merchant_id, pk, inputs
+            ),
         )
     )
 

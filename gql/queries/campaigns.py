@@ -88,17 +88,22 @@ class CampaignQueries:
     async def campaign_preview(
         self, info: strawberry.Info[Context], campaign_id: strawberry.ID, lead_id: strawberry.ID
     ) -> CampaignPreview | None:
-        campaign_pk, lead_pk = decode_pk(campaign_id, "Campaign"), decode_pk(lead_id, "CampaignLead")
+        campaign_pk, lead_pk = (
+            decode_pk(campaign_id, "Campaign"),
+            decode_pk(lead_id, "CampaignLead"),
+        )
         if campaign_pk is None or lead_pk is None:
             return None
         context = info.context
         try:
             async with context.db.session() as session:
-                rendered = await LeadService(session).preview(context.merchant_id, campaign_pk, lead_pk)
+                rendered = await LeadService(session).preview(
+                    context.merchant_id, campaign_pk, lead_pk
+                )
         except ServiceError:
             return None
         return CampaignPreview(
             rendered_body=rendered.body,
-            content_variables=rendered.content_variables,
+            content_variables=JSON(rendered.content_variables),
             problems=UserError.list_from(rendered.problems),
         )

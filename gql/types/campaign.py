@@ -42,7 +42,9 @@ class Campaign(Node):
     model: strawberry.Private[models.Campaign]
     name: str
     version: int
-    body: str = strawberry.field(description="The body as sent to Twilio, with {{1}}-style placeholders.")
+    body: str = strawberry.field(
+        description="The body as sent to Twilio, with {{1}}-style placeholders."
+    )
     language: str
     status: CampaignStatus
     rejection_reason: str | None
@@ -69,8 +71,8 @@ class Campaign(Node):
             rejection_reason=model.rejection_reason or None,
             content_sid=model.content_sid,
             content_type=model.content_type,
-            content_context=model.content_context,
-            samples=model.samples,
+            content_context=JSON(model.content_context),
+            samples=JSON(model.samples),
             campaign_type=model.campaign_type,
             author_type=model.author_type,
             channel=model.channel,
@@ -144,7 +146,9 @@ class Campaign(Node):
             (self.model.id, request.limit, request.after_id)
         )
         counts = await loaders.ledger_counts.load(self.model.id)
-        return connection_from_page(page, counts.total, "CampaignLeadMessage", CampaignLeadMessage.from_model)
+        return connection_from_page(
+            page, counts.total, "CampaignLeadMessage", CampaignLeadMessage.from_model
+        )
 
     @strawberry.field(description="Bulk sends of this version, newest first.")
     async def sends(
@@ -154,4 +158,3 @@ class Campaign(Node):
 
         found = await info.context.loaders.sends_of_campaign.load(self.model.id)
         return [CampaignSend.from_model(s) for s in found]
-

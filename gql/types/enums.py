@@ -1,16 +1,34 @@
-"""GraphQL enums: the stored enums, exposed by their member names (APPROVED, LEAD_NAME)."""
+"""GraphQL enums: the stored enums, exposed by their member names (APPROVED, LEAD_NAME).
+
+`strawberry.enum` registers the class itself, so the types below are the db enums.
+"""
 
 import strawberry
 
-from db import enums
-from services.errors import ErrorCode
-
-CampaignStatus = strawberry.enum(enums.CampaignStatus, description="Approval status of a template version.")
-CampaignType = strawberry.enum(enums.CampaignType)
-CampaignAuthorType = strawberry.enum(enums.CampaignAuthorType)
-CampaignVariableType = strawberry.enum(
-    enums.CampaignVariableType, description="What a template placeholder stands for."
+from db.enums import (
+    CampaignAuthorType,
+    CampaignSendStatus,
+    CampaignStatus,
+    CampaignType,
+    CampaignVariableType,
+    MessageStatus,
 )
-CampaignSendStatus = strawberry.enum(enums.CampaignSendStatus)
-MessageStatus = strawberry.enum(enums.MessageStatus, description="Twilio's message status.")
-UserErrorCode = strawberry.enum(ErrorCode, description="Why an input was refused.")
+from services.errors import ErrorCode as UserErrorCode
+
+strawberry.enum(CampaignStatus, description="Approval status of a template version.")
+strawberry.enum(CampaignType)
+strawberry.enum(CampaignAuthorType)
+strawberry.enum(CampaignVariableType, description="What a template placeholder stands for.")
+strawberry.enum(CampaignSendStatus)
+strawberry.enum(MessageStatus, description="Twilio's message status.")
+strawberry.enum(UserErrorCode, name="UserErrorCode", description="Why an input was refused.")
+
+__all__ = [
+    "CampaignAuthorType",
+    "CampaignSendStatus",
+    "CampaignStatus",
+    "CampaignType",
+    "CampaignVariableType",
+    "MessageStatus",
+    "UserErrorCode",
+]

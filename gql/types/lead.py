@@ -26,7 +26,7 @@ class CampaignLead(Node):
             model=model,
             id=strawberry.ID(encode_id("CampaignLead", model.id)),
             active=model.active,
-            custom_variables=model.custom_variables,
+            custom_variables=JSON(model.custom_variables),
             created_at=model.created_at,
         )
 
@@ -49,7 +49,7 @@ class CampaignLeadMessage(Node):
         return cls(
             model=model,
             id=strawberry.ID(encode_id("CampaignLeadMessage", model.id)),
-            context=model.context,
+            context=JSON(model.context),
             skipped_reason=model.skipped_reason,
             clicks=model.clicks,
             created_at=model.created_at,

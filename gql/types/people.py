@@ -17,7 +17,11 @@ class Merchant(Node):
 
     @classmethod
     def from_model(cls, model: models.Merchant) -> "Merchant":
-        return cls(id=strawberry.ID(encode_id("Merchant", model.id)), name=model.name, commerce=model.commerce)
+        return cls(
+            id=strawberry.ID(encode_id("Merchant", model.id)),
+            name=model.name,
+            commerce=model.commerce,
+        )
 
 
 @strawberry.type(description="A person (a phone number) the merchant talks to.")

@@ -16,9 +16,79 @@ SUPPORTED_CONTENT_TYPES = (TEXT, MEDIA, CALL_TO_ACTION, QUICK_REPLY)
 
 # Languages WhatsApp accepts for message templates.
 SUPPORTED_LANGUAGES = frozenset(
-    "af sq ar az bn bg ca zh_CN zh_HK zh_TW hr cs da nl en en_GB en_US et fil fi fr ka de "
-    "el gu ha he hi hu id ga it ja kn kk rw_RW ko ky_KG lo lv lt mk ms ml mr nb fa pl "
-    "pt_BR pt_PT pa ro ru sr sk sl es es_AR es_ES es_MX sw sv ta te th tr uk ur uz vi zu".split()
+    (
+        "af",
+        "sq",
+        "ar",
+        "az",
+        "bn",
+        "bg",
+        "ca",
+        "zh_CN",
+        "zh_HK",
+        "zh_TW",
+        "hr",
+        "cs",
+        "da",
+        "nl",
+        "en",
+        "en_GB",
+        "en_US",
+        "et",
+        "fil",
+        "fi",
+        "fr",
+        "ka",
+        "de",
+        "el",
+        "gu",
+        "ha",
+        "he",
+        "hi",
+        "hu",
+        "id",
+        "ga",
+        "it",
+        "ja",
+        "kn",
+        "kk",
+        "rw_RW",
+        "ko",
+        "ky_KG",
+        "lo",
+        "lv",
+        "lt",
+        "mk",
+        "ms",
+        "ml",
+        "mr",
+        "nb",
+        "fa",
+        "pl",
+        "pt_BR",
+        "pt_PT",
+        "pa",
+        "ro",
+        "ru",
+        "sr",
+        "sk",
+        "sl",
+        "es",
+        "es_AR",
+        "es_ES",
+        "es_MX",
+        "sw",
+        "sv",
+        "ta",
+        "te",
+        "th",
+        "tr",
+        "uk",
+        "ur",
+        "uz",
+        "vi",
+        "zu",
+    )
 )
 
 MAX_BUTTONS = {CALL_TO_ACTION: 2, QUICK_REPLY: 3}
@@ -46,7 +116,9 @@ def build_types(
     if content_type == MEDIA:
         media = context.pop("media", None)
         if not isinstance(media, list) or not media or not all(_is_url(m) for m in media):
-            raise ContentContextError("twilio/media needs `media`: a list of https URLs.", ("media",))
+            raise ContentContextError(
+                "twilio/media needs `media`: a list of https URLs.", ("media",)
+            )
         spec["media"] = media
     elif content_type in (CALL_TO_ACTION, QUICK_REPLY):
         actions = context.pop("actions", None)
@@ -96,4 +168,6 @@ def _action(
 
 
 def _is_url(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) < 2000
+    return (
+        isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) < 2000
+    )

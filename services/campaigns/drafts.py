@@ -11,7 +11,12 @@ from services.campaigns.content import (
     ContentContextError,
     build_types,
 )
-from services.campaigns.placeholders import MAX_PLACEHOLDERS, NAME_PATTERN, VARIABLE_TYPES, to_positional
+from services.campaigns.placeholders import (
+    MAX_PLACEHOLDERS,
+    NAME_PATTERN,
+    VARIABLE_TYPES,
+    to_positional,
+)
 from services.campaigns.rendering import MAX_RENDERED_BODY
 from services.errors import ErrorCode, FieldError
 
@@ -25,8 +30,9 @@ class CampaignDraft:
     language: str = "en"
     campaign_type: CampaignType = CampaignType.MARKETING
     content_type: str = TEXT
-    content_context: dict[str, Any] | None = None
-    samples: dict[str, Any] | None = None
+    # As given by the client; compile_draft checks their shape.
+    content_context: Any = None
+    samples: Any = None
 
 
 @dataclass
@@ -48,7 +54,9 @@ class DraftErrors:
         self.errors.append(FieldError(code, message, (*self.prefix, *path)))
 
 
-def compile_draft(draft: CampaignDraft, prefix: tuple[str, ...] = ("input",)) -> CompiledDraft | list[FieldError]:
+def compile_draft(
+    draft: CampaignDraft, prefix: tuple[str, ...] = ("input",)
+) -> CompiledDraft | list[FieldError]:
     """Check every rule at once, so the merchant sees all problems in one answer."""
     problems = DraftErrors(prefix)
     if not NAME_PATTERN.fullmatch(draft.name):
@@ -93,7 +101,9 @@ def compile_draft(draft: CampaignDraft, prefix: tuple[str, ...] = ("input",)) ->
                 draft.content_type, positional.text, draft.content_context, positional.variables
             )
         except ContentContextError as error:
-            problems.add(ErrorCode.INVALID_CONTENT_CONTEXT, str(error), "contentContext", *error.path)
+            problems.add(
+                ErrorCode.INVALID_CONTENT_CONTEXT, str(error), "contentContext", *error.path
+            )
         else:
             for name in unknown:
                 problems.add(
@@ -122,7 +132,9 @@ def _samples(samples: dict[str, Any] | None, problems: DraftErrors) -> dict[str,
     result: dict[str, str] = {}
     for key, value in samples.items():
         if key not in VARIABLE_TYPES:
-            problems.add(ErrorCode.UNKNOWN_VARIABLE, f"{key!r} is not a known variable.", "samples", key)
+            problems.add(
+                ErrorCode.UNKNOWN_VARIABLE, f"{key!r} is not a known variable.", "samples", key
+            )
         elif not isinstance(value, str) or not value.strip():
             problems.add(ErrorCode.INVALID, "A sample is a non-empty string.", "samples", key)
         else:

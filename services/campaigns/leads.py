@@ -158,7 +158,9 @@ def _check(index: int, lead: LeadInput, errors: list[FieldError]) -> _Valid | No
                 where = (*path, "customVariables", key)
                 if key not in VARIABLE_TYPES:
                     errors.append(
-                        FieldError(ErrorCode.UNKNOWN_VARIABLE, f"{key!r} is not a known variable.", where)
+                        FieldError(
+                            ErrorCode.UNKNOWN_VARIABLE, f"{key!r} is not a known variable.", where
+                        )
                     )
                 elif not isinstance(value, str | int | float) or isinstance(value, bool):
                     errors.append(FieldError(ErrorCode.INVALID, "Use a string or a number.", where))

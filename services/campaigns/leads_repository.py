@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, func, literal, select, update
+from sqlalchemy import BigInteger, ColumnElement, and_, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,13 +22,13 @@ class LeadRepository:
         Phones must be unique within `people`."""
         if not people:
             return {}
-        statement = insert(ConversationUser).values(
+        values = insert(ConversationUser).values(
             [{"merchant_id": merchant_id, "phone": phone, "name": name} for phone, name in people]
         )
-        statement = statement.on_conflict_do_update(
+        statement = values.on_conflict_do_update(
             index_elements=[ConversationUser.merchant_id, ConversationUser.phone],
             set_={
-                "name": func.coalesce(statement.excluded.name, ConversationUser.name),
+                "name": func.coalesce(values.excluded.name, ConversationUser.name),
                 "updated_at": func.now(),
             },
         ).returning(ConversationUser.phone, ConversationUser.id)
@@ -46,16 +46,20 @@ class LeadRepository:
         for batch, replace_custom in ((with_custom, True), (without_custom, False)):
             if not batch:
                 continue
-            statement = insert(CampaignLead).values(
+            values = insert(CampaignLead).values(
                 [
-                    {"campaign_id": campaign_id, "conversation_user_id": p, "custom_variables": c or {}}
+                    {
+                        "campaign_id": campaign_id,
+                        "conversation_user_id": p,
+                        "custom_variables": c or {},
+                    }
                     for p, c in batch
                 ]
             )
             changes: dict[str, Any] = {"active": True, "updated_at": func.now()}
             if replace_custom:
-                changes["custom_variables"] = statement.excluded.custom_variables
-            statement = statement.on_conflict_do_update(
+                changes["custom_variables"] = values.excluded.custom_variables
+            statement = values.on_conflict_do_update(
                 index_elements=[CampaignLead.campaign_id, CampaignLead.conversation_user_id],
                 set_=changes,
             ).returning(CampaignLead)
@@ -107,7 +111,7 @@ class LeadRepository:
         self, campaign_ids: Sequence[int], request: PageRequest
     ) -> dict[int, Page[CampaignLead]]:
         """One page of leads (oldest first) for each campaign, in one statement."""
-        conditions = [CampaignLead.campaign_id.in_(campaign_ids)]
+        conditions: list[ColumnElement[bool]] = [CampaignLead.campaign_id.in_(campaign_ids)]
         if request.after_id is not None:
             conditions.append(CampaignLead.id > request.after_id)
         position = (

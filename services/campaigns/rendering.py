@@ -106,8 +106,7 @@ def render(body: str, variables: Mapping[str, str], values: Mapping[str, str]) -
         problems.append(
             FieldError(
                 ErrorCode.BODY_TOO_LONG,
-                f"The message has {len(rendered)} characters; WhatsApp allows "
-                f"{MAX_RENDERED_BODY}.",
+                f"The message has {len(rendered)} characters; WhatsApp allows {MAX_RENDERED_BODY}.",
                 ("body",),
             )
         )

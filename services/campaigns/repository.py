@@ -25,7 +25,9 @@ class CampaignRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, merchant_id: int, campaign_id: int, *, lock: bool = False) -> Campaign | None:
+    async def get(
+        self, merchant_id: int, campaign_id: int, *, lock: bool = False
+    ) -> Campaign | None:
         statement = select(Campaign).where(
             Campaign.id == campaign_id, Campaign.merchant_id == merchant_id
         )
@@ -68,9 +70,7 @@ class CampaignRepository:
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
 
-    async def heads_by_names(
-        self, merchant_id: int, names: Sequence[str]
-    ) -> dict[str, Campaign]:
+    async def heads_by_names(self, merchant_id: int, names: Sequence[str]) -> dict[str, Campaign]:
         statement = select(Campaign).where(
             Campaign.merchant_id == merchant_id,
             Campaign.name.in_(names),
@@ -78,7 +78,7 @@ class CampaignRepository:
         )
         return {c.name: c for c in (await self.session.execute(statement)).scalars()}
 
-    def _filtered(self, merchant_id: int, where: CampaignFilter) -> Select[tuple[Campaign]]:
+    def _filtered(self, merchant_id: int, where: CampaignFilter) -> Select[Campaign]:
         statement = select(Campaign).where(Campaign.merchant_id == merchant_id)
         if not where.all_versions:
             statement = statement.where(Campaign.next_campaign_id.is_(None))

@@ -25,8 +25,8 @@ class CampaignChanges:
     language: str | None = None
     campaign_type: CampaignType | None = None
     content_type: str | None = None
-    content_context: dict[str, Any] | None = None
-    samples: dict[str, Any] | None = None
+    content_context: Any = None
+    samples: Any = None
 
 
 def draft_of(campaign: Campaign) -> CampaignDraft:
@@ -183,7 +183,9 @@ class CampaignService:
         await self.leads.carry_forward(campaign.id, successor.id)
         return successor
 
-    async def new_version(self, merchant_id: int, campaign_id: int, draft: CampaignDraft) -> Campaign:
+    async def new_version(
+        self, merchant_id: int, campaign_id: int, draft: CampaignDraft
+    ) -> Campaign:
         """Replace a head with a new version made from `draft` (used for system templates)."""
         campaign = await self._head_for_change(merchant_id, campaign_id)
         return await self._next_version(campaign, draft, _compiled_or_raise(draft))
@@ -194,7 +196,9 @@ class CampaignService:
         await self.session.flush()
         return campaign
 
-    async def page(self, merchant_id: int, where: CampaignFilter, request: PageRequest) -> Page[Campaign]:
+    async def page(
+        self, merchant_id: int, where: CampaignFilter, request: PageRequest
+    ) -> Page[Campaign]:
         return await self.campaigns.page(merchant_id, where, request)
 
     async def count(self, merchant_id: int, where: CampaignFilter) -> int:

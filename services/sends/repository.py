@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -11,7 +11,12 @@ from db.enums import LedgerState, MessageStatus
 from db.models import Campaign, CampaignLeadMessage, CampaignSend, Message
 from services.pagination import Page, PageRequest
 
-_WAITING = (MessageStatus.ACCEPTED, MessageStatus.SCHEDULED, MessageStatus.QUEUED, MessageStatus.SENDING)
+_WAITING = (
+    MessageStatus.ACCEPTED,
+    MessageStatus.SCHEDULED,
+    MessageStatus.QUEUED,
+    MessageStatus.SENDING,
+)
 _SENT = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ)
 _DELIVERED = (MessageStatus.DELIVERED, MessageStatus.READ)
 _FAILED = (MessageStatus.FAILED, MessageStatus.UNDELIVERED, MessageStatus.CANCELED)
@@ -36,7 +41,9 @@ class LedgerRepository:
         self.session = session
 
     async def _counts(
-        self, group: InstrumentedAttribute[int] | InstrumentedAttribute[int | None], ids: Sequence[int]
+        self,
+        group: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
+        ids: Sequence[int],
     ) -> dict[int, LedgerCounts]:
         ledger, message = CampaignLeadMessage, Message
         statement = (
@@ -64,7 +71,8 @@ class LedgerRepository:
         )
         counts = {i: LedgerCounts() for i in ids}
         for key, *numbers in (await self.session.execute(statement)).all():
-            counts[key] = LedgerCounts(*numbers)
+            if key is not None:
+                counts[key] = LedgerCounts(*numbers)
         return counts
 
     async def counts_by_campaign(self, campaign_ids: Sequence[int]) -> dict[int, LedgerCounts]:
@@ -78,11 +86,13 @@ class LedgerRepository:
     ) -> dict[int, Page[CampaignLeadMessage]]:
         """One page of ledger rows (oldest first) per campaign, in one statement."""
         ledger = CampaignLeadMessage
-        conditions = [ledger.campaign_id.in_(campaign_ids)]
+        conditions: list[ColumnElement[bool]] = [ledger.campaign_id.in_(campaign_ids)]
         if request.after_id is not None:
             conditions.append(ledger.id > request.after_id)
         position = (
-            func.row_number().over(partition_by=ledger.campaign_id, order_by=ledger.id).label("position")
+            func.row_number()
+            .over(partition_by=ledger.campaign_id, order_by=ledger.id)
+            .label("position")
         )
         ranked = select(ledger.id, position).where(and_(*conditions)).subquery()
         statement = (
@@ -125,7 +135,9 @@ class SendRepository:
         """Sends of each campaign, newest first."""
         statement = (
             select(CampaignSend)
-            .where(CampaignSend.campaign_id.in_(campaign_ids), CampaignSend.merchant_id == merchant_id)
+            .where(
+                CampaignSend.campaign_id.in_(campaign_ids), CampaignSend.merchant_id == merchant_id
+            )
             .order_by(CampaignSend.id.desc())
         )
         grouped: dict[int, list[CampaignSend]] = {cid: [] for cid in campaign_ids}

@@ -36,14 +36,18 @@ async def set_status(db: Database, campaign_id: str, status: CampaignStatus) -> 
     """Stand-in for Twilio's approval, which another part of the system drives."""
     async with db.transaction() as session:
         await session.execute(
-            update(Campaign).where(Campaign.id == decode_pk(campaign_id, "Campaign")).values(status=status)
+            update(Campaign)
+            .where(Campaign.id == decode_pk(campaign_id, "Campaign"))
+            .values(status=status)
         )
 
 
-async def add_leads(gql: GraphQLClient, campaign_id: str, leads: list[dict[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = (await gql.data(ADD_LEADS, {"campaignId": campaign_id, "leads": leads}))[
-        "addCampaignLeads"
-    ]
+async def add_leads(
+    gql: GraphQLClient, campaign_id: str, leads: list[dict[str, Any]]
+) -> dict[str, Any]:
+    result: dict[str, Any] = (
+        await gql.data(ADD_LEADS, {"campaignId": campaign_id, "leads": leads})
+    )["addCampaignLeads"]
     return result
 
 

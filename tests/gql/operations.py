@@ -13,7 +13,11 @@ _fragments = [d for d in _document.definitions if isinstance(d, FragmentDefiniti
 def contract(name: str) -> str:
     """The named operation of the contract, with every fragment it may need."""
     for definition in _document.definitions:
-        if isinstance(definition, OperationDefinitionNode) and definition.name and definition.name.value == name:
+        if (
+            isinstance(definition, OperationDefinitionNode)
+            and definition.name
+            and definition.name.value == name
+        ):
             used = [f for f in _fragments if f"...{f.name.value}" in print_ast(definition)]
             # Fragments that spread other fragments: the contract's nest one level at most.
             return print_ast(DocumentNode(definitions=(definition, *used)))

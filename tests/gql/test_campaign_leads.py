@@ -79,7 +79,9 @@ async def test_custom_variables_are_replaced_only_when_given(gql: GraphQLClient)
 
 async def test_ten_thousand_leads_in_a_few_statements(gql: GraphQLClient, db: Database) -> None:
     campaign = await create_campaign(gql)
-    leads: list[dict[str, Any]] = [{"phone": f"+1415555{i:04d}", "name": f"Lead {i}"} for i in range(10_000)]
+    leads: list[dict[str, Any]] = [
+        {"phone": f"+1415555{i:04d}", "name": f"Lead {i}"} for i in range(10_000)
+    ]
     statements: list[str] = []
 
     def count(*args: Any) -> None:

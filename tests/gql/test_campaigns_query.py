@@ -15,9 +15,11 @@ async def test_pages_walk_every_campaign_newest_first(gql: GraphQLClient) -> Non
     seen: list[str] = []
     after = None
     while True:
-        page = (await gql.data(CAMPAIGNS, {"first": 3, "after": after, "filter": {"authorType": "MERCHANT"}}))[
-            "campaigns"
-        ]
+        page = (
+            await gql.data(
+                CAMPAIGNS, {"first": 3, "after": after, "filter": {"authorType": "MERCHANT"}}
+            )
+        )["campaigns"]
         assert page["totalCount"] == 7
         seen += [edge["node"]["name"] for edge in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:

@@ -39,12 +39,15 @@ async def test_button_urls_share_the_body_numbering(gql: GraphQLClient) -> None:
 
 
 async def test_each_problem_has_its_own_code_and_path(gql: GraphQLClient) -> None:
-    cases = [
+    cases: list[tuple[dict[str, object], tuple[str, list[str]]]] = [
         ({"name": "Bad Name!"}, ("INVALID_NAME", ["input", "name"])),
         ({"name": "x" * 513}, ("INVALID_NAME", ["input", "name"])),
         ({"body": "Hi {{nickname}}, welcome."}, ("UNKNOWN_VARIABLE", ["input", "body"])),
         ({"body": "word " * 210}, ("BODY_TOO_LONG", ["input", "body"])),
-        ({"contentType": "twilio/carousel"}, ("UNSUPPORTED_CONTENT_TYPE", ["input", "contentType"])),
+        (
+            {"contentType": "twilio/carousel"},
+            ("UNSUPPORTED_CONTENT_TYPE", ["input", "contentType"]),
+        ),
         ({"language": "klingon"}, ("UNSUPPORTED_LANGUAGE", ["input", "language"])),
         (
             {"contentType": "twilio/media", "contentContext": {"media": "nope"}},
@@ -56,7 +59,11 @@ async def test_each_problem_has_its_own_code_and_path(gql: GraphQLClient) -> Non
         ),
     ]
     for change, expected in cases:
-        data = {"name": "valid_name", "body": "Hi {{lead_name}}, good news today."} | change
+        data: dict[str, object] = {
+            "name": "valid_name",
+            "body": "Hi {{lead_name}}, good news today.",
+        }
+        data |= change
         result = (await gql.data(CREATE, {"input": data}))["createCampaign"]
         assert result["campaign"] is None
         assert codes(result["errors"]) == [expected], change

@@ -1,5 +1,6 @@
 """Another merchant's ids behave exactly like ids that do not exist."""
 
+from gql.ids import encode_id
 from tests.conftest import MerchantAccount
 from tests.gql.helpers import (
     ARCHIVE,
@@ -12,7 +13,6 @@ from tests.gql.helpers import (
     add_leads,
     create_campaign,
 )
-from gql.ids import encode_id
 
 
 async def test_other_merchants_objects_are_invisible(
@@ -39,7 +39,9 @@ async def test_other_merchants_objects_are_invisible(
     assert (await theirs.data(NODE, {"id": lead["id"]}))["node"] is None
     preview = await theirs.data(PREVIEW, {"campaignId": campaign["id"], "leadId": lead["id"]})
     assert preview["campaignPreview"] is None
-    removed = await theirs.data(REMOVE_LEADS, {"campaignId": campaign["id"], "leadIds": [lead["id"]]})
+    removed = await theirs.data(
+        REMOVE_LEADS, {"campaignId": campaign["id"], "leadIds": [lead["id"]]}
+    )
     assert removed["removeCampaignLeads"]["leads"] == []
 
     listed = await theirs.data(CAMPAIGNS, {"filter": {"authorType": "MERCHANT"}})

@@ -39,7 +39,8 @@ async def test_editing_a_submitted_campaign_makes_a_linked_version(
 
     result = (
         await gql.data(
-            UPDATE, {"id": first["id"], "input": {"body": "Hi {{lead_name}}, the sale is extended!"}}
+            UPDATE,
+            {"id": first["id"], "input": {"body": "Hi {{lead_name}}, the sale is extended!"}},
         )
     )["updateCampaign"]
     assert result["errors"] == []
@@ -77,9 +78,9 @@ async def test_a_submitted_template_keeps_its_name(gql: GraphQLClient, db: Datab
 
 async def test_invalid_edit_changes_nothing(gql: GraphQLClient) -> None:
     campaign = await create_campaign(gql)
-    result = (
-        await gql.data(UPDATE, {"id": campaign["id"], "input": {"body": "Hi {{nobody}}"}})
-    )["updateCampaign"]
+    result = (await gql.data(UPDATE, {"id": campaign["id"], "input": {"body": "Hi {{nobody}}"}}))[
+        "updateCampaign"
+    ]
     assert codes(result["errors"]) == [("UNKNOWN_VARIABLE", ["input", "body"])]
     unchanged = (await gql.data(CAMPAIGN, {"id": campaign["id"]}))["campaign"]
     assert unchanged["body"] == campaign["body"]
