@@ -1,0 +1,1 @@
+"""Events that cross server processes through PostgreSQL LISTEN/NOTIFY."""

@@ -1,0 +1,63 @@
+"""The events published to subscribers, and how they travel as NOTIFY payloads."""
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+CHANNEL = "campaigns_events"
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: ClassVar[str]
+    merchant_id: int
+
+
+@dataclass(frozen=True)
+class CampaignStatusChanged(Event):
+    kind: ClassVar[str] = "campaign_status"
+    campaign_id: int
+    previous_status: str
+    status: str
+
+
+@dataclass(frozen=True)
+class SendProgress(Event):
+    kind: ClassVar[str] = "send_progress"
+    campaign_id: int
+    send_id: int
+
+
+@dataclass(frozen=True)
+class MessageStatusChanged(Event):
+    kind: ClassVar[str] = "message_status"
+    campaign_id: int
+    ledger_id: int
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls for cls in (CampaignStatusChanged, SendProgress, MessageStatusChanged)
+}
+
+
+def encode(event: Event) -> str:
+    return json.dumps({"kind": event.kind, **asdict(event)}, separators=(",", ":"))
+
+
+def decode(payload: str) -> Event | None:
+    """The event in a payload, or None for one this version does not know."""
+    try:
+        data: dict[str, Any] = json.loads(payload)
+        cls = EVENT_TYPES[data.pop("kind")]
+        return cls(**data)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+async def publish(session: AsyncSession, event: Event) -> None:
+    """Queue the event in the session's transaction: PostgreSQL delivers it to every
+    listening process when (and only if) the transaction commits."""
+    await session.execute(select(func.pg_notify(CHANNEL, encode(event))))
