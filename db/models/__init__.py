@@ -1,12 +1,19 @@
 """All models, imported here so that `Base.metadata` is complete for Alembic."""
 
-from db.models.campaign import Campaign, CampaignLead, CampaignLeadMessage, CampaignSend
+from db.models.campaign import (
+    Campaign,
+    CampaignApprovalEvent,
+    CampaignLead,
+    CampaignLeadMessage,
+    CampaignSend,
+)
 from db.models.conversation import ConversationUser, Message
 from db.models.merchant import ApiToken, Merchant
 
 __all__ = [
     "ApiToken",
     "Campaign",
+    "CampaignApprovalEvent",
     "CampaignLead",
     "CampaignLeadMessage",
     "CampaignSend",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     text,
     true,
 )
@@ -47,10 +48,10 @@ class Campaign(IdMixin, TimestampMixin, Base):
         CheckConstraint("next_campaign_id <> id", name="next_not_self"),
         Index("ix_campaigns_merchant_id_id", "merchant_id", "id"),
         Index("ix_campaigns_content_sid", "content_sid"),
-        # The approval poller scans campaigns waiting for Twilio.
+        # The approval poller scans campaigns waiting for Twilio, soonest check first.
         Index(
             "ix_campaigns_awaiting_approval",
-            "status",
+            "approval_next_check_at",
             postgresql_where=text("status IN ('received', 'pending')"),
         ),
     )
@@ -79,11 +80,40 @@ class Campaign(IdMixin, TimestampMixin, Base):
         str_enum(CampaignAuthorType, "campaign_author_type")
     )
     channel: Mapped[str] = mapped_column(String(32), server_default="whatsapp")
+    # The name the template was submitted to WhatsApp under (unique per Twilio account).
+    whatsapp_name: Mapped[str | None] = mapped_column(String(512))
+    # Twilio's approval status as last reported, kept raw: it may be one we do not know.
+    twilio_status: Mapped[str | None] = mapped_column(String(64))
+    # The WhatsApp category as last reported; Meta may change it after submission.
+    category: Mapped[str | None] = mapped_column(String(32))
+    submitted_at: Mapped[datetime | None]
+    approval_checked_at: Mapped[datetime | None]
+    approval_next_check_at: Mapped[datetime | None]
+    approval_check_failures: Mapped[int] = mapped_column(Integer, server_default="0")
     next_campaign_id: Mapped[int | None] = mapped_column(
         BigInteger,
         ForeignKey("campaigns.id", ondelete="SET NULL", deferrable=True, initially="DEFERRED"),
         unique=True,
     )
+
+
+class CampaignApprovalEvent(IdMixin, Base):
+    """Every approval status or category change reported for a campaign, and by what."""
+
+    __tablename__ = "campaign_approval_events"
+    __table_args__ = (Index("ix_campaign_approval_events_campaign_id", "campaign_id", "id"),)
+
+    campaign_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("campaigns.id", ondelete="CASCADE")
+    )
+    source: Mapped[str] = mapped_column(String(16))  # submit, webhook, poll, sync
+    previous_status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    twilio_status: Mapped[str | None] = mapped_column(String(64))
+    previous_category: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(32))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class CampaignLead(IdMixin, TimestampMixin, Base):
