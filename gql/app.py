@@ -9,11 +9,11 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from db.database import Database
 from gql.context import Context
+from gql.http import GraphQLView
 from gql.schema import schema
 from services.merchants.service import authenticate
 from services.settings import Settings
@@ -26,7 +26,7 @@ def bearer_token(value: object) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-class GraphQLApp(GraphQL[Context, None]):
+class GraphQLApp(GraphQLView[Context, None]):
     def __init__(self, db: Database, settings: Settings) -> None:
         super().__init__(
             schema,
