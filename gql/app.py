@@ -5,18 +5,19 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
 
-from db.database import Database
+from db.models import Merchant
 from gql.context import Context
 from gql.http import GraphQLView
 from gql.schema import schema
 from services.merchants.service import authenticate
-from services.settings import Settings
+from services.runtime import Runtime
 
 
 def bearer_token(value: object) -> str | None:
@@ -27,28 +28,38 @@ def bearer_token(value: object) -> str | None:
 
 
 class GraphQLApp(GraphQLView[Context, None]):
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql",
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         )
-        self.db = db
-        self.settings = settings
+        self.runtime = runtime
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        return Context(self.db, self.settings, await self._merchant(request))
+        merchant = await self._merchant(request.headers.get("authorization"))
+        return Context(self.runtime.db, self.runtime.settings, merchant, bus=self.runtime.bus)
 
-    async def _merchant(self, connection: HTTPConnection) -> Any:
-        token = bearer_token(connection.headers.get("authorization"))
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        # graphql-transport-ws carries the token in the connection_init payload; without a
+        # valid one the connection stays open and every subscription is UNAUTHENTICATED.
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization"))
+        if context.merchant is None:
+            context.merchant = await self._merchant(header)
+        return await super().on_ws_connect(context)
+
+    async def _merchant(self, authorization: object) -> Merchant | None:
+        token = bearer_token(authorization)
         if token is None:
             return None
-        async with self.db.session() as session:
+        async with self.runtime.db.session() as session:
             return await authenticate(session, token)
 
 
-def create_app(db: Database, settings: Settings) -> Starlette:
-    graphql = GraphQLApp(db, settings)
+def create_app(runtime: Runtime) -> Starlette:
+    graphql = GraphQLApp(runtime)
+    db = runtime.db
 
     async def healthz(_: Request) -> Response:
         if await db.ping():
@@ -57,8 +68,9 @@ def create_app(db: Database, settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await runtime.start()
         yield
-        await db.dispose()
+        await runtime.stop()
 
     return Starlette(
         routes=[

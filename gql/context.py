@@ -1,6 +1,6 @@
 """Per-request context: the database, the authenticated merchant and the DataLoaders."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -10,6 +10,7 @@ from strawberry.permission import BasePermission
 from db.database import Database
 from db.models import Merchant
 from gql.loaders import Loaders
+from services.events.bus import EventBus
 from services.settings import Settings
 
 
@@ -18,7 +19,9 @@ class Context:
     db: Database
     settings: Settings
     merchant: Merchant | None
-    extra: dict[str, Any] = field(default_factory=dict)
+    bus: EventBus | None = None
+    # Set by strawberry from a WebSocket's connection_init payload.
+    connection_params: dict[str, Any] | None = None
 
     @property
     def merchant_id(self) -> int:

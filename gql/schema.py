@@ -9,6 +9,7 @@ from gql.mutations.create_campaign import create_campaign
 from gql.mutations.update_campaign import update_campaign
 from gql.queries.campaigns import CampaignQueries
 from gql.queries.node import NodeQueries
+from gql.subscriptions.campaign_status import campaign_status_changed
 from gql.types.campaign import Campaign
 from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.people import ConversationUser, Merchant, Message
@@ -26,9 +27,15 @@ class Mutation:
     remove_campaign_leads = remove_campaign_leads
 
 
+@strawberry.type
+class Subscription:
+    campaign_status_changed = campaign_status_changed
+
+
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[
         Campaign,
         CampaignLead,

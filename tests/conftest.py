@@ -15,6 +15,7 @@ from db.migrate import upgrade_async
 from db.models import Merchant
 from gql.app import create_app
 from services.merchants.service import create_merchant
+from services.runtime import Runtime
 from services.settings import Settings
 from tests.support import GraphQLClient, create_database, drop_database, free_port, postgres_server
 
@@ -48,11 +49,18 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def server_url(db: Database, settings: Settings) -> AsyncIterator[str]:
+def runtime(db: Database, settings: Settings) -> Runtime:
+    """The server's runtime (its pool, event bus and jobs), as `campaigns serve` builds it;
+    it shares the tests' Database so tests can watch the server's SQL."""
+    return Runtime(db, settings)
+
+
+@pytest.fixture(scope="session")
+async def server_url(runtime: Runtime) -> AsyncIterator[str]:
     """The app served by uvicorn on a free local port, in this event loop."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(db, settings), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        create_app(runtime), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -1,10 +1,13 @@
 """Helpers for tests: a test database on a real PostgreSQL, and a GraphQL client."""
 
+import asyncio
+import contextlib
+import json
 import os
 import secrets
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -90,3 +93,53 @@ class GraphQLClient:
         assert not body.get("errors"), body["errors"]
         data: dict[str, Any] = body["data"]
         return data
+
+
+class Subscriber:
+    """One graphql-transport-ws subscription over a real WebSocket."""
+
+    def __init__(self, websocket: Any) -> None:
+        self.websocket = websocket
+
+    async def next(self) -> dict[str, Any]:
+        """The next `next` payload (data and errors); fails on anything else."""
+        async with asyncio.timeout(10):
+            while True:
+                message = json.loads(await self.websocket.recv())
+                if message["type"] == "ping":
+                    await self.websocket.send(json.dumps({"type": "pong"}))
+                    continue
+                if message["type"] == "next":
+                    payload: dict[str, Any] = message["payload"]
+                    return payload
+                raise AssertionError(f"unexpected message {message}")
+
+    async def expect_silence(self, seconds: float = 0.5) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                message = await self.websocket.recv()
+                raise AssertionError(f"unexpected message {message}")
+
+
+@contextlib.asynccontextmanager
+async def subscribe(
+    server_url: str, token: str | None, query: str, variables: dict[str, Any] | None = None
+) -> AsyncIterator[Subscriber]:
+    import websockets
+
+    url = server_url.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as websocket:  # type: ignore[list-item]
+        payload = {"Authorization": f"Bearer {token}"} if token else {}
+        await websocket.send(json.dumps({"type": "connection_init", "payload": payload}))
+        ack = json.loads(await websocket.recv())
+        assert ack["type"] == "connection_ack", ack
+        await websocket.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": variables or {}},
+                }
+            )
+        )
+        yield Subscriber(websocket)

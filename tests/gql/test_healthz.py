@@ -2,6 +2,7 @@ import httpx
 
 from db.database import Database
 from gql.app import create_app
+from services.runtime import Runtime
 from services.settings import Settings
 
 
@@ -13,7 +14,7 @@ async def test_healthy_while_the_database_answers(http: httpx.AsyncClient) -> No
 
 async def test_unhealthy_when_the_database_is_gone(settings: Settings) -> None:
     unreachable = Database("postgresql://nobody@127.0.0.1:1/nothing")
-    app = create_app(unreachable, settings)
+    app = create_app(Runtime(unreachable, settings))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         response = await client.get("/healthz")

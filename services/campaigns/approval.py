@@ -1,0 +1,124 @@
+"""The one transition function every approval report goes through, whatever brought it:
+the submission answer, the Event Streams webhook, the poller or a manual sync."""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import CampaignStatus
+from db.models import Campaign, CampaignApprovalEvent
+from services.events.messages import CampaignStatusChanged, publish
+
+logger = logging.getLogger(__name__)
+
+# Statuses a report can no longer move a campaign back to once a verdict was reached:
+# reports arrive out of order (a late "pending" webhook after the poller saw "approved").
+_IN_REVIEW = {CampaignStatus.RECEIVED, CampaignStatus.PENDING}
+_REVIEWED = {
+    CampaignStatus.APPROVED,
+    CampaignStatus.REJECTED,
+    CampaignStatus.PAUSED,
+    CampaignStatus.DISABLED,
+}
+_FROM_TWILIO = {s.value: s for s in CampaignStatus if s is not CampaignStatus.ARCHIVED}
+
+# The poller checks a campaign in review after 5 s, then backs off to 10 minutes.
+FIRST_CHECK = timedelta(seconds=5)
+LONGEST_WAIT = timedelta(minutes=10)
+
+
+class ReportSource(StrEnum):
+    SUBMIT = "submit"
+    WEBHOOK = "webhook"
+    POLL = "poll"
+    SYNC = "sync"
+
+
+@dataclass(frozen=True)
+class ApprovalReport:
+    """What Twilio says of a template's WhatsApp approval, as it said it."""
+
+    status: str
+    rejection_reason: str | None = None
+    category: str | None = None
+
+
+def next_check_delay(checks_so_far: int) -> timedelta:
+    doublings = min(checks_so_far, 10)  # 5 s x 2**10 is past the cap already
+    return min(FIRST_CHECK * (1 << doublings), LONGEST_WAIT)
+
+
+def _target_status(current: CampaignStatus, raw: str) -> CampaignStatus:
+    reported = _FROM_TWILIO.get(raw)
+    if reported is None or current is CampaignStatus.ARCHIVED:
+        return current  # unknown statuses are kept raw; archiving is ours to undo
+    if reported in _IN_REVIEW and current in _REVIEWED:
+        return current
+    if reported is CampaignStatus.RECEIVED and current is CampaignStatus.PENDING:
+        return current
+    return reported
+
+
+async def apply_report(
+    session: AsyncSession,
+    campaign: Campaign,
+    report: ApprovalReport,
+    source: ReportSource,
+    now: datetime | None = None,
+) -> bool:
+    """Apply a report to a (locked) campaign; record and publish what changed.
+    Returns whether the campaign's status changed."""
+    now = now or datetime.now(UTC)
+    raw = report.status.strip().lower()
+    previous_status, previous_category = campaign.status, campaign.category
+    previous_raw = campaign.twilio_status
+    status = _target_status(previous_status, raw)
+    if raw not in _FROM_TWILIO:
+        logger.warning("campaign %s: unknown approval status %r kept raw", campaign.id, raw)
+
+    campaign.twilio_status = raw
+    campaign.status = status
+    if report.category:
+        campaign.category = report.category.upper()
+    if status is CampaignStatus.REJECTED:
+        reason = (report.rejection_reason or "").strip()
+        campaign.rejection_reason = reason or campaign.rejection_reason or "Rejected by WhatsApp."
+    elif status is not previous_status:
+        campaign.rejection_reason = None
+    campaign.approval_checked_at = now
+    if status in _IN_REVIEW:
+        if status is not previous_status:
+            campaign.approval_check_failures = 0
+        campaign.approval_next_check_at = now + next_check_delay(campaign.approval_check_failures)
+    else:
+        campaign.approval_next_check_at = None
+
+    changed = status is not previous_status
+    if changed or campaign.category != previous_category or raw != previous_raw:
+        session.add(
+            CampaignApprovalEvent(
+                campaign_id=campaign.id,
+                source=source.value,
+                previous_status=previous_status.value,
+                status=status.value,
+                twilio_status=raw,
+                previous_category=previous_category,
+                category=campaign.category,
+                rejection_reason=campaign.rejection_reason,
+            )
+        )
+    if changed:
+        await publish(
+            session,
+            CampaignStatusChanged(
+                merchant_id=campaign.merchant_id,
+                campaign_id=campaign.id,
+                previous_status=previous_status.value,
+                status=status.value,
+            ),
+        )
+    await session.flush()
+    return changed
