@@ -20,7 +20,6 @@ NOT_YET_IMPLEMENTED = {
     "CancelCampaignSend",
     "RetryFailedMessages",
     "SendTemplateMessage",
-    "CampaignStatusChanged",
     "CampaignSendProgress",
     "MessageStatusChanged",
 }
