@@ -16,6 +16,7 @@ from db.models import Merchant
 from gql.context import Context
 from gql.http import GraphQLView
 from gql.schema import schema
+from gql.webhooks.twilio_events import twilio_events_endpoint
 from services.merchants.service import authenticate
 from services.runtime import Runtime
 
@@ -38,7 +39,7 @@ class GraphQLApp(GraphQLView[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         merchant = await self._merchant(request.headers.get("authorization"))
-        return Context(self.runtime.db, self.runtime.settings, merchant, bus=self.runtime.bus)
+        return Context(self.runtime, merchant)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         # graphql-transport-ws carries the token in the connection_init payload; without a
@@ -77,6 +78,7 @@ def create_app(runtime: Runtime) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Route("/webhooks/twilio/events", twilio_events_endpoint(runtime), methods=["POST"]),
         ],
         lifespan=lifespan,
     )

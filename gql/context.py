@@ -10,18 +10,39 @@ from strawberry.permission import BasePermission
 from db.database import Database
 from db.models import Merchant
 from gql.loaders import Loaders
+from services.errors import ErrorCode, ServiceError
 from services.events.bus import EventBus
+from services.runtime import Runtime
 from services.settings import Settings
+from services.twilio.gateway import TwilioGateway
 
 
 @dataclass
 class Context:
-    db: Database
-    settings: Settings
+    runtime: Runtime
     merchant: Merchant | None
-    bus: EventBus | None = None
     # Set by strawberry from a WebSocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
+
+    @property
+    def db(self) -> Database:
+        return self.runtime.db
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def bus(self) -> EventBus:
+        return self.runtime.bus
+
+    @property
+    def gateway(self) -> TwilioGateway:
+        if self.runtime.gateway is None:
+            raise ServiceError.single(
+                ErrorCode.TWILIO_UNAVAILABLE, "Twilio is not configured on this server."
+            )
+        return self.runtime.gateway
 
     @property
     def merchant_id(self) -> int:

@@ -6,6 +6,8 @@ from strawberry.tools import merge_types
 from gql.mutations.archive_campaign import archive_campaign
 from gql.mutations.campaign_leads import add_campaign_leads, remove_campaign_leads
 from gql.mutations.create_campaign import create_campaign
+from gql.mutations.submit_campaign import submit_campaign
+from gql.mutations.sync_campaign_status import sync_campaign_status
 from gql.mutations.update_campaign import update_campaign
 from gql.queries.campaigns import CampaignQueries
 from gql.queries.node import NodeQueries
@@ -25,6 +27,8 @@ class Mutation:
     archive_campaign = archive_campaign
     add_campaign_leads = add_campaign_leads
     remove_campaign_leads = remove_campaign_leads
+    submit_campaign = submit_campaign
+    sync_campaign_status = sync_campaign_status
 
 
 @strawberry.type

@@ -32,6 +32,10 @@ class ErrorCode(StrEnum):
     TOO_FEW_WORDS = "too_few_words"
     MISSING_SAMPLE = "missing_sample"
 
+    NOT_SUBMITTED = "not_submitted"
+    TWILIO_ERROR = "twilio_error"
+    TWILIO_UNAVAILABLE = "twilio_unavailable"
+
 
 @dataclass(frozen=True)
 class FieldError:

@@ -33,6 +33,63 @@ class Settings(BaseSettings):
         description="Seed a demo commerce merchant on first start (embedded database only).",
     )
 
+    twilio_account_sid: str | None = Field(
+        default=None, validation_alias=AliasChoices("TWILIO_ACCOUNT_SID")
+    )
+    twilio_auth_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TWILIO_AUTH_TOKEN"),
+        description="Signs webhooks; also authenticates API calls unless an API key is set.",
+    )
+    twilio_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("TWILIO_API_KEY")
+    )
+    twilio_api_secret: str | None = Field(
+        default=None, validation_alias=AliasChoices("TWILIO_API_SECRET")
+    )
+    twilio_whatsapp_from: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TWILIO_WHATSAPP_FROM"),
+        description="The WhatsApp sender, e.g. whatsapp:+14155238886.",
+    )
+    twilio_messaging_service_sid: str | None = Field(
+        default=None, validation_alias=AliasChoices("TWILIO_MESSAGING_SERVICE_SID")
+    )
+    twilio_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TWILIO_BASE_URL"),
+        description="When set, every Twilio host is rewritten to it (emulator, proxy, mock).",
+    )
+    twilio_timeout: float = Field(default=10.0, validation_alias=AliasChoices("TWILIO_TIMEOUT"))
+    public_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PUBLIC_URL"),
+        description="Where Twilio reaches this server; webhook URLs are built from it.",
+    )
+    submit_default_templates: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("CAMPAIGNS_SUBMIT_DEFAULT_TEMPLATES"),
+        description="Submit new merchants' system templates for approval.",
+    )
+    approval_poll_interval: float = Field(
+        default=2.0,
+        validation_alias=AliasChoices("CAMPAIGNS_APPROVAL_POLL_INTERVAL"),
+        description="Seconds between two looks for campaigns due an approval check.",
+    )
+    sandbox_approval_delay: float = Field(
+        default=2.0,
+        validation_alias=AliasChoices("CAMPAIGNS_SANDBOX_APPROVAL_DELAY"),
+        description="Sandbox mode: seconds the emulator takes per approval step.",
+    )
+
+    @property
+    def sandbox(self) -> bool:
+        """No Twilio credentials: `serve` runs its own Twilio emulator."""
+        return not (self.twilio_account_sid and self.twilio_auth_token)
+
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
     @property
     def embedded_pgdata(self) -> Path:
         return self.data_dir.resolve() / "pgdata"

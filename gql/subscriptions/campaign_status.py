@@ -25,7 +25,6 @@ async def campaign_status_changed(
     info: strawberry.Info[Context], campaign_id: strawberry.ID | None = None
 ) -> AsyncGenerator[CampaignStatusChange, None]:
     context = info.context
-    assert context.bus is not None
     wanted = decode_pk(campaign_id, "Campaign") if campaign_id is not None else None
     if campaign_id is not None and wanted is None:
         return  # no such campaign: an empty stream, as for another merchant's id

@@ -55,6 +55,13 @@ class Campaign(Node):
     campaign_type: CampaignType
     author_type: CampaignAuthorType
     channel: str
+    twilio_status: str | None = strawberry.field(
+        description="Twilio's approval status as last reported, raw (it may be one we do not know)."
+    )
+    category: str | None = strawberry.field(
+        description="WhatsApp category as last reported (Meta may change it)."
+    )
+    submitted_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
@@ -76,6 +83,9 @@ class Campaign(Node):
             campaign_type=model.campaign_type,
             author_type=model.author_type,
             channel=model.channel,
+            twilio_status=model.twilio_status,
+            category=model.category,
+            submitted_at=model.submitted_at,
             created_at=model.created_at,
             updated_at=model.updated_at,
         )

@@ -110,6 +110,14 @@ class CampaignRepository:
         statement = select(func.count()).select_from(self._filtered(merchant_id, where).subquery())
         return (await self.session.execute(statement)).scalar_one()
 
+    async def by_content_sid(self, content_sid: str, *, lock: bool = False) -> list[Campaign]:
+        """Campaigns of any merchant with this Twilio content: for Twilio's webhooks,
+        which speak for the whole account."""
+        statement = select(Campaign).where(Campaign.content_sid == content_sid)
+        if lock:
+            statement = statement.with_for_update()
+        return list((await self.session.execute(statement)).scalars())
+
     async def reserve_id(self) -> int:
         """An id for a campaign about to be inserted (see CampaignService.new_version)."""
         statement = text("SELECT nextval(pg_get_serial_sequence('campaigns', 'id'))")

@@ -1,0 +1,181 @@
+"""Every call to Twilio goes through here, by the official SDK's async API.
+
+The SDK's HTTP client is ours (services/twilio/http_client.py): it can rewrite every
+Twilio host to TWILIO_BASE_URL, keeps Retry-After, and sends the Content API's JSON
+bodies as JSON (the SDK's async client form-encodes them: twilio-python#932).
+"""
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import aiohttp
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+from twilio.rest.content.v1.content import ContentList
+from twilio.rest.content.v1.content.approval_create import ApprovalCreateList
+
+from services.campaigns.approval import ApprovalReport
+from services.settings import Settings
+from services.twilio.errors import TwilioError, classify
+from services.twilio.http_client import AsyncRewritingHttpClient
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    sid: str
+    status: str
+    to: str
+    error_code: int | None = None
+    error_message: str | None = None
+    date_created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MessageRequest:
+    to: str  # E.164, without the whatsapp: prefix
+    content_sid: str
+    content_variables: dict[str, str]
+    status_callback: str | None = None
+
+
+class TwilioGateway:
+    def __init__(self, settings: Settings) -> None:
+        if not settings.twilio_account_sid or not settings.twilio_auth_token:
+            raise ValueError("TwilioGateway needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        self.settings = settings
+        self.http = AsyncRewritingHttpClient(
+            settings.twilio_base_url, timeout=settings.twilio_timeout
+        )
+        self.client = Client(
+            username=settings.twilio_api_key or settings.twilio_account_sid,
+            password=settings.twilio_api_secret or settings.twilio_auth_token,
+            account_sid=settings.twilio_account_sid,
+            http_client=self.http,
+        )
+
+    async def close(self) -> None:
+        await self.http.close()
+
+    async def _call(self, call: Callable[[], Awaitable[T]], *, creates: bool = False) -> T:
+        """Run one SDK call, turning every failure into a classified TwilioError."""
+        try:
+            return await call()
+        except TwilioRestException as error:
+            status, code = error.status, error.code
+            raise TwilioError(
+                message=str(error.msg),
+                status=status,
+                code=code,
+                retry_after=self.http.retry_after(),
+                kind=classify(status, code, creates=creates),
+            ) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise TwilioError(
+                message=f"no answer from Twilio: {error!r}",
+                kind=classify(None, None, creates=creates),
+            ) from error
+
+    # Content API -------------------------------------------------------------------
+
+    async def create_content(
+        self, friendly_name: str, language: str, samples: dict[str, str], types: dict[str, Any]
+    ) -> str:
+        request = ContentList.ContentCreateRequest(
+            {
+                "friendly_name": friendly_name,
+                "language": language,
+                "variables": samples,
+                "types": types,
+            }
+        )
+        content = await self._call(
+            lambda: self.client.content.v1.contents.create_async(request), creates=True
+        )
+        return str(content.sid)
+
+    async def delete_content(self, sid: str) -> None:
+        await self._call(lambda: self.client.content.v1.contents(sid).delete_async())
+
+    async def request_approval(self, sid: str, name: str, category: str) -> ApprovalReport:
+        request = ApprovalCreateList.ContentApprovalRequest({"name": name, "category": category})
+        approval = await self._call(
+            lambda: self.client.content.v1.contents(sid).approval_create.create_async(request),
+            creates=True,
+        )
+        return ApprovalReport(
+            status=str(approval.status or "received"),
+            rejection_reason=approval.rejection_reason or None,
+            category=approval.category,
+        )
+
+    async def fetch_approval(self, sid: str) -> ApprovalReport:
+        approval = await self._call(
+            lambda: self.client.content.v1.contents(sid).approval_fetch().fetch_async()
+        )
+        whatsapp: dict[str, Any] = approval.whatsapp or {}
+        return ApprovalReport(
+            status=str(whatsapp.get("status") or "unsubmitted"),
+            rejection_reason=whatsapp.get("rejection_reason") or None,
+            category=whatsapp.get("category"),
+        )
+
+    # Messages API ------------------------------------------------------------------
+
+    def _sender(self) -> dict[str, str]:
+        if self.settings.twilio_messaging_service_sid:
+            return {"messaging_service_sid": self.settings.twilio_messaging_service_sid}
+        if self.settings.twilio_whatsapp_from:
+            return {"from_": _whatsapp(self.settings.twilio_whatsapp_from)}
+        raise TwilioError("no sender: set TWILIO_WHATSAPP_FROM or TWILIO_MESSAGING_SERVICE_SID")
+
+    @property
+    def sender_key(self) -> str:
+        """Identifies the sender whose rate limit a message counts against."""
+        return (
+            self.settings.twilio_messaging_service_sid or self.settings.twilio_whatsapp_from or ""
+        )
+
+    async def send_message(self, request: MessageRequest) -> SentMessage:
+        extra: dict[str, str] = {}
+        if request.status_callback:
+            extra["status_callback"] = request.status_callback
+        message = await self._call(
+            lambda: self.client.messages.create_async(
+                to=_whatsapp(request.to),
+                content_sid=request.content_sid,
+                content_variables=json.dumps(request.content_variables),
+                **self._sender(),
+                **extra,
+            ),
+            creates=True,
+        )
+        return _sent(message)
+
+    async def list_messages(self, to: str, sent_after: date) -> list[SentMessage]:
+        """Messages to a number since a day: how an in-doubt send is looked up."""
+        messages = await self._call(
+            lambda: self.client.messages.list_async(to=_whatsapp(to), date_sent_after=sent_after)
+        )
+        return [_sent(m) for m in messages]
+
+
+def _whatsapp(phone: str) -> str:
+    return phone if phone.startswith("whatsapp:") else f"whatsapp:{phone}"
+
+
+def _sent(message: Any) -> SentMessage:
+    return SentMessage(
+        sid=str(message.sid),
+        status=str(message.status),
+        to=str(message.to).removeprefix("whatsapp:"),
+        error_code=message.error_code,
+        error_message=message.error_message,
+        date_created=message.date_created,
+    )
