@@ -1,11 +1,14 @@
 """Everything one server process runs besides answering requests: the database handle,
 the event bus and the background jobs. Built once per process and started with it."""
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 
 from db.database import Database
 from db.engine import libpq_url
+from services.campaigns.approval_job import ApprovalJob
 from services.events.bus import EventBus
 from services.settings import Settings
 from services.twilio.gateway import TwilioGateway
@@ -19,6 +22,8 @@ class Runtime:
     settings: Settings
     bus: EventBus = field(init=False)
     gateway: TwilioGateway | None = field(init=False)
+    approval_job: ApprovalJob | None = field(init=False, default=None)
+    _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.bus = EventBus(libpq_url(self.db.url))
@@ -26,8 +31,23 @@ class Runtime:
 
     async def start(self) -> None:
         await self.bus.start()
+        if self.gateway is not None:
+            job = ApprovalJob(
+                self.db,
+                self.gateway,
+                interval=self.settings.approval_poll_interval,
+                submit_defaults=self.settings.submit_default_templates,
+            )
+            self._tasks.append(asyncio.create_task(job.run(), name="approval-job"))
+            self.approval_job = job
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
         await self.bus.stop()
         if self.gateway is not None:
             await self.gateway.close()

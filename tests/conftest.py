@@ -62,20 +62,18 @@ def server_port() -> int:
 class RunningEmulator:
     state: Emulator
     url: str
+    sink: str  # where it sends Event Streams deliveries
 
 
 @pytest.fixture(scope="session")
 async def emulator(server_port: int) -> AsyncIterator[RunningEmulator]:
     """Our Twilio emulator on its own port, sending its webhooks to the test server."""
-    knobs = Knobs(
-        approval_delay=0.2,
-        status_delay=0.05,
-        events_sink=f"http://127.0.0.1:{server_port}/webhooks/twilio/events",
-    )
+    sink = f"http://127.0.0.1:{server_port}/webhooks/twilio/events"
+    knobs = Knobs(approval_delay=0.2, status_delay=0.05, events_sink=sink)
     config = EmulatorConfig(account_sid=EMULATOR_SID, auth_token=EMULATOR_TOKEN, knobs=knobs)
     app = create_emulator_app(config)
     async with serve(app) as url:
-        yield RunningEmulator(app.state.emulator, url)
+        yield RunningEmulator(app.state.emulator, url, sink)
 
 
 @pytest.fixture(scope="session")

@@ -48,11 +48,11 @@ class Campaign(IdMixin, TimestampMixin, Base):
         CheckConstraint("next_campaign_id <> id", name="next_not_self"),
         Index("ix_campaigns_merchant_id_id", "merchant_id", "id"),
         Index("ix_campaigns_content_sid", "content_sid"),
-        # The approval poller scans campaigns waiting for Twilio, soonest check first.
+        # The approval job scans campaigns due a submission or a status check.
         Index(
-            "ix_campaigns_awaiting_approval",
+            "ix_campaigns_approval_due",
             "approval_next_check_at",
-            postgresql_where=text("status IN ('received', 'pending')"),
+            postgresql_where=text("approval_next_check_at IS NOT NULL"),
         ),
     )
 
@@ -88,6 +88,8 @@ class Campaign(IdMixin, TimestampMixin, Base):
     category: Mapped[str | None] = mapped_column(String(32))
     submitted_at: Mapped[datetime | None]
     approval_checked_at: Mapped[datetime | None]
+    # When the approval job should next look at this campaign: to check a template in
+    # review, or to submit a new system template (None: nothing to do).
     approval_next_check_at: Mapped[datetime | None]
     approval_check_failures: Mapped[int] = mapped_column(Integer, server_default="0")
     next_campaign_id: Mapped[int | None] = mapped_column(

@@ -1,6 +1,7 @@
 """The system service templates every merchant is onboarded with."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -187,4 +188,9 @@ async def create_default_templates(session: AsyncSession, merchant: Merchant) ->
             written.append(await service.create(merchant.id, draft, CampaignAuthorType.SYSTEM))
         elif _replaceable(head) and not _matches(head, draft):
             written.append(await service.new_version(merchant.id, head.id, draft))
+    now = datetime.now(UTC)
+    for campaign in written:
+        # Due for submission: the approval job submits it (when submitting is enabled).
+        campaign.approval_next_check_at = now
+    await session.flush()
     return written

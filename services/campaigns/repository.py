@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,6 +117,18 @@ class CampaignRepository:
         statement = select(Campaign).where(Campaign.content_sid == content_sid)
         if lock:
             statement = statement.with_for_update()
+        return list((await self.session.execute(statement)).scalars())
+
+    async def due_for_approval_job(self, now: datetime, limit: int) -> list[Campaign]:
+        """Campaigns of every merchant the approval job should look at now, soonest first,
+        locked; rows another transaction holds (a submit in progress) are skipped."""
+        statement = (
+            select(Campaign)
+            .where(Campaign.approval_next_check_at <= now)
+            .order_by(Campaign.approval_next_check_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
         return list((await self.session.execute(statement)).scalars())
 
     async def reserve_id(self) -> int:

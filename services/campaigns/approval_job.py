@@ -1,0 +1,119 @@
+"""The approval job: submits new system templates and polls templates in review.
+
+Twilio's advice is to listen for approval events *and* poll, since webhooks get lost.
+Every server process runs this job, but only the one holding a PostgreSQL advisory lock
+works at a time; when it dies its connection closes, the lock is freed and another
+process takes over within a few intervals.
+"""
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.database import Database
+from db.enums import CampaignAuthorType, CampaignStatus
+from db.models import Campaign
+from services.campaigns.approval import ReportSource, apply_report, next_check_delay
+from services.campaigns.repository import CampaignRepository
+from services.campaigns.submission import SubmissionService
+from services.errors import ErrorCode, ServiceError
+from services.twilio.errors import TwilioError
+from services.twilio.gateway import TwilioGateway
+
+logger = logging.getLogger(__name__)
+
+LEADER_LOCK = 7_406_522_002
+BATCH = 20
+_IN_REVIEW = (CampaignStatus.RECEIVED, CampaignStatus.PENDING)
+
+
+class ApprovalJob:
+    def __init__(
+        self, db: Database, gateway: TwilioGateway, *, interval: float, submit_defaults: bool
+    ) -> None:
+        self.db = db
+        self.gateway = gateway
+        self.interval = interval
+        self.submit_defaults = submit_defaults
+        self.leading = False
+
+    async def run(self) -> None:
+        """Forever: become the leader when possible, then work every interval."""
+        while True:
+            try:
+                async with self.db.engine.connect() as connection:
+                    leader = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                    if await self._try_lead(leader):
+                        await self._lead(leader)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("approval job failed; retrying")
+            finally:
+                self.leading = False
+            await asyncio.sleep(self.interval * 5)
+
+    async def _try_lead(self, connection: AsyncConnection) -> bool:
+        return bool(await connection.scalar(select(func.pg_try_advisory_lock(LEADER_LOCK))))
+
+    async def _lead(self, connection: AsyncConnection) -> None:
+        self.leading = True
+        logger.info("this process runs the approval job")
+        while True:
+            await self.run_once()
+            await asyncio.sleep(self.interval)
+            await connection.scalar(select(1))  # raises when the lock's connection is gone
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Look at every campaign due now; returns how many were looked at."""
+        seen = 0
+        while True:
+            async with self.db.transaction() as session:
+                due = await CampaignRepository(session).due_for_approval_job(
+                    now or datetime.now(UTC), BATCH
+                )
+                for campaign in due:
+                    await self._look_at(SubmissionService(session, self.gateway), campaign)
+            seen += len(due)
+            if len(due) < BATCH:
+                return seen
+
+    async def _look_at(self, submissions: SubmissionService, campaign: Campaign) -> None:
+        now = datetime.now(UTC)
+        if campaign.status is CampaignStatus.UNSUBMITTED:
+            if not self.submit_defaults or campaign.author_type is not CampaignAuthorType.SYSTEM:
+                campaign.approval_next_check_at = None
+                return
+            try:
+                await submissions.submit(campaign.merchant_id, campaign.id)
+            except ServiceError as error:
+                self._retry_later(campaign, now, error)
+            return
+        if campaign.status not in _IN_REVIEW or campaign.content_sid is None:
+            campaign.approval_next_check_at = None
+            return
+        try:
+            report = await self.gateway.fetch_approval(campaign.content_sid)
+        except TwilioError as error:
+            logger.warning("approval check of campaign %s failed: %s", campaign.id, error)
+            self._retry_later(campaign, now)
+            return
+        if not await apply_report(submissions.session, campaign, report, ReportSource.POLL, now):
+            self._retry_later(campaign, now)
+
+    def _retry_later(
+        self, campaign: Campaign, now: datetime, error: ServiceError | None = None
+    ) -> None:
+        """Back off: 5 s, 10 s, 20 s, … up to 10 minutes between two looks."""
+        twilio_trouble = error is None or any(
+            e.code in (ErrorCode.TWILIO_ERROR, ErrorCode.TWILIO_UNAVAILABLE) for e in error.errors
+        )
+        if not twilio_trouble:  # the template itself is invalid: retrying cannot help
+            logger.error("system template %s cannot be submitted: %s", campaign.id, error)
+            campaign.approval_next_check_at = None
+            return
+        campaign.approval_check_failures += 1
+        campaign.approval_next_check_at = now + next_check_delay(campaign.approval_check_failures)

@@ -1,0 +1,124 @@
+"""The approval job against the emulator, in a database of its own so that the test
+server's job (which shares the main test database) does not compete with it."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from db.database import Database
+from db.enums import CampaignAuthorType, CampaignStatus
+from db.migrate import upgrade_async
+from db.models import Campaign, CampaignApprovalEvent
+from services.campaigns.approval_job import ApprovalJob
+from services.campaigns.drafts import CampaignDraft
+from services.campaigns.service import CampaignService
+from services.campaigns.submission import SubmissionService
+from services.merchants.service import create_merchant
+from services.settings import Settings
+from services.twilio.gateway import TwilioGateway
+from tests.conftest import RunningEmulator
+from tests.support import create_database, drop_database
+
+LATER = timedelta(hours=1)  # run the job as if its checks were due
+
+
+@pytest.fixture
+async def scratch_db(postgres: str) -> AsyncIterator[Database]:
+    url = await create_database(postgres)
+    await upgrade_async(url)
+    database = Database(url, pool_size=4)
+    yield database
+    await database.dispose()
+    await drop_database(postgres, url)
+
+
+@pytest.fixture
+async def gateway(settings: Settings) -> AsyncIterator[TwilioGateway]:
+    twilio = TwilioGateway(settings)
+    yield twilio
+    await twilio.close()
+
+
+async def knobs(emulator: RunningEmulator, **changes: object) -> None:
+    async with httpx.AsyncClient(base_url=emulator.url) as client:
+        (await client.patch("/_emulator/knobs", json=changes)).raise_for_status()
+
+
+async def campaigns_of(db: Database, merchant_id: int) -> list[Campaign]:
+    async with db.session() as session:
+        statement = select(Campaign).where(Campaign.merchant_id == merchant_id)
+        return list((await session.execute(statement)).scalars())
+
+
+async def test_polling_finds_the_approval_when_webhooks_are_lost(
+    scratch_db: Database, gateway: TwilioGateway, emulator: RunningEmulator
+) -> None:
+    async with scratch_db.transaction() as session:
+        created = await create_merchant(session, "Quiet Shop", with_templates=False)
+        draft = CampaignDraft(name="no_webhooks", body="Hi {{lead_name}}, new arrivals are in!")
+        campaign = await CampaignService(session).create(created.merchant.id, draft)
+    await knobs(emulator, events_sink=None)
+    try:
+        async with scratch_db.transaction() as session:
+            await SubmissionService(session, gateway).submit(created.merchant.id, campaign.id)
+        await asyncio.sleep(1)  # the emulator's review: 2 steps of 0.2 s
+    finally:
+        await knobs(emulator, events_sink=emulator.sink)
+    job = ApprovalJob(scratch_db, gateway, interval=0.1, submit_defaults=False)
+    assert await job.run_once(datetime.now(UTC) + LATER) == 1
+    [stored] = await campaigns_of(scratch_db, created.merchant.id)
+    assert stored.status is CampaignStatus.APPROVED
+    assert stored.approval_next_check_at is None, "nothing left to check"
+    async with scratch_db.session() as session:
+        sources = (
+            await session.execute(
+                select(CampaignApprovalEvent.source, CampaignApprovalEvent.status)
+                .where(CampaignApprovalEvent.campaign_id == stored.id)
+                .order_by(CampaignApprovalEvent.id)
+            )
+        ).all()
+    assert [tuple(row) for row in sources] == [("submit", "received"), ("poll", "approved")]
+
+
+async def test_new_merchants_default_templates_are_submitted(
+    scratch_db: Database, gateway: TwilioGateway
+) -> None:
+    async with scratch_db.transaction() as session:
+        created = await create_merchant(session, "New Shop")
+    job = ApprovalJob(scratch_db, gateway, interval=0.1, submit_defaults=True)
+    assert await job.run_once() == 5
+    templates = await campaigns_of(scratch_db, created.merchant.id)
+    assert {c.author_type for c in templates} == {CampaignAuthorType.SYSTEM}
+    assert {c.status for c in templates} == {CampaignStatus.RECEIVED}
+    assert all(c.content_sid and c.category == "UTILITY" for c in templates)
+    assert await job.run_once() == 0, "nothing is due again right away"
+
+
+async def test_only_one_process_polls_at_a_time(
+    scratch_db: Database, gateway: TwilioGateway
+) -> None:
+    jobs = [
+        ApprovalJob(scratch_db, gateway, interval=0.05, submit_defaults=False) for _ in range(3)
+    ]
+    tasks = [asyncio.create_task(job.run()) for job in jobs]
+    try:
+        async with asyncio.timeout(5):
+            while not any(job.leading for job in jobs):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)
+        assert sum(job.leading for job in jobs) == 1
+        leader = next(i for i, job in enumerate(jobs) if job.leading)
+        tasks[leader].cancel()  # the leading process dies
+        async with asyncio.timeout(5):
+            while not any(job.leading for i, job in enumerate(jobs) if i != leader):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)
+        assert sum(job.leading for i, job in enumerate(jobs) if i != leader) == 1
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
