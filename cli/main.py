@@ -22,7 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("name")
     create.add_argument("--commerce", action="store_true", help="a shop: adds commerce templates")
     create.add_argument("--json", action="store_true", help="print one JSON object")
+    # Every word after `emulator` is its own flag (see `campaigns emulator --help`).
+    emulator_cmd = commands.add_parser("emulator", help="serve the Twilio emulator", prefix_chars="\0")
+    emulator_cmd.add_argument("emulator_args", nargs="*")
     args = parser.parse_args(argv)
+    if args.command == "emulator":
+        from emulator.cli import run
+
+        return run(args.emulator_args)
 
     settings = get_settings()
     logging.basicConfig(

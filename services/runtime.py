@@ -27,13 +27,16 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.bus = EventBus(libpq_url(self.db.url))
+        # Background jobs get their own small pool, so they never wait behind requests
+        # for a connection (nor requests behind them).
+        self.jobs_db = Database(self.db.url, pool_size=3)
         self.gateway = None if self.settings.sandbox else TwilioGateway(self.settings)
 
     async def start(self) -> None:
         await self.bus.start()
         if self.gateway is not None:
             job = ApprovalJob(
-                self.db,
+                self.jobs_db,
                 self.gateway,
                 interval=self.settings.approval_poll_interval,
                 submit_defaults=self.settings.submit_default_templates,
@@ -49,6 +52,7 @@ class Runtime:
                 await task
         self._tasks.clear()
         await self.bus.stop()
+        await self.jobs_db.dispose()
         if self.gateway is not None:
             await self.gateway.close()
         await self.db.dispose()
