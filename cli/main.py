@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -22,8 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("name")
     create.add_argument("--commerce", action="store_true", help="a shop: adds commerce templates")
     create.add_argument("--json", action="store_true", help="print one JSON object")
-    # Every word after `emulator` is its own flag (see `campaigns emulator --help`).
-    emulator_cmd = commands.add_parser("emulator", help="serve the Twilio emulator", prefix_chars="\0")
+    # prefix_chars="\0": every word after `emulator` is its flag (`campaigns emulator --help`).
+    emulator_cmd = commands.add_parser("emulator", help="Twilio emulator", prefix_chars="\0")
     emulator_cmd.add_argument("emulator_args", nargs="*")
     args = parser.parse_args(argv)
     if args.command == "emulator":
@@ -84,31 +85,46 @@ def serve_command(settings: Settings, host: str | None, port: int | None) -> int
 
     from cli.database import database_url
     from cli.demo import ensure_demo_merchant
+    from cli.sandbox import sandbox
     from db.database import Database
     from db.migrate import upgrade
     from gql.app import create_app
     from services.runtime import Runtime
 
-    host = host or settings.host
-    port = port or settings.port
+    # PUBLIC_URL defaults to the address served, so webhooks find their way back.
+    settings = settings.model_copy(
+        update={"host": host or settings.host, "port": port or settings.port}
+    )
+    host, port = settings.host, settings.port
     url = database_url(settings)
     upgrade(url)
 
     async def run() -> None:
-        db = Database(url, pool_size=settings.db_pool_size)
-        if settings.database_url is None and settings.seed_demo:
-            demo = await ensure_demo_merchant(db, settings.data_dir)
-            print(
-                f"\n  GraphiQL:      http://{host}:{port}/graphql\n"
-                f"  Demo merchant: {demo['merchant_id']} (Demo Store, commerce)\n"
-                f"  Token:         {demo['token']}\n"
-                f'  Headers:       {{"Authorization": "Bearer {demo["token"]}"}}\n',
-                flush=True,
+        async with contextlib.AsyncExitStack() as stack:
+            effective = settings
+            if settings.sandbox:
+                effective = await stack.enter_async_context(sandbox(settings))
+            db = Database(url, pool_size=settings.db_pool_size)
+            print(f"\n  GraphiQL:      http://{host}:{port}/graphql", flush=True)
+            if settings.sandbox:
+                print(f"  Twilio:        sandbox (emulator at {effective.twilio_base_url})")
+            else:
+                print("  Twilio:        live account " + str(settings.twilio_account_sid))
+            if settings.database_url is None and settings.seed_demo:
+                demo = await ensure_demo_merchant(db, settings.data_dir)
+                print(
+                    f"  Demo merchant: {demo['merchant_id']} (Demo Store, commerce)\n"
+                    f"  Token:         {demo['token']}\n"
+                    f'  Headers:       {{"Authorization": "Bearer {demo["token"]}"}}\n',
+                    flush=True,
+                )
+            config = uvicorn.Config(
+                create_app(Runtime(db, effective)),
+                host=host,
+                port=port,
+                log_level=settings.log_level,
             )
-        config = uvicorn.Config(
-            create_app(Runtime(db, settings)), host=host, port=port, log_level=settings.log_level
-        )
-        await uvicorn.Server(config).serve()
+            await uvicorn.Server(config).serve()
 
     asyncio.run(run())
     return 0

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         description="Sandbox mode: seconds the emulator takes per approval step.",
     )
 
+    sandbox_emulator_port: int = Field(
+        default=0,
+        validation_alias=AliasChoices("CAMPAIGNS_SANDBOX_EMULATOR_PORT"),
+        description="Sandbox mode: the emulator's port (0: any free port).",
+    )
+
     @property
     def sandbox(self) -> bool:
         """No Twilio credentials: `serve` runs its own Twilio emulator."""
