@@ -24,13 +24,12 @@ def _approval_updates(events: list[Any]) -> list[tuple[str, str, str]]:
         if not isinstance(event, dict) or event.get("type") != APPROVAL_UPDATED:
             continue
         data = event.get("data")
-        template = data.get("template") if isinstance(data, dict) else None
-        if not isinstance(template, dict):
+        if not isinstance(data, dict) or not isinstance(data.get("template"), dict):
             raise ValueError("an approval event without data.template")
-        sid, value = template.get("sid"), template.get("currentValue")
+        sid, value = data["template"].get("sid"), data["template"].get("currentValue")
         if not isinstance(sid, str) or not isinstance(value, str):
             raise ValueError("an approval event without template sid or currentValue")
-        updates.append((sid, str(data.get("type", "status_update")), value))  # type: ignore[union-attr]
+        updates.append((sid, str(data.get("type", "status_update")), value))
     return updates
 
 
