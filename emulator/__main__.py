@@ -1,0 +1,5 @@
+import sys
+
+from emulator.cli import run
+
+sys.exit(run())

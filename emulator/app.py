@@ -1,0 +1,115 @@
+"""The ASGI app: /_emulator/ is the admin API; every other path is Twilio's, served as
+latency -> HTTP Basic auth -> 429 / 5xx faults -> OpenAPI validation -> handler ->
+timeout faults, with every refusal in Twilio's error body."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from emulator import admin, content_api, faults, messages_api
+from emulator.config import EmulatorConfig
+from emulator.core import Emulator
+from emulator.errors import TwilioError, not_found
+from emulator.openapi import Validated
+from emulator.state import ReceivedRequest
+
+Handler = Callable[[Emulator, Validated], Awaitable[Response]]
+HANDLERS: dict[str, Handler] = {**content_api.HANDLERS, **messages_api.HANDLERS}
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def create_app(config: EmulatorConfig | Emulator | None = None) -> Starlette:
+    emulator = config if isinstance(config, Emulator) else Emulator(config or EmulatorConfig())
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await emulator.aclose()
+
+    app = Starlette(
+        routes=[
+            Mount("/_emulator", routes=admin.routes),
+            Route("/{path:path}", twilio_api, methods=METHODS),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.emulator = emulator
+    return app
+
+
+async def twilio_api(request: Request) -> Response:
+    emulator: Emulator = request.app.state.emulator
+    fault: str | None = None
+    if emulator.knobs.latency_ms:
+        await asyncio.sleep(emulator.knobs.latency_ms / 1000)
+    try:
+        _check_auth(emulator, request)
+        response, fault = await _serve(emulator, request)
+    except TwilioError as error:
+        response = error.response()
+        fault = error.fault
+    emulator.state.requests.append(
+        ReceivedRequest(
+            request.method, request.url.path, request.url.query, response.status_code, fault
+        )
+    )
+    return response
+
+
+async def _serve(emulator: Emulator, request: Request) -> tuple[Response, str | None]:
+    throttle = faults.throttled(emulator)
+    if throttle is not None:
+        raise throttle
+    error_after = emulator.chance(emulator.knobs.error_rate)
+    path, method = request.url.path, request.method
+    operation = emulator.specs.match(method, path)
+    limited = faults.over_content_limit(emulator, operation.operation_id, operation.server)
+    if limited is not None:
+        raise limited
+    creates_message = operation.operation_id == "CreateMessage"
+    # A 5xx before any work, except half of those on a message create: in doubt, as on Twilio.
+    if error_after and not (creates_message and emulator.rng.random() < 0.5):
+        raise faults.server_error(emulator)
+    query = {key: request.query_params.getlist(key) for key in request.query_params}
+    validated = emulator.specs.validate(
+        operation, method, path, query, dict(request.headers), await request.body()
+    )
+    account = validated.path.get("AccountSid")
+    if account is not None and account != emulator.config.account_sid:
+        raise not_found(path)
+    handler = HANDLERS.get(operation.operation_id)
+    if handler is None:
+        raise TwilioError(501, 20500, f"{operation.operation_id} is not emulated")
+    response = await handler(emulator, validated)
+    if error_after:
+        return faults.server_error(emulator).response(), "error_after_create"
+    if creates_message:
+        late = faults.timed_out(emulator, response)
+        if late is not None:
+            return late, f"timeout_{emulator.knobs.timeout_mode}"
+    return response, None
+
+
+def _check_auth(emulator: Emulator, request: Request) -> None:
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    try:
+        user, _, password = base64.b64decode(encoded).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        user = password = ""
+    config = emulator.config
+    given = f"{user}:{password}".encode()
+    expected = f"{config.account_sid}:{config.auth_token}".encode()
+    if scheme.lower() != "basic" or not hmac.compare_digest(given, expected):
+        raise TwilioError(
+            401, 20003, "Authenticate", {"WWW-Authenticate": 'Basic realm="Twilio API"'}
+        )

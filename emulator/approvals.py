@@ -1,0 +1,115 @@
+"""The WhatsApp approval lifecycle: received -> pending -> approved | rejected, one
+`approval_delay` per step, an Event Streams event for every change after submission.
+Later changes (paused, disabled, a new category) come from the admin API, as Meta's do."""
+
+from __future__ import annotations
+
+import asyncio
+
+from emulator.core import Emulator
+from emulator.rules import rejection_reason
+from emulator.state import Approval, Content, now
+from emulator.webhooks import template_event
+
+FINAL = ("approved", "rejected")
+STATUSES = ("received", "pending", "approved", "rejected", "paused", "disabled")
+
+
+def submit(emulator: Emulator, content: Content, name: str, category: str) -> Approval:
+    state = emulator.state
+    names_in_use = {
+        c.approval.name for c in state.contents.values() if c.approval and c is not content
+    }
+    reason = rejection_reason(
+        name, content.body(), content.variables, names_in_use, state.deleted_names, now()
+    )
+    approval = Approval(name, category, content_type=next(iter(content.types), ""))
+    if content.forced_outcome is not None:
+        approval.outcome, approval.outcome_reason = content.forced_outcome
+    elif reason:
+        approval.outcome, approval.outcome_reason = "rejected", reason
+    content.approval = approval
+    content.date_updated = now()
+    _start_lifecycle(emulator, content)
+    return approval
+
+
+def _start_lifecycle(emulator: Emulator, content: Content) -> None:
+    task = emulator.spawn(_lifecycle(emulator, content))
+    emulator.state.lifecycles[content.sid] = task
+    task.add_done_callback(lambda _: emulator.state.lifecycles.pop(content.sid, None))
+
+
+async def _lifecycle(emulator: Emulator, content: Content) -> None:
+    approval = content.approval
+    assert approval is not None
+    await asyncio.sleep(emulator.knobs.approval_delay)
+    set_status(emulator, content, "pending")
+    await asyncio.sleep(emulator.knobs.approval_delay)
+    set_status(emulator, content, approval.outcome, approval.outcome_reason)
+
+
+def set_status(emulator: Emulator, content: Content, status: str, reason: str = "") -> None:
+    approval = content.approval
+    assert approval is not None
+    previous = approval.status
+    approval.status = status
+    approval.rejection_reason = reason if status == "rejected" else ""
+    content.date_updated = now()
+    if previous != status:
+        extra = {"name": approval.name, "language": content.language}
+        if status == "rejected":
+            extra["rejectionReason"] = approval.rejection_reason
+        emulator.webhooks.emit_event(
+            template_event(
+                content.account_sid, content.sid, "status_update", previous, status, extra
+            )
+        )
+
+
+def set_category(emulator: Emulator, content: Content, category: str) -> None:
+    approval = content.approval
+    assert approval is not None
+    previous, approval.category = approval.category, category
+    content.date_updated = now()
+    if previous != category:
+        emulator.webhooks.emit_event(
+            template_event(
+                content.account_sid,
+                content.sid,
+                "category_update",
+                previous,
+                category,
+                {"name": approval.name, "language": content.language},
+            )
+        )
+
+
+def force(
+    emulator: Emulator,
+    content: Content,
+    status: str | None,
+    reason: str,
+    category: str | None,
+    immediately: bool,
+) -> str:
+    """The admin's word on a template. Returns "planned" when the outcome waits for the end
+    of the lifecycle (or for the submission), "applied" when it took effect now."""
+    approval = content.approval
+    if approval is None:
+        if status not in FINAL or immediately or category is not None:
+            raise ValueError("the content has not been submitted for approval")
+        content.forced_outcome = (status, reason)
+        return "planned"
+    running = content.sid in emulator.state.lifecycles
+    if category is not None:
+        set_category(emulator, content, category)
+    if status is None:
+        return "applied"
+    if running and status in FINAL and not immediately:
+        approval.outcome, approval.outcome_reason = status, reason
+        return "planned"
+    if running:
+        emulator.state.lifecycles.pop(content.sid).cancel()
+    set_status(emulator, content, status, reason)
+    return "applied"

@@ -1,0 +1,109 @@
+"""Start-up configuration and the fault knobs that the admin API can change at run time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+SPECS_ENV = "TWILIO_EMULATOR_SPECS"
+DEFAULT_ACCOUNT_SID = "AC" + "deadbeef" * 4
+DEFAULT_AUTH_TOKEN = "emulator_auth_token"
+
+TimeoutMode = Literal["delay", "drop"]
+
+
+@dataclass
+class Knobs:
+    """Everything a test may want to change between two requests. Rates are shares 0..1."""
+
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    throttle_rate: float = 0.0
+    retry_after: int = 1  # seconds, sent in Retry-After with every 429
+    content_api_limits: bool = True  # 100/s create and fetch, 20/s lists, else 429
+    timeout_rate: float = 0.0
+    timeout_mode: TimeoutMode = "delay"
+    timeout_seconds: float = 30.0  # how long a "delay" timeout holds the answer back
+    mps: float = 80.0  # per sender, Twilio's default WhatsApp throughput
+    max_queue_seconds: float = 4 * 3600.0  # Twilio's queue limit; past it: failed 30001
+    approval_delay: float = 1.0  # seconds per approval step (received->pending->final)
+    status_delay: float = 0.2  # seconds between two message statuses
+    duplicate_rate: float = 0.0  # share of status callbacks sent twice
+    reorder_rate: float = 0.0  # share of messages whose callbacks arrive in reverse order
+    event_retries: int = 3  # Event Streams retries a sink; status callbacks are not retried
+    event_retry_delay: float = 0.5
+    events_sink: str | None = None
+
+    def update(self, changes: dict[str, Any]) -> Knobs:
+        """A copy with `changes` applied; ValueError names the first bad key or value."""
+        known = {f.name: f for f in fields(self)}
+        for key, value in changes.items():
+            if key not in known:
+                raise ValueError(f"unknown knob {key!r}")
+            _check_knob(key, value)
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_RATES = {"error_rate", "throttle_rate", "timeout_rate", "duplicate_rate", "reorder_rate"}
+_INTS = {"retry_after", "event_retries"}
+
+
+def _check_knob(key: str, value: Any) -> None:
+    if key == "events_sink":
+        if value is not None and not (isinstance(value, str) and value.startswith("http")):
+            raise ValueError("events_sink must be an http(s) URL or null")
+        return
+    if key == "content_api_limits":
+        if not isinstance(value, bool):
+            raise ValueError("content_api_limits must be true or false")
+        return
+    if key == "timeout_mode":
+        if value not in ("delay", "drop"):
+            raise ValueError("timeout_mode must be 'delay' or 'drop'")
+        return
+    # bool is an int subclass: refuse it explicitly so `true` is not read as 1
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{key} must be a number")
+    if key in _INTS and not isinstance(value, int):
+        raise ValueError(f"{key} must be an integer")
+    if value < 0 or (key in _RATES and value > 1):
+        raise ValueError(f"{key} out of range")
+    if key == "mps" and value == 0:
+        raise ValueError("mps must be positive")
+
+
+@dataclass
+class EmulatorConfig:
+    account_sid: str = DEFAULT_ACCOUNT_SID
+    auth_token: str = DEFAULT_AUTH_TOKEN
+    specs_dir: Path | None = None  # None: see `resolve_specs_dir`
+    seed: int | None = None  # fixes the fault dice, for reproducible runs
+    knobs: Knobs = field(default_factory=Knobs)
+
+
+def resolve_specs_dir(explicit: Path | None = None) -> Path:
+    """The flag, else $TWILIO_EMULATOR_SPECS, else `../shared/twilio-oai` next to the repo.
+
+    The repo root is found from this file (a clone) and, for an installed package, from
+    the working directory, so a clean clone with shared/ beside it needs no setting."""
+    candidates: list[Path] = []
+    if explicit is not None:
+        candidates.append(explicit)
+    elif os.environ.get(SPECS_ENV):
+        candidates.append(Path(os.environ[SPECS_ENV]))
+    else:
+        repo_root = Path(__file__).resolve().parent.parent
+        candidates += [
+            repo_root.parent / "shared" / "twilio-oai",
+            Path.cwd().parent / "shared" / "twilio-oai",
+        ]
+    for candidate in candidates:
+        if (candidate / "twilio_api_v2010.json").is_file():
+            return candidate
+    tried = ", ".join(str(c) for c in candidates)
+    raise FileNotFoundError(f"Twilio OpenAPI specs not found (tried {tried}); set {SPECS_ENV}")

@@ -1,0 +1,129 @@
+"""A message's life after the create answer: the per-sender cap, the statuses one
+`status_delay` apart, and a signed status callback for each (see emulator.outcomes).
+
+The per-sender messages-per-second cap queues, as the facts sheet says Twilio does: over
+the rate a message stays `queued` until its sender has a free slot, and fails with 30001
+(queue overflow) when that slot is more than `max_queue_seconds` away (Twilio: 4 h),
+instead of holding it that long. 429/20429 is for too many REST requests (throttle_rate),
+not for the sender cap.
+
+Faults: with `reorder_rate` a message's callbacks are held back and sent in reverse order
+once it reached its last status; with `duplicate_rate` a callback is sent twice, with the
+same I-Twilio-Idempotency-Token, as a redelivery would be.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from emulator.core import Emulator
+from emulator.errors import MESSAGES
+from emulator.outcomes import outcome_for
+from emulator.rules import WHATSAPP_MAX_BODY
+from emulator.state import Message, now
+
+SERVICE_SENDER = "whatsapp:+14155238886"  # what a Messaging Service picks from its pool
+Step = tuple[str, int | None]
+
+
+def start(emulator: Emulator, message: Message) -> None:
+    emulator.spawn(_run(emulator, message))
+
+
+def _reserve_slot(emulator: Emulator, sender: str) -> float | None:
+    """Seconds until the sender may send, or None when that is past the queue limit."""
+    clock = asyncio.get_running_loop().time()
+    slot = max(clock, emulator.state.sender_next_slot.get(sender, clock))
+    if slot - clock > emulator.knobs.max_queue_seconds:
+        return None
+    emulator.state.sender_next_slot[sender] = slot + 1 / emulator.knobs.mps
+    return slot - clock
+
+
+def _plan(emulator: Emulator, message: Message) -> list[Step]:
+    """Decided at dispatch: a template paused while messages wait in the queue fails them."""
+    content = emulator.state.contents.get(message.content_sid or "")
+    approval = content.approval if content is not None else None
+    if approval is None or approval.status != "approved":
+        return [("failed", 63016)]
+    if len(message.body) > WHATSAPP_MAX_BODY:
+        return [("failed", 63021)]
+    outcome = outcome_for(message.to, message.from_)
+    if outcome.kind == "fail":
+        return [("failed", outcome.code)]
+    if outcome.kind == "undeliver":
+        return [("sent", None), ("undelivered", outcome.code)]
+    return [("sent", None), ("delivered", None), ("read", None)]
+
+
+async def _run(emulator: Emulator, message: Message) -> None:
+    held: list[dict[str, str]] = []
+    reverse = emulator.chance(emulator.knobs.reorder_rate)
+
+    async def step(status: str, code: int | None) -> None:
+        await asyncio.sleep(emulator.knobs.status_delay)
+        _apply(message, status, code)
+        if message.status_callback is None:
+            return
+        params = callback_params(message)
+        if reverse:
+            held.append(params)
+        else:
+            await _send(emulator, message.status_callback, params)
+
+    if message.status == "accepted":
+        await step("queued", None)
+    wait = _reserve_slot(emulator, message.sender)
+    if wait is None:
+        await step("failed", 30001)
+    else:
+        await asyncio.sleep(wait)
+        for status, code in _plan(emulator, message):
+            await step(status, code)
+    for params in reversed(held):
+        assert message.status_callback is not None
+        await _send(emulator, message.status_callback, params)
+
+
+def _apply(message: Message, status: str, code: int | None) -> None:
+    moment = now()
+    message.status = status
+    message.date_updated = moment
+    # milliseconds: enough to see the per-sender cap spacing the messages out
+    message.history.append(f"{moment.isoformat(timespec='milliseconds')} {status}")
+    if message.from_ is None:
+        message.from_ = SERVICE_SENDER
+    if status == "sent":
+        message.date_sent = moment
+    if code is not None:
+        message.error_code, message.error_message = code, MESSAGES[code]
+
+
+def callback_params(message: Message) -> dict[str, str]:
+    params = {
+        "AccountSid": message.account_sid,
+        "ApiVersion": "2010-04-01",
+        "ChannelPrefix": "whatsapp",
+        "ChannelToAddress": message.to.removeprefix("whatsapp:"),
+        "EventType": message.status.upper(),
+        "From": message.from_ or "",
+        "MessageSid": message.sid,
+        "MessageStatus": message.status,
+        "SmsSid": message.sid,
+        "SmsStatus": message.status,
+        "To": message.to,
+    }
+    if message.messaging_service_sid:
+        params["MessagingServiceSid"] = message.messaging_service_sid
+    if message.error_code is not None:
+        params["ErrorCode"] = str(message.error_code)
+        params["ErrorMessage"] = message.error_message or ""
+    return params
+
+
+async def _send(emulator: Emulator, url: str, params: dict[str, str]) -> None:
+    token = uuid.uuid4().hex
+    await emulator.webhooks.status_callback(url, params, token)
+    if emulator.chance(emulator.knobs.duplicate_rate):
+        await emulator.webhooks.status_callback(url, params, token)
