@@ -126,6 +126,23 @@ class TwilioGateway:
             category=whatsapp.get("category"),
         )
 
+    async def list_content_and_approvals(self, page_size: int = 50) -> dict[str, ApprovalReport]:
+        """Every content of the account with its WhatsApp approval, by content sid (the
+        SDK follows the absolute next_page_url links)."""
+        items = await self._call(
+            lambda: self.client.content.v1.content_and_approvals.list_async(page_size=page_size)
+        )
+        reports: dict[str, ApprovalReport] = {}
+        for item in items:
+            # Here the approval fields are flat, with no `whatsapp` wrapper.
+            approval: dict[str, Any] = item.approval_requests or {}
+            reports[str(item.sid)] = ApprovalReport(
+                status=str(approval.get("status") or "unsubmitted"),
+                rejection_reason=approval.get("rejection_reason") or None,
+                category=approval.get("category"),
+            )
+        return reports
+
     # Messages API ------------------------------------------------------------------
 
     def _sender(self) -> dict[str, str]:
