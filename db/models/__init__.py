@@ -9,9 +9,11 @@ from db.models.campaign import (
 )
 from db.models.conversation import ConversationUser, Message
 from db.models.merchant import ApiToken, Merchant
+from db.models.system import AppSecret, SenderRateLimit
 
 __all__ = [
     "ApiToken",
+    "AppSecret",
     "Campaign",
     "CampaignApprovalEvent",
     "CampaignLead",
@@ -20,4 +22,5 @@ __all__ = [
     "ConversationUser",
     "Merchant",
     "Message",
+    "SenderRateLimit",
 ]

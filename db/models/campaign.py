@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
     true,
@@ -169,6 +170,8 @@ class CampaignSend(IdMixin, TimestampMixin, Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     total: Mapped[int] = mapped_column(Integer, server_default="0")
+    # The WhatsApp sender (or Messaging Service) whose rate limit this send counts against.
+    sender: Mapped[str] = mapped_column(String(64), server_default="")
 
 
 class CampaignLeadMessage(IdMixin, TimestampMixin, Base):
@@ -181,6 +184,19 @@ class CampaignLeadMessage(IdMixin, TimestampMixin, Base):
         Index("ix_campaign_lead_messages_campaign_id_id", "campaign_id", "id"),
         Index("ix_campaign_lead_messages_campaign_lead_id", "campaign_lead_id"),
         Index("ix_campaign_lead_messages_send_state", "campaign_send_id", "state"),
+        # Workers claim pending rows of running sends in id order.
+        Index(
+            "ix_campaign_lead_messages_claimable",
+            "campaign_send_id",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+        ),
+        # Rows claimed but never finished (a crash mid-send) are found by age.
+        Index(
+            "ix_campaign_lead_messages_in_flight",
+            "claimed_at",
+            postgresql_where=text("state = 'sending'"),
+        ),
         CheckConstraint("clicks >= 0", name="clicks_non_negative"),
         CheckConstraint(
             "(state = 'skipped') = (skipped_reason IS NOT NULL)", name="skipped_has_reason"
@@ -207,3 +223,8 @@ class CampaignLeadMessage(IdMixin, TimestampMixin, Base):
     clicks: Mapped[int] = mapped_column(Integer, server_default="0")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     claimed_at: Mapped[datetime | None]
+    # A pending row is not claimed before this (backoff after 429 / 5xx).
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when retryFailedMessages requeued this row: it is retried once, not forever.
+    retried: Mapped[bool] = mapped_column(Boolean, server_default=false())
