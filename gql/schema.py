@@ -5,7 +5,12 @@ from strawberry.tools import merge_types
 
 from gql.mutations.archive_campaign import archive_campaign
 from gql.mutations.campaign_leads import add_campaign_leads, remove_campaign_leads
+from gql.mutations.cancel_campaign_send import cancel_campaign_send
 from gql.mutations.create_campaign import create_campaign
+from gql.mutations.pause_campaign_send import pause_campaign_send
+from gql.mutations.resume_campaign_send import resume_campaign_send
+from gql.mutations.retry_failed_messages import retry_failed_messages
+from gql.mutations.send_campaign import send_campaign
 from gql.mutations.submit_campaign import submit_campaign
 from gql.mutations.sync_campaign_status import sync_campaign_status
 from gql.mutations.update_campaign import update_campaign
@@ -29,6 +34,11 @@ class Mutation:
     remove_campaign_leads = remove_campaign_leads
     submit_campaign = submit_campaign
     sync_campaign_status = sync_campaign_status
+    send_campaign = send_campaign
+    pause_campaign_send = pause_campaign_send
+    resume_campaign_send = resume_campaign_send
+    cancel_campaign_send = cancel_campaign_send
+    retry_failed_messages = retry_failed_messages
 
 
 @strawberry.type

@@ -36,6 +36,14 @@ class ErrorCode(StrEnum):
     TWILIO_ERROR = "twilio_error"
     TWILIO_UNAVAILABLE = "twilio_unavailable"
 
+    NOT_APPROVED = "not_approved"
+    SEND_IN_PROGRESS = "send_in_progress"
+    INVALID_TRANSITION = "invalid_transition"
+    NO_ACTIVE_LEADS = "no_active_leads"
+    OPTED_OUT = "opted_out"
+    ALREADY_RECEIVED = "already_received"
+    IN_THE_PAST = "in_the_past"
+
 
 @dataclass(frozen=True)
 class FieldError:

@@ -5,11 +5,13 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from db.database import Database
 from db.engine import libpq_url
 from services.campaigns.approval_job import ApprovalJob
 from services.events.bus import EventBus
+from services.sends.worker import SendWorker, WorkerConfig
 from services.settings import Settings
 from services.twilio.gateway import TwilioGateway
 
@@ -23,13 +25,14 @@ class Runtime:
     bus: EventBus = field(init=False)
     gateway: TwilioGateway | None = field(init=False)
     approval_job: ApprovalJob | None = field(init=False, default=None)
+    send_worker: SendWorker | None = field(init=False, default=None)
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.bus = EventBus(libpq_url(self.db.url))
         # Background jobs get their own small pool, so they never wait behind requests
         # for a connection (nor requests behind them).
-        self.jobs_db = Database(self.db.url, pool_size=3)
+        self.jobs_db = Database(self.db.url, pool_size=8)
         self.gateway = None if self.settings.sandbox else TwilioGateway(self.settings)
 
     async def start(self) -> None:
@@ -43,6 +46,14 @@ class Runtime:
             )
             self._tasks.append(asyncio.create_task(job.run(), name="approval-job"))
             self.approval_job = job
+            config = WorkerConfig(
+                rate=self.settings.send_rate,
+                concurrency=self.settings.send_concurrency,
+                stale_after=timedelta(seconds=self.settings.send_stale_after),
+                status_callback=self.settings.base_url() + "/webhooks/twilio/messages/status",
+            )
+            self.send_worker = SendWorker(self.jobs_db, self.gateway, config)
+            self._tasks.append(asyncio.create_task(self.send_worker.run(), name="send-worker"))
 
     async def stop(self) -> None:
         for task in self._tasks:

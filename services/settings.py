@@ -88,6 +88,22 @@ class Settings(BaseSettings):
         description="Sandbox mode: the emulator's port (0: any free port).",
     )
 
+    send_rate: float = Field(
+        default=80.0,
+        validation_alias=AliasChoices("CAMPAIGNS_SEND_RATE"),
+        description="Messages per second per sender, across all processes; 0: no cap.",
+    )
+    send_concurrency: int = Field(
+        default=64,
+        validation_alias=AliasChoices("CAMPAIGNS_SEND_CONCURRENCY"),
+        description="Twilio calls in flight per process.",
+    )
+    send_stale_after: float = Field(
+        default=60.0,
+        validation_alias=AliasChoices("CAMPAIGNS_SEND_STALE_AFTER"),
+        description="Seconds after which a claimed, unfinished row is reconciled.",
+    )
+
     @property
     def sandbox(self) -> bool:
         """No Twilio credentials: `serve` runs its own Twilio emulator."""

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignStatus
 from db.models import Campaign, CampaignApprovalEvent
-from services.events.messages import CampaignStatusChanged, publish
+from services.events.messages import CampaignStatusChanged, SendProgress, publish
+from services.sends.claims import pause_running_sends
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,11 @@ async def apply_report(
                 rejection_reason=campaign.rejection_reason,
             )
         )
+    if changed and status in (CampaignStatus.PAUSED, CampaignStatus.DISABLED):
+        # WhatsApp will not deliver a paused or disabled template: stop its sends.
+        reason = f"The template was {status.value} by WhatsApp."
+        for send_id in await pause_running_sends(session, campaign.id, reason):
+            await publish(session, SendProgress(campaign.merchant_id, campaign.id, send_id))
     if changed:
         await publish(
             session,

@@ -35,6 +35,7 @@ class SentMessage:
     error_code: int | None = None
     error_message: str | None = None
     date_created: datetime | None = None
+    body: str | None = None
 
 
 @dataclass(frozen=True)
@@ -195,4 +196,5 @@ def _sent(message: Any) -> SentMessage:
         error_code=message.error_code,
         error_message=message.error_message,
         date_created=message.date_created,
+        body=message.body,
     )

@@ -1,0 +1,112 @@
+"""Who a send goes to: the active leads, each checked before anything is sent."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import CampaignType, LedgerState
+from db.models import Campaign, CampaignLead, CampaignLeadMessage, ConversationUser, Merchant
+from services.campaigns.rendering import LeadData, Rendered, render, values_for
+from services.errors import ErrorCode
+from services.phones import normalize_e164
+
+
+class SkipReason(StrEnum):
+    OPTED_OUT = "opted_out"
+    ALREADY_RECEIVED = "already_received"
+    MISSING_VARIABLE = "missing_variable"
+    EMPTY_VARIABLE = "empty_variable"
+    INVALID_VARIABLE = "invalid_variable"
+    BODY_TOO_LONG = "body_too_long"
+    INVALID_PHONE = "invalid_phone"
+
+
+_REASON_OF = {
+    ErrorCode.MISSING_VARIABLE: SkipReason.MISSING_VARIABLE,
+    ErrorCode.EMPTY_VARIABLE: SkipReason.EMPTY_VARIABLE,
+    ErrorCode.INVALID_VARIABLE_VALUE: SkipReason.INVALID_VARIABLE,
+    ErrorCode.BODY_TOO_LONG: SkipReason.BODY_TOO_LONG,
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    lead: CampaignLead
+    person: ConversationUser
+
+
+@dataclass(frozen=True)
+class Verdict:
+    rendered: Rendered
+    skipped: SkipReason | None
+
+
+def hydrate(
+    campaign: Campaign,
+    merchant: Merchant,
+    recipient: Recipient,
+    extra: dict[str, Any] | None = None,
+) -> Rendered:
+    data = LeadData(merchant.name, recipient.person.name, recipient.person.phone)
+    custom = {**recipient.lead.custom_variables, **(extra or {})}
+    return render(campaign.body, campaign.variables, values_for(data, custom))
+
+
+def check(
+    campaign: Campaign,
+    merchant: Merchant,
+    recipient: Recipient,
+    received: set[int],
+    extra: dict[str, Any] | None = None,
+) -> Verdict:
+    """Why this recipient must be skipped, if at all (first reason wins)."""
+    rendered = hydrate(campaign, merchant, recipient, extra)
+    person = recipient.person
+    if normalize_e164(person.phone) != person.phone:
+        return Verdict(rendered, SkipReason.INVALID_PHONE)
+    if person.opted_out_at is not None:
+        return Verdict(rendered, SkipReason.OPTED_OUT)
+    if campaign.campaign_type is CampaignType.MARKETING and person.id in received:
+        return Verdict(rendered, SkipReason.ALREADY_RECEIVED)
+    if rendered.problems:
+        return Verdict(
+            rendered, _REASON_OF.get(rendered.problems[0].code, SkipReason.INVALID_VARIABLE)
+        )
+    return Verdict(rendered, None)
+
+
+async def active_recipients(session: AsyncSession, campaign_id: int) -> list[Recipient]:
+    statement = (
+        select(CampaignLead, ConversationUser)
+        .join(ConversationUser, ConversationUser.id == CampaignLead.conversation_user_id)
+        .where(CampaignLead.campaign_id == campaign_id, CampaignLead.active)
+        .order_by(CampaignLead.id)
+    )
+    return [Recipient(lead, person) for lead, person in (await session.execute(statement)).all()]
+
+
+async def already_received(
+    session: AsyncSession,
+    campaign: Campaign,
+    people: Sequence[int] | None = None,
+    states: Sequence[LedgerState] = (LedgerState.SENT, LedgerState.SENDING, LedgerState.PENDING),
+) -> set[int]:
+    """People who were sent (or are being sent) any version of this template."""
+    statement = (
+        select(CampaignLead.conversation_user_id)
+        .join(CampaignLeadMessage, CampaignLeadMessage.campaign_lead_id == CampaignLead.id)
+        .join(Campaign, Campaign.id == CampaignLeadMessage.campaign_id)
+        .where(
+            Campaign.merchant_id == campaign.merchant_id,
+            Campaign.name == campaign.name,
+            CampaignLeadMessage.state.in_(states),
+        )
+        .distinct()
+    )
+    if people is not None:
+        statement = statement.where(CampaignLead.conversation_user_id.in_(people))
+    return set((await session.execute(statement)).scalars())

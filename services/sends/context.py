@@ -1,0 +1,72 @@
+"""Everything needed to send a batch of claimed rows, loaded in two statements."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import CampaignType, LedgerState
+from db.models import Campaign, CampaignLead, CampaignLeadMessage, ConversationUser, Merchant
+from services.sends.audience import Recipient, SkipReason, already_received, check
+from services.sends.claims import Claim
+
+
+@dataclass
+class Delivery:
+    claim: Claim
+    row: CampaignLeadMessage
+    person: ConversationUser
+    campaign: Campaign
+    body: str  # as the recipient will read it
+    variables: dict[str, str]  # ContentVariables
+    skip: SkipReason | None  # checked again at send time: people opt out meanwhile
+
+
+async def load_deliveries(session: AsyncSession, claimed: Sequence[Claim]) -> list[Delivery]:
+    by_id = {c.ledger_id: c for c in claimed}
+    statement = (
+        select(CampaignLeadMessage, CampaignLead, ConversationUser, Campaign, Merchant)
+        .join(CampaignLead, CampaignLead.id == CampaignLeadMessage.campaign_lead_id)
+        .join(ConversationUser, ConversationUser.id == CampaignLead.conversation_user_id)
+        .join(Campaign, Campaign.id == CampaignLeadMessage.campaign_id)
+        .join(Merchant, Merchant.id == Campaign.merchant_id)
+        .where(CampaignLeadMessage.id.in_(by_id))
+        .order_by(CampaignLeadMessage.id)
+    )
+    rows = (await session.execute(statement)).all()
+    received: dict[int, set[int]] = {}
+    for _, _, _, campaign, _ in rows:
+        if campaign.campaign_type is CampaignType.MARKETING and campaign.id not in received:
+            people = [p.id for _, _, p, c, _ in rows if c.id == campaign.id]
+            received[campaign.id] = await already_received(
+                session, campaign, people, states=(LedgerState.SENT,)
+            )
+    deliveries = []
+    for row, lead, person, campaign, merchant in rows:
+        extra = row.context if row.campaign_send_id is None else None  # one-off variables
+        verdict = check(
+            campaign, merchant, Recipient(lead, person), received.get(campaign.id, set())
+        )
+        if extra is not None:
+            verdict = check(
+                campaign, merchant, Recipient(lead, person), set(), _named(campaign, extra)
+            )
+        row.context = verdict.rendered.content_variables
+        deliveries.append(
+            Delivery(
+                claim=by_id[row.id],
+                row=row,
+                person=person,
+                campaign=campaign,
+                body=verdict.rendered.body,
+                variables=dict(verdict.rendered.content_variables),
+                skip=verdict.skipped,
+            )
+        )
+    return deliveries
+
+
+def _named(campaign: Campaign, positional: dict[str, object]) -> dict[str, object]:
+    """A one-off row stores the caller's values positionally; name them again."""
+    return {campaign.variables[k]: v for k, v in positional.items() if k in campaign.variables}

@@ -1,0 +1,43 @@
+"""Cluster-wide pacing per WhatsApp sender.
+
+Every process reserves send slots with one UPDATE on the sender's row: the row holds the
+moment the next message may go, and a reservation of k slots moves it k intervals on.
+Whatever the number of processes, a sender's messages are spaced 1/rate seconds apart.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_RESERVE = text(
+    """
+    INSERT INTO sender_rate_limits AS s (sender, next_free_at)
+    VALUES (:sender, clock_timestamp() + make_interval(secs => :span))
+    ON CONFLICT (sender) DO UPDATE
+        SET next_free_at = GREATEST(s.next_free_at, clock_timestamp())
+                           + make_interval(secs => :span)
+    RETURNING EXTRACT(EPOCH FROM (s.next_free_at - clock_timestamp()))
+    """
+)
+
+
+@dataclass(frozen=True)
+class Slots:
+    """When each reserved message may go, in seconds from now (0 = at once)."""
+
+    delays: list[float]
+
+
+async def reserve(session: AsyncSession, sender: str, count: int, rate: float) -> Slots:
+    """Reserve `count` consecutive slots of a sender sending at most `rate` per second
+    (0: no limit). Commit right away: the reservation must be visible to the others."""
+    if rate <= 0 or count == 0:
+        return Slots([0.0] * count)
+    interval = 1.0 / rate
+    span = count * interval
+    until_end = float(
+        (await session.execute(_RESERVE, {"sender": sender, "span": span})).scalar_one()
+    )
+    first = until_end - span
+    return Slots([max(0.0, first + i * interval) for i in range(count)])

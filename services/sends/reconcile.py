@@ -1,0 +1,77 @@
+"""Settling rows whose fate is unknown: the Twilio call timed out or failed with a 5xx
+(the message may exist), or the process died between claiming and recording.
+
+Before such a row may be sent again we ask Twilio's message list whether the message
+went out: a message to the same number, created after the claim, that we have not
+recorded, is ours (the body must match when Twilio reports one).
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from db.database import Database
+from db.models import Message
+from services.sends import claims
+from services.sends.context import Delivery, load_deliveries
+from services.sends.messages import outbound_message
+from services.twilio.errors import TwilioError
+from services.twilio.gateway import SentMessage, TwilioGateway
+
+logger = logging.getLogger(__name__)
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class LookUp:
+    ok: bool  # False: Twilio could not be asked, so nothing is known
+    found: SentMessage | None = None
+
+
+class Reconciler:
+    def __init__(self, db: Database, gateway: TwilioGateway, stale_after: timedelta) -> None:
+        self.db = db
+        self.gateway = gateway
+        self.stale_after = stale_after
+
+    async def look_up(self, delivery: Delivery) -> LookUp:
+        since = delivery.claim.claimed_at - CLOCK_SKEW
+        try:
+            listed = await self.gateway.list_messages(delivery.person.phone, since.date())
+        except TwilioError as error:
+            logger.warning("cannot look up in-doubt row %s: %s", delivery.claim.ledger_id, error)
+            return LookUp(ok=False)
+        recent = [m for m in listed if m.date_created is None or m.date_created >= since]
+        if not recent:
+            return LookUp(ok=True)
+        async with self.db.session() as session:
+            known = set(
+                (
+                    await session.execute(
+                        select(Message.sid).where(Message.sid.in_([m.sid for m in recent]))
+                    )
+                ).scalars()
+            )
+        ours = [m for m in recent if m.sid not in known and m.body in (None, delivery.body)]
+        return LookUp(ok=True, found=ours[-1] if ours else None)
+
+    async def run_once(self, limit: int = 50) -> int:
+        """Settle stale claims: record the message Twilio has, else queue the row again."""
+        async with self.db.transaction() as session:
+            stale = await claims.stale_claims(session, self.stale_after, limit)
+            if not stale:
+                return 0
+            deliveries = await load_deliveries(session, stale)
+            for delivery in deliveries:
+                looked = await self.look_up(delivery)
+                if looked.found is not None:
+                    message = outbound_message(delivery, looked.found)
+                    await claims.record_sent(session, delivery.claim, delivery.row, message)
+                elif looked.ok:
+                    await claims.requeue(
+                        session, delivery.claim, "reconciled: not sent", None, count=False
+                    )
+            logger.info("reconciled %d stale rows", len(deliveries))
+            return len(deliveries)

@@ -1,0 +1,191 @@
+"""Bulk sends: creating one (audience snapshot and checks, in one transaction) and the
+state machine that pauses, resumes, cancels and retries it."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import CampaignSendStatus, CampaignStatus, LedgerState
+from db.models import Campaign, CampaignLeadMessage, CampaignSend, Merchant, Message
+from services.campaigns.repository import CampaignRepository
+from services.errors import ErrorCode, ServiceError, not_found
+from services.events.messages import SendProgress, publish
+from services.sends.audience import active_recipients, already_received, check
+
+S = CampaignSendStatus
+LIVE = (S.SCHEDULED, S.RUNNING, S.PAUSED)
+# Which statuses each action may start from.
+_ALLOWED = {
+    "pause": (S.SCHEDULED, S.RUNNING),
+    "resume": (S.PAUSED,),
+    "cancel": (S.SCHEDULED, S.RUNNING, S.PAUSED),
+    "retry": (S.COMPLETED, S.FAILED, S.RUNNING, S.PAUSED),
+}
+_FAILED_MESSAGE = ("failed", "undelivered")
+
+
+def _refuse(action: str, send: CampaignSend) -> ServiceError:
+    return ServiceError.single(
+        ErrorCode.INVALID_TRANSITION,
+        f"A {send.status.value} send cannot be {action}d.".replace("retryd", "retried"),
+        ("id",),
+    )
+
+
+class SendService:
+    def __init__(self, session: AsyncSession, sender: str = "") -> None:
+        self.session = session
+        self.sender = sender
+
+    async def _send(self, merchant_id: int, send_id: int) -> CampaignSend:
+        statement = (
+            select(CampaignSend)
+            .where(CampaignSend.id == send_id, CampaignSend.merchant_id == merchant_id)
+            .with_for_update()
+        )
+        send = (await self.session.execute(statement)).scalar_one_or_none()
+        if send is None:
+            raise not_found("Send")
+        return send
+
+    async def start(
+        self, merchant_id: int, campaign_id: int, scheduled_at: datetime | None = None
+    ) -> CampaignSend:
+        """Snapshot the audience: one ledger row per active lead, pending or skipped."""
+        campaign = await CampaignRepository(self.session).get(merchant_id, campaign_id, lock=True)
+        if campaign is None:
+            raise not_found("Campaign")
+        self._check_sendable(campaign)
+        now = datetime.now(UTC)
+        if scheduled_at is not None and scheduled_at < now.replace(microsecond=0):
+            raise ServiceError.single(
+                ErrorCode.IN_THE_PAST, "Schedule the send in the future.", ("scheduledAt",)
+            )
+        live = await self.session.scalar(
+            select(CampaignSend.id).where(
+                CampaignSend.campaign_id == campaign.id, CampaignSend.status.in_(LIVE)
+            )
+        )
+        if live is not None:
+            raise ServiceError.single(
+                ErrorCode.SEND_IN_PROGRESS,
+                "This campaign already has a send in progress; pause or cancel it first.",
+                ("id",),
+            )
+        recipients = await active_recipients(self.session, campaign.id)
+        if not recipients:
+            raise ServiceError.single(
+                ErrorCode.NO_ACTIVE_LEADS, "Add leads before sending.", ("id",)
+            )
+        merchant = await self.session.get_one(Merchant, merchant_id)
+        received = await already_received(self.session, campaign)
+        scheduled = scheduled_at is not None and scheduled_at > now
+        send = CampaignSend(
+            merchant_id=merchant_id,
+            campaign_id=campaign.id,
+            status=S.SCHEDULED if scheduled else S.RUNNING,
+            scheduled_at=scheduled_at or now,
+            started_at=None if scheduled else now,
+            total=len(recipients),
+            sender=self.sender,
+        )
+        self.session.add(send)
+        await self.session.flush()
+        rows = []
+        for recipient in recipients:
+            verdict = check(campaign, merchant, recipient, received)
+            rows.append(
+                {
+                    "campaign_id": campaign.id,
+                    "campaign_lead_id": recipient.lead.id,
+                    "campaign_send_id": send.id,
+                    "state": LedgerState.SKIPPED if verdict.skipped else LedgerState.PENDING,
+                    "skipped_reason": verdict.skipped.value if verdict.skipped else None,
+                    "context": verdict.rendered.content_variables,
+                }
+            )
+        await self.session.execute(insert(CampaignLeadMessage), rows)
+        await self._progress(send)
+        return send
+
+    @staticmethod
+    def _check_sendable(campaign: Campaign) -> None:
+        if campaign.next_campaign_id is not None:
+            raise ServiceError.single(
+                ErrorCode.NOT_HEAD_VERSION, "Send the newest version of this campaign.", ("id",)
+            )
+        if campaign.status is not CampaignStatus.APPROVED or not campaign.content_sid:
+            raise ServiceError.single(
+                ErrorCode.NOT_APPROVED,
+                f"Only an approved template can be sent; this one is {campaign.status.value}.",
+                ("id",),
+            )
+
+    async def pause(
+        self, merchant_id: int, send_id: int, reason: str = "Paused by merchant."
+    ) -> CampaignSend:
+        send = await self._send(merchant_id, send_id)
+        if send.status not in _ALLOWED["pause"]:
+            raise _refuse("pause", send)
+        send.status, send.paused_reason = S.PAUSED, reason
+        await self._progress(send)
+        return send
+
+    async def resume(self, merchant_id: int, send_id: int) -> CampaignSend:
+        send = await self._send(merchant_id, send_id)
+        if send.status not in _ALLOWED["resume"]:
+            raise _refuse("resume", send)
+        campaign = await self.session.get_one(Campaign, send.campaign_id)
+        self._check_sendable(campaign)
+        send.status, send.paused_reason = S.RUNNING, None
+        send.started_at = send.started_at or datetime.now(UTC)
+        await self._progress(send)
+        return send
+
+    async def cancel(self, merchant_id: int, send_id: int) -> CampaignSend:
+        """Rows not yet sent are cancelled; rows in flight finish as they will."""
+        send = await self._send(merchant_id, send_id)
+        if send.status not in _ALLOWED["cancel"]:
+            raise _refuse("cancel", send)
+        await self.session.execute(
+            update(CampaignLeadMessage)
+            .where(
+                CampaignLeadMessage.campaign_send_id == send.id,
+                CampaignLeadMessage.state == LedgerState.PENDING,
+            )
+            .values(state=LedgerState.CANCELLED)
+        )
+        send.status, send.finished_at = S.CANCELLED, datetime.now(UTC)
+        await self._progress(send)
+        return send
+
+    async def retry_failed(self, merchant_id: int, send_id: int) -> CampaignSend:
+        """Queue the failed rows once more (a row is retried once, not forever)."""
+        send = await self._send(merchant_id, send_id)
+        if send.status not in _ALLOWED["retry"]:
+            raise _refuse("retry", send)
+        failed_message = select(Message.id).where(Message.status.in_(_FAILED_MESSAGE))
+        requeued = await self.session.execute(
+            update(CampaignLeadMessage)
+            .where(
+                CampaignLeadMessage.campaign_send_id == send.id,
+                CampaignLeadMessage.retried.is_(False),
+                (CampaignLeadMessage.state == LedgerState.FAILED)
+                | (
+                    (CampaignLeadMessage.state == LedgerState.SENT)
+                    & CampaignLeadMessage.message_id.in_(failed_message)
+                ),
+            )
+            .values(state=LedgerState.PENDING, retried=True, next_attempt_at=None, message_id=None)
+            .returning(CampaignLeadMessage.id)
+        )
+        if requeued.first() is not None and send.status is not S.PAUSED:
+            send.status, send.finished_at = S.RUNNING, None
+        await self._progress(send)
+        return send
+
+    async def _progress(self, send: CampaignSend) -> None:
+        await self.session.flush()
+        await publish(self.session, SendProgress(send.merchant_id, send.campaign_id, send.id))

@@ -1,0 +1,198 @@
+"""The send worker: claims ledger rows, paces them per sender, sends them through the
+gateway and records the outcome as the facts sheet's error table says.
+
+Every server process runs one. Rows are claimed atomically, so each is sent by one
+worker; a row whose process died mid-send is reconciled with Twilio's message list
+before it may be sent again (services/sends/reconcile.py).
+"""
+
+import asyncio
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.database import Database
+from services.events.messages import SendProgress, publish
+from services.sends import claims
+from services.sends.context import Delivery, load_deliveries
+from services.sends.messages import outbound_message
+from services.sends.pacing import reserve
+from services.sends.reconcile import Reconciler
+from services.twilio.errors import OPTED_OUT, ErrorKind, TwilioError
+from services.twilio.gateway import MessageRequest, SentMessage, TwilioGateway
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    rate: float = 80.0  # messages per second per sender; 0: no cap
+    concurrency: int = 64  # Twilio calls in flight per process
+    batch: int = 50  # rows claimed at once
+    poll_interval: float = 0.2
+    stale_after: timedelta = timedelta(seconds=60)
+    max_attempts: int = 8  # tries of a row through 429s and 5xx before it fails
+    status_callback: str | None = None
+
+
+class SendWorker:
+    def __init__(self, db: Database, gateway: TwilioGateway, config: WorkerConfig) -> None:
+        self.db = db
+        self.gateway = gateway
+        self.config = config
+        self.reconciler = Reconciler(db, gateway, config.stale_after)
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(config.concurrency)
+        self._last_progress: dict[int, float] = {}
+        self._last_housekeeping = 0.0
+
+    async def run(self) -> None:
+        try:
+            while True:
+                try:
+                    worked = await self.tick()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("send worker tick failed")
+                    worked = 0
+                if not worked:
+                    await asyncio.sleep(self.config.poll_interval)
+        finally:
+            for task in self.in_flight:
+                task.cancel()
+            await asyncio.gather(*self.in_flight, return_exceptions=True)
+
+    async def tick(self) -> int:
+        """Claim and start sending one batch; returns how many rows were claimed."""
+        if time.monotonic() - self._last_housekeeping > self.config.poll_interval:
+            self._last_housekeeping = time.monotonic()
+            await self.housekeeping()
+        room = self.config.concurrency - len(self.in_flight)
+        if room < min(self.config.batch, self.config.concurrency) // 2 or room <= 0:
+            await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
+            return -1
+        async with self.db.transaction() as session:
+            claimed = await claims.claim(session, min(self.config.batch, room))
+        if not claimed:
+            return 0
+        async with self.db.session() as session:
+            deliveries = await load_deliveries(session, claimed)
+        async with self.db.transaction() as session:
+            slots = await _reserve(
+                session, self.gateway.sender_key, len(deliveries), self.config.rate
+            )
+        for delivery, delay in zip(deliveries, slots, strict=True):
+            task = asyncio.create_task(self._deliver(delivery, delay))
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+        return len(claimed)
+
+    async def housekeeping(self) -> None:
+        async with self.db.transaction() as session:
+            for send in await claims.start_due(session):
+                await publish(session, SendProgress(send.merchant_id, send.campaign_id, send.id))
+        await self.reconciler.run_once()
+        async with self.db.transaction() as session:
+            for send in await claims.complete_finished(session):
+                await publish(session, SendProgress(send.merchant_id, send.campaign_id, send.id))
+
+    async def _deliver(self, delivery: Delivery, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        async with self._slots:
+            try:
+                await self._send(delivery)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The row stays claimed; the reconciler settles it once it is stale.
+                logger.exception("sending ledger row %s failed", delivery.claim.ledger_id)
+
+    async def _send(self, delivery: Delivery) -> None:
+        if delivery.skip is not None:
+            async with self.db.transaction() as session:
+                await claims.record_skipped(session, delivery.claim, delivery.skip.value)
+                await self._progress(session, delivery, force=False)
+            return
+        request = MessageRequest(
+            delivery.person.phone,
+            delivery.campaign.content_sid or "",
+            delivery.variables,
+            self.config.status_callback,
+        )
+        try:
+            sent = await self.gateway.send_message(request)
+        except TwilioError as error:
+            await self._failed(delivery, error)
+            return
+        await self.record(delivery, sent)
+
+    async def record(self, delivery: Delivery, sent: SentMessage) -> None:
+        message = outbound_message(delivery, sent)
+        async with self.db.transaction() as session:
+            if await claims.record_sent(session, delivery.claim, delivery.row, message):
+                await self._progress(session, delivery, force=False)
+
+    async def _failed(self, delivery: Delivery, error: TwilioError) -> None:
+        claim, row = delivery.claim, delivery.row
+        described = str(error)
+        if error.kind is ErrorKind.IN_DOUBT:
+            # The message may exist: look before anything else is done with the row.
+            looked = await self.reconciler.look_up(delivery)
+            if looked.found is not None:
+                await self.record(delivery, looked.found)
+                return
+            if not looked.ok:
+                return  # cannot tell: the row stays claimed until the reconciler can
+        async with self.db.transaction() as session:
+            if error.kind is ErrorKind.STOP_SEND:
+                reason = f"Twilio refused the sender: {described}"
+                await claims.requeue(session, claim, described, None, count=False)
+                if row.campaign_send_id and await claims.pause_send(
+                    session, row.campaign_send_id, reason
+                ):
+                    await self._progress(session, delivery, force=True)
+                return
+            exhausted = row.attempts >= self.config.max_attempts
+            if error.kind is ErrorKind.PERMANENT or exhausted:
+                await claims.record_failed(
+                    session, claim, row, delivery.person, error.code, described
+                )
+                if error.code == OPTED_OUT:
+                    await claims.opt_out(session, delivery.person.id)
+                await self._progress(session, delivery, force=False)
+                return
+            await claims.requeue(
+                session, claim, described, _backoff(row.attempts, error), count=True
+            )
+
+    async def _progress(self, session: AsyncSession, delivery: Delivery, *, force: bool) -> None:
+        """At most a few progress events a second per send; the final state always goes
+        out when the send completes (housekeeping)."""
+        send_id = delivery.row.campaign_send_id
+        if send_id is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_progress.get(send_id, 0.0) < 0.25:
+            return
+        self._last_progress[send_id] = now
+        await publish(
+            session, SendProgress(delivery.person.merchant_id, delivery.campaign.id, send_id)
+        )
+
+
+async def _reserve(session: AsyncSession, sender: str, count: int, rate: float) -> list[float]:
+    return (await reserve(session, sender, count, rate)).delays
+
+
+def _backoff(attempts: int, error: TwilioError) -> timedelta:
+    """Retry-After when Twilio gave one, else exponential backoff with full jitter."""
+    if error.retry_after:
+        return timedelta(seconds=error.retry_after)
+    ceiling = min(30.0, 0.5 * 2 ** min(attempts, 6))
+    return timedelta(seconds=random.uniform(0.1, ceiling))
