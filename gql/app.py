@@ -15,8 +15,13 @@ from strawberry.types.unset import UnsetType
 from db.models import Merchant
 from gql.context import Context
 from gql.http import GraphQLView
+from gql.links import tracked_link_endpoint
 from gql.schema import schema
 from gql.webhooks.twilio_events import twilio_events_endpoint
+from gql.webhooks.twilio_messages import (
+    twilio_inbound_message_endpoint,
+    twilio_message_status_endpoint,
+)
 from services.merchants.service import authenticate
 from services.runtime import Runtime
 
@@ -79,6 +84,17 @@ def create_app(runtime: Runtime) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/webhooks/twilio/events", twilio_events_endpoint(runtime), methods=["POST"]),
+            Route("/r/{token}", tracked_link_endpoint(runtime), methods=["GET", "HEAD"]),
+            Route(
+                "/webhooks/twilio/messages/status",
+                twilio_message_status_endpoint(runtime),
+                methods=["POST"],
+            ),
+            Route(
+                "/webhooks/twilio/messages/inbound",
+                twilio_inbound_message_endpoint(runtime),
+                methods=["POST"],
+            ),
         ],
         lifespan=lifespan,
     )

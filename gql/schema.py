@@ -11,12 +11,15 @@ from gql.mutations.pause_campaign_send import pause_campaign_send
 from gql.mutations.resume_campaign_send import resume_campaign_send
 from gql.mutations.retry_failed_messages import retry_failed_messages
 from gql.mutations.send_campaign import send_campaign
+from gql.mutations.send_template_message import send_template_message
 from gql.mutations.submit_campaign import submit_campaign
 from gql.mutations.sync_campaign_status import sync_campaign_status
 from gql.mutations.update_campaign import update_campaign
 from gql.queries.campaigns import CampaignQueries
 from gql.queries.node import NodeQueries
+from gql.subscriptions.campaign_send_progress import campaign_send_progress
 from gql.subscriptions.campaign_status import campaign_status_changed
+from gql.subscriptions.message_status import message_status_changed
 from gql.types.campaign import Campaign
 from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.people import ConversationUser, Merchant, Message
@@ -39,11 +42,14 @@ class Mutation:
     resume_campaign_send = resume_campaign_send
     cancel_campaign_send = cancel_campaign_send
     retry_failed_messages = retry_failed_messages
+    send_template_message = send_template_message
 
 
 @strawberry.type
 class Subscription:
     campaign_status_changed = campaign_status_changed
+    message_status_changed = message_status_changed
+    campaign_send_progress = campaign_send_progress
 
 
 schema = strawberry.Schema(

@@ -87,6 +87,9 @@ def settings(database_url: str, server_port: int, emulator: RunningEmulator) -> 
         PUBLIC_URL=f"http://127.0.0.1:{server_port}",
         CAMPAIGNS_SUBMIT_DEFAULT_TEMPLATES=False,
         CAMPAIGNS_APPROVAL_POLL_INTERVAL=0.2,
+        TWILIO_TIMEOUT=2,
+        CAMPAIGNS_SEND_RATE=500,
+        CAMPAIGNS_SEND_STALE_AFTER=5,
     )
 
 

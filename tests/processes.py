@@ -42,7 +42,10 @@ def server_env(
 
 @asynccontextmanager
 async def server_process(
-    database_url: str, emulator_url: str, port: int | None = None, **extra: str
+    database_url: str,
+    emulator_url: str,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[ServerProcess]:
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
@@ -53,7 +56,7 @@ async def server_process(
         "serve",
         "--port",
         str(port),
-        env=server_env(database_url, emulator_url, url, **extra),
+        env=server_env(database_url, emulator_url, url, **(env or {})),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )

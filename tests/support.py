@@ -7,10 +7,10 @@ import os
 import secrets
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -167,3 +167,16 @@ async def subscribe(
             )
         )
         yield Subscriber(websocket)
+
+
+T = TypeVar("T")
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], within: float = 30
+) -> T:
+    """Probe until `done` holds for what it returns (for state that settles later)."""
+    async with asyncio.timeout(within):
+        while not done(value := await probe()):  # noqa: ASYNC110 (polling is the point)
+            await asyncio.sleep(0.1)
+    return value

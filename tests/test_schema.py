@@ -19,7 +19,6 @@ NOT_YET_IMPLEMENTED = {
     "RetryFailedMessages",
     "SendTemplateMessage",
     "CampaignSendProgress",
-    "MessageStatusChanged",
 }
 
 

@@ -76,6 +76,10 @@ class Campaign(IdMixin, TimestampMixin, Base):
     content_type: Mapped[str] = mapped_column(String(64), server_default="twilio/text")
     # The `types` object sent to Twilio's Content API, e.g. {"twilio/text": {"body": ...}}.
     content_context: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    # Set at submission: positional key -> the link its token stands for, e.g.
+    # {"3": {"kind": "button", "index": 0, "url": "https://shop.example/o/{{2}}"}}.
+    # Twilio received those links as <PUBLIC_URL>/r/{{3}} (services/links).
+    tracked_links: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     campaign_type: Mapped[CampaignType] = mapped_column(str_enum(CampaignType, "campaign_type"))
     author_type: Mapped[CampaignAuthorType] = mapped_column(
         str_enum(CampaignAuthorType, "campaign_author_type")

@@ -12,6 +12,7 @@ from services.campaigns.rendering import SAMPLES
 from services.campaigns.repository import CampaignRepository
 from services.campaigns.whatsapp_rules import check_template
 from services.errors import ErrorCode, ServiceError, not_found
+from services.links.tracking import tracked_submission
 from services.twilio.errors import ErrorKind, TwilioError
 from services.twilio.gateway import TwilioGateway
 
@@ -76,12 +77,18 @@ class SubmissionService:
             raise ServiceError(problems)
 
         name = whatsapp_name(campaign)
+        # Twilio gets the template with its links through our click-counting redirect;
+        # the campaign keeps the merchant's own URLs.
+        tracked = await tracked_submission(
+            self.session, campaign, self.gateway.settings.base_url(), samples
+        )
+        positional_samples = {key: samples[name] for key, name in campaign.variables.items()}
         try:
             sid = await self.gateway.create_content(
                 name,
                 campaign.language,
-                {key: samples[name] for key, name in campaign.variables.items()},
-                campaign.content_context,
+                positional_samples | tracked.samples,
+                tracked.types,
             )
         except TwilioError as error:
             raise twilio_failure("create the template", error) from error
@@ -95,6 +102,7 @@ class SubmissionService:
 
         campaign.content_sid = sid
         campaign.whatsapp_name = name
+        campaign.tracked_links = tracked.links
         campaign.submitted_at = datetime.now(UTC)
         await apply_report(self.session, campaign, report, ReportSource.SUBMIT)
         return campaign

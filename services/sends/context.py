@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignType, LedgerState
 from db.models import Campaign, CampaignLead, CampaignLeadMessage, ConversationUser, Merchant
+from services.links.tracking import link_variables
 from services.sends.audience import Recipient, SkipReason, already_received, check
 from services.sends.claims import Claim
 
@@ -53,6 +54,7 @@ async def load_deliveries(session: AsyncSession, claimed: Sequence[Claim]) -> li
                 campaign, merchant, Recipient(lead, person), set(), _named(campaign, extra)
             )
         row.context = verdict.rendered.content_variables
+        links = await link_variables(session, campaign, row.id)
         deliveries.append(
             Delivery(
                 claim=by_id[row.id],
@@ -60,7 +62,8 @@ async def load_deliveries(session: AsyncSession, claimed: Sequence[Claim]) -> li
                 person=person,
                 campaign=campaign,
                 body=verdict.rendered.body,
-                variables=dict(verdict.rendered.content_variables),
+                # Tracked links travel as extra variables; `context` keeps the template's.
+                variables={**verdict.rendered.content_variables, **links},
                 skip=verdict.skipped,
             )
         )

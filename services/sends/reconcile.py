@@ -54,7 +54,14 @@ class Reconciler:
                     )
                 ).scalars()
             )
-        ours = [m for m in recent if m.sid not in known and m.body in (None, delivery.body)]
+        # Tracked links change the body Twilio renders (its links carry our tokens), so
+        # only an untracked template's body can be compared.
+        compare = not delivery.campaign.tracked_links
+        ours = [
+            m
+            for m in recent
+            if m.sid not in known and (not compare or m.body in (None, delivery.body))
+        ]
         return LookUp(ok=True, found=ours[-1] if ours else None)
 
     async def run_once(self, limit: int = 50) -> int:

@@ -22,6 +22,7 @@ from services.sends.context import Delivery, load_deliveries
 from services.sends.messages import outbound_message
 from services.sends.pacing import reserve
 from services.sends.reconcile import Reconciler
+from services.sends.recorder import Accepted, Recorder
 from services.twilio.errors import OPTED_OUT, ErrorKind, TwilioError
 from services.twilio.gateway import MessageRequest, SentMessage, TwilioGateway
 
@@ -45,6 +46,7 @@ class SendWorker:
         self.gateway = gateway
         self.config = config
         self.reconciler = Reconciler(db, gateway, config.stale_after)
+        self.recorder = Recorder(db)
         self.in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(config.concurrency)
         self._last_progress: dict[int, float] = {}
@@ -66,6 +68,7 @@ class SendWorker:
             for task in self.in_flight:
                 task.cancel()
             await asyncio.gather(*self.in_flight, return_exceptions=True)
+            await self.recorder.close()
 
     async def tick(self) -> int:
         """Claim and start sending one batch; returns how many rows were claimed."""
@@ -91,6 +94,15 @@ class SendWorker:
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
         return len(claimed)
+
+    async def send_now(self, claim: claims.Claim) -> None:
+        """Send one row the caller claimed (a one-off message), paced like the rest."""
+        async with self.db.session() as session:
+            [delivery] = await load_deliveries(session, [claim])
+        async with self.db.transaction() as session:
+            [delay] = await _reserve(session, self.gateway.sender_key, 1, self.config.rate)
+        await self._deliver(delivery, delay)
+        await self.recorder.drain()
 
     async def housekeeping(self) -> None:
         async with self.db.transaction() as session:
@@ -130,13 +142,10 @@ class SendWorker:
         except TwilioError as error:
             await self._failed(delivery, error)
             return
-        await self.record(delivery, sent)
+        self.record(delivery, sent)
 
-    async def record(self, delivery: Delivery, sent: SentMessage) -> None:
-        message = outbound_message(delivery, sent)
-        async with self.db.transaction() as session:
-            if await claims.record_sent(session, delivery.claim, delivery.row, message):
-                await self._progress(session, delivery, force=False)
+    def record(self, delivery: Delivery, sent: SentMessage) -> None:
+        self.recorder.add(Accepted(delivery, outbound_message(delivery, sent)))
 
     async def _failed(self, delivery: Delivery, error: TwilioError) -> None:
         claim, row = delivery.claim, delivery.row
@@ -145,7 +154,7 @@ class SendWorker:
             # The message may exist: look before anything else is done with the row.
             looked = await self.reconciler.look_up(delivery)
             if looked.found is not None:
-                await self.record(delivery, looked.found)
+                self.record(delivery, looked.found)
                 return
             if not looked.ok:
                 return  # cannot tell: the row stays claimed until the reconciler can

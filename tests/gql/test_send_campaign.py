@@ -1,5 +1,8 @@
 """Bulk sends end to end: GraphQL over HTTP, the worker, the emulator over HTTP."""
 
+import re
+
+import httpx
 from sqlalchemy import update
 
 from db.database import Database
@@ -75,3 +78,21 @@ async def test_a_marketing_template_is_never_sent_twice_to_a_person(
     done = await wait_for_send(merchant, second["id"])
     assert (done["total"], done["skipped"]) == (1, 1)
     assert len(await messages_to(emulator, campaign["contentSid"])) == 1
+
+
+async def test_links_in_sent_messages_are_tracked(
+    merchant: MerchantAccount, emulator: RunningEmulator, http: httpx.AsyncClient
+) -> None:
+    body = "Hi {{lead_name}}, see https://shop.example/deals for today's deals, then reply."
+    people = [{"phone": "+14155550401", "name": "Ana"}]
+    campaign = await approved_campaign(merchant, emulator, people, name="linked", body=body)
+    send = (await merchant.client.data(SEND, {"id": campaign["id"]}))["sendCampaign"]["send"]
+    await wait_for_send(merchant, send["id"])
+    [sent] = await messages_to(emulator, campaign["contentSid"])
+    link = re.search(r"https?://\S+/r/[\w-]+", sent["body"])
+    assert link is not None, sent["body"]
+    redirect = await http.get(link.group(0).split("/r/", 1)[1].join(["/r/", ""]))
+    assert redirect.status_code in (302, 303)
+    assert redirect.headers["location"] == "https://shop.example/deals"
+    data = (await merchant.client.data(CAMPAIGN, {"id": campaign["id"]}))["campaign"]
+    assert [e["node"]["clicks"] for e in data["messages"]["edges"]] == [1]

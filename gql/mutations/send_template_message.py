@@ -1,0 +1,53 @@
+import strawberry
+from strawberry.scalars import JSON
+
+from gql.context import AUTHENTICATED, Context
+from gql.errors import in_transaction
+from gql.types.common import UserError
+from gql.types.lead import CampaignLeadMessage
+from services.errors import ErrorCode, ServiceError
+from services.sends.one_off import OneOff, prepare
+
+
+@strawberry.input
+class SendTemplateMessageInput:
+    campaign_name: str = strawberry.field(description="e.g. customer_order_processing")
+    to: str = strawberry.field(description="E.164, e.g. +14155550123.")
+    variables: JSON | None = strawberry.field(
+        default=None, description='Variable type -> value, e.g. {"order_id": "1042"}.'
+    )
+
+
+@strawberry.type
+class SendTemplateMessagePayload:
+    campaign_lead_message: CampaignLeadMessage | None
+    errors: list[UserError]
+
+
+@strawberry.mutation(
+    permission_classes=AUTHENTICATED,
+    description="Send one message of an approved template to one number, now. A marketing "
+    "template is never sent twice to the same person.",
+)
+async def send_template_message(
+    info: strawberry.Info[Context], input: SendTemplateMessageInput
+) -> SendTemplateMessagePayload:
+    context = info.context
+    worker = context.runtime.send_worker
+    if worker is None:
+        error = ServiceError.single(ErrorCode.TWILIO_UNAVAILABLE, "Twilio is not configured.")
+        return SendTemplateMessagePayload(
+            campaign_lead_message=None, errors=UserError.list_from(error)
+        )
+    request = OneOff(input.campaign_name, input.to, input.variables)
+    claim = await in_transaction(
+        context, lambda session: prepare(session, context.merchant_id, request)
+    )
+    if isinstance(claim, list):
+        return SendTemplateMessagePayload(campaign_lead_message=None, errors=claim)
+    await worker.send_now(claim)
+    row = await context.loaders.ledger_row.load(claim.ledger_id)
+    assert row is not None
+    return SendTemplateMessagePayload(
+        campaign_lead_message=CampaignLeadMessage.from_model(row), errors=[]
+    )

@@ -1,0 +1,142 @@
+"""Twilio's form-encoded message webhooks:
+
+- POST /webhooks/twilio/messages/status: status callbacks of the messages we send;
+- POST /webhooks/twilio/messages/inbound: messages people send to our WhatsApp sender.
+
+Both are refused with 403 unless X-Twilio-Signature covers the public URL and every
+parameter that arrived, and with 400 when a required one is missing or malformed.
+Anything else a signed request carries is acknowledged with a 2xx (an unknown sid or
+status included), so Twilio does not retry what would fail again.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from gql.webhooks.signed import public_url_of, refuse
+from services.messages.inbound import InboundOutcome, record_inbound
+from services.messages.status import StatusResult, apply_status
+from services.runtime import Runtime
+from services.twilio.signatures import WebhookVerifier
+
+logger = logging.getLogger(__name__)
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+# Twilio reads the answer to an inbound message as TwiML: an empty one sends no reply.
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+SID_LENGTH = 34  # two letters and 32 hex digits, Message.sid's width
+_INT4_MAX = 2**31 - 1  # Message.error_code is an INTEGER
+# The send engine records a message just after Twilio accepts it, and a fast callback
+# can beat that commit: a sid is looked up again after these pauses before it is called
+# unknown, rather than losing the callback (Twilio does not resend an acknowledged one).
+UNKNOWN_SID_RETRIES = (0.1, 0.3, 0.6)
+
+
+async def _signed_params(request: Request, runtime: Runtime) -> dict[str, str] | Response:
+    """The form's parameters when Twilio signed all of them, else the refusal to send."""
+    token = runtime.settings.twilio_auth_token
+    if not token:
+        return refuse(503, "Twilio is not configured on this server.")
+    try:
+        async with request.form() as form:
+            items = form.multi_items()
+    except (HTTPException, MultiPartException) as error:
+        return refuse(400, f"Unreadable form body: {getattr(error, 'detail', error)}")
+    params: dict[str, str] = {}
+    for name, value in items:
+        if not isinstance(value, str):
+            return refuse(400, "File uploads are not accepted here.")
+        if name in params:
+            # The signature check sees one value per name, so it cannot vouch for a
+            # repeated one: refuse rather than trust an unsigned value.
+            return refuse(403, f"Parameter {name!r} arrived more than once.")
+        params[name] = value
+    url = public_url_of(request, runtime.settings)
+    if not WebhookVerifier(token).form(url, params, request.headers.get("X-Twilio-Signature")):
+        logger.warning("refused a message webhook with a bad signature: %s", url)
+        return refuse(403, "Invalid or missing X-Twilio-Signature.")
+    return params
+
+
+def _invalid(params: dict[str, str], *names: str) -> Response | None:
+    absent = [name for name in names if not params.get(name, "").strip()]
+    if absent:
+        return refuse(400, f"Missing {', '.join(absent)}.")
+    sid = params["MessageSid"].strip()
+    # Checked so that no value PostgreSQL would refuse (a NUL, an over-long sid) can
+    # turn into a server error.
+    if len(sid) > SID_LENGTH or not (sid.isascii() and sid.isalnum()):
+        return refuse(400, "MessageSid is not a Twilio message sid.")
+    return None
+
+
+def _error_code(raw: str | None, sid: str) -> int | None:
+    """Twilio's numeric ErrorCode; anything else is logged and dropped, since the status
+    it came with still matters."""
+    if not raw or not raw.strip():
+        return None
+    text = raw.strip()
+    if text.isascii() and text.isdigit() and int(text) <= _INT4_MAX:
+        return int(text)
+    logger.warning("message %s: ErrorCode %.40r is not a Twilio error code", sid, raw)
+    return None
+
+
+async def _apply(
+    runtime: Runtime, sid: str, status: str, code: int | None, message: str | None
+) -> StatusResult | None:
+    for pause in (0.0, *UNKNOWN_SID_RETRIES):
+        await asyncio.sleep(pause)
+        async with runtime.db.transaction() as session:
+            result = await apply_status(session, sid, status, code, message, datetime.now(UTC))
+        if result is not None:
+            return result
+    return None
+
+
+def twilio_message_status_endpoint(runtime: Runtime) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        params = await _signed_params(request, runtime)
+        if isinstance(params, Response):
+            return params
+        if refusal := _invalid(params, "MessageSid", "MessageStatus"):
+            return refusal
+        sid, status = params["MessageSid"].strip(), params["MessageStatus"].strip()
+        code = _error_code(params.get("ErrorCode"), sid)
+        result = await _apply(runtime, sid, status, code, params.get("ErrorMessage") or None)
+        if result is None:
+            # Another application's message on the same account, most likely: refusing
+            # it would only make Twilio report errors for it.
+            logger.info("status %.40r for unknown message %s acknowledged", status, sid)
+            return JSONResponse({"message": None})
+        return JSONResponse({"message": {"status": result.status.value, "changed": result.changed}})
+
+    return endpoint
+
+
+def twilio_inbound_message_endpoint(runtime: Runtime) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        params = await _signed_params(request, runtime)
+        if isinstance(params, Response):
+            return params
+        if refusal := _invalid(params, "MessageSid", "From"):
+            return refusal
+        sid = params["MessageSid"].strip()
+        async with runtime.db.transaction() as session:
+            result = await record_inbound(
+                session, sid, params["From"], params.get("Body", ""), datetime.now(UTC)
+            )
+        if result.outcome is InboundOutcome.UNKNOWN_SENDER:
+            logger.info("inbound message %s from a phone no merchant messaged ignored", sid)
+        elif result.keyword is not None:
+            logger.info("inbound %s: %s for merchants %s", sid, result.keyword, result.merchant_ids)
+        return Response(EMPTY_TWIML, media_type="text/xml")
+
+    return endpoint

@@ -1,0 +1,119 @@
+"""One transactional message: one template to one number, with the caller's variables."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import CampaignStatus, CampaignType, LedgerState
+from db.models import Campaign, CampaignLeadMessage, Merchant
+from services.campaigns.leads_repository import LeadRepository
+from services.campaigns.placeholders import VARIABLE_TYPES
+from services.campaigns.repository import CampaignRepository
+from services.errors import ErrorCode, FieldError, ServiceError
+from services.phones import normalize_e164
+from services.sends.audience import Recipient, already_received, hydrate
+from services.sends.claims import Claim
+
+INPUT = ("input",)
+
+
+@dataclass(frozen=True)
+class OneOff:
+    campaign_name: str
+    to: str
+    variables: Any  # variable type -> value, as the caller gave them
+
+
+async def prepare(session: AsyncSession, merchant_id: int, request: OneOff) -> Claim:
+    """Check everything and write the ledger row, already claimed by the caller."""
+    errors: list[FieldError] = []
+    campaign = await CampaignRepository(session).head_by_name(merchant_id, request.campaign_name)
+    if campaign is None:
+        errors.append(
+            FieldError(ErrorCode.NOT_FOUND, "No template by that name.", (*INPUT, "campaignName"))
+        )
+    elif campaign.status is not CampaignStatus.APPROVED or not campaign.content_sid:
+        errors.append(
+            FieldError(
+                ErrorCode.NOT_APPROVED,
+                f"The template is {campaign.status.value}, not approved.",
+                (*INPUT, "campaignName"),
+            )
+        )
+    phone = normalize_e164(request.to)
+    if phone is None:
+        errors.append(
+            FieldError(ErrorCode.INVALID_PHONE, "Use E.164, e.g. +14155550123.", (*INPUT, "to"))
+        )
+    variables = _variables(request.variables, errors)
+    if errors:
+        raise ServiceError(errors)
+    assert campaign is not None and phone is not None
+    return await _write(session, merchant_id, campaign, phone, variables)
+
+
+def _variables(raw: Any, errors: list[FieldError]) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        errors.append(
+            FieldError(ErrorCode.INVALID, "Must be a JSON object.", (*INPUT, "variables"))
+        )
+        return {}
+    checked: dict[str, str] = {}
+    for key, value in raw.items():
+        where = (*INPUT, "variables", key)
+        if key not in VARIABLE_TYPES:
+            errors.append(
+                FieldError(ErrorCode.UNKNOWN_VARIABLE, f"{key!r} is not a known variable.", where)
+            )
+        elif isinstance(value, bool) or not isinstance(value, str | int | float):
+            errors.append(FieldError(ErrorCode.INVALID, "Use a string or a number.", where))
+        else:
+            checked[key] = str(value)
+    return checked
+
+
+async def _write(
+    session: AsyncSession,
+    merchant_id: int,
+    campaign: Campaign,
+    phone: str,
+    variables: dict[str, str],
+) -> Claim:
+    leads = LeadRepository(session)
+    person_id = (await leads.upsert_people(merchant_id, [(phone, None)]))[phone]
+    person = (await leads.people_by_ids(merchant_id, [person_id]))[person_id]
+    if person.opted_out_at is not None:
+        raise ServiceError.single(
+            ErrorCode.OPTED_OUT, "This person opted out of your messages.", (*INPUT, "to")
+        )
+    if campaign.campaign_type is CampaignType.MARKETING and person.id in await already_received(
+        session, campaign, [person.id]
+    ):
+        raise ServiceError.single(
+            ErrorCode.ALREADY_RECEIVED,
+            "This person already received this marketing template.",
+            (*INPUT, "to"),
+        )
+    [lead] = await leads.upsert_leads(campaign.id, [(person.id, None)])
+    merchant = await session.get_one(Merchant, merchant_id)
+    rendered = hydrate(campaign, merchant, Recipient(lead, person), variables)
+    if rendered.problems:
+        raise ServiceError(
+            [FieldError(p.code, p.message, (*INPUT, *p.field)) for p in rendered.problems]
+        )
+    claimed_at = datetime.now(UTC)
+    row = CampaignLeadMessage(
+        campaign_id=campaign.id,
+        campaign_lead_id=lead.id,
+        state=LedgerState.SENDING,
+        context=rendered.content_variables,
+        claimed_at=claimed_at,
+        attempts=1,
+    )
+    session.add(row)
+    await session.flush()
+    return Claim(row.id, claimed_at)
