@@ -10,9 +10,9 @@ from db.engine import create_engine, session_factory
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, pre_ping: bool = True) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_engine(url, pool_size=pool_size)
+        self.engine: AsyncEngine = create_engine(url, pool_size=pool_size, pre_ping=pre_ping)
         self._sessions = session_factory(self.engine)
 
     @asynccontextmanager

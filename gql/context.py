@@ -54,6 +54,12 @@ class Context:
     def loaders(self) -> Loaders:
         return Loaders(self.db, self.merchant_id)
 
+    def fresh_loaders(self) -> Loaders:
+        """A subscription's context lives as long as its WebSocket, across many changes:
+        each event must read through new loaders, nested fields included."""
+        self.__dict__["loaders"] = loaders = Loaders(self.db, self.merchant_id)
+        return loaders
+
 
 class IsAuthenticated(BasePermission):
     message = "Authentication required: send `Authorization: Bearer <token>`."

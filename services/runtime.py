@@ -31,8 +31,9 @@ class Runtime:
     def __post_init__(self) -> None:
         self.bus = EventBus(libpq_url(self.db.url))
         # Background jobs get their own small pool, so they never wait behind requests
-        # for a connection (nor requests behind them).
-        self.jobs_db = Database(self.db.url, pool_size=8)
+        # for a connection (nor requests behind them). No pre-ping: a ping is a round trip
+        # per transaction, and the jobs retry on a dropped connection anyway.
+        self.jobs_db = Database(self.db.url, pool_size=8, pre_ping=False)
         self.gateway = None if self.settings.sandbox else TwilioGateway(self.settings)
 
     async def start(self) -> None:

@@ -5,7 +5,6 @@ import strawberry
 
 from gql.context import AUTHENTICATED, Context
 from gql.ids import decode_pk
-from gql.loaders import Loaders
 from gql.types.send import CampaignSend
 from services.events.messages import Event, SendProgress
 
@@ -30,7 +29,7 @@ async def campaign_send_progress(
         return isinstance(event, SendProgress) and event.send_id == pk
 
     async with context.bus.subscribe(context.merchant_id, accept) as events:
-        current = await Loaders(context.db, context.merchant_id).send.load(pk)
+        current = await context.fresh_loaders().send.load(pk)
         if current is None:
             return
         yield CampaignSend.from_model(current)
@@ -40,6 +39,6 @@ async def campaign_send_progress(
             while not events.queue.empty():
                 events.queue.get_nowait()
             # Fresh loaders: counts must be read now, not from an earlier event's cache.
-            send = await Loaders(context.db, context.merchant_id).send.load(pk)
+            send = await context.fresh_loaders().send.load(pk)
             if send is not None:
                 yield CampaignSend.from_model(send)

@@ -4,7 +4,6 @@ import strawberry
 
 from gql.context import AUTHENTICATED, Context
 from gql.ids import decode_pk
-from gql.loaders import Loaders
 from gql.types.campaign import Campaign
 from gql.types.enums import CampaignStatus
 from services.events.messages import CampaignStatusChanged, Event
@@ -36,9 +35,7 @@ async def campaign_status_changed(
         async for event in events:
             assert isinstance(event, CampaignStatusChanged)
             # Fresh loaders per event: the connection's context outlives many changes.
-            campaign = await Loaders(context.db, context.merchant_id).campaign.load(
-                event.campaign_id
-            )
+            campaign = await context.fresh_loaders().campaign.load(event.campaign_id)
             if campaign is None:
                 continue
             yield CampaignStatusChange(

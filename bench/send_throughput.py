@@ -1,0 +1,257 @@
+"""Send throughput against the emulator, and status-callback ingestion.
+
+    .venv/bin/python -m bench.send_throughput [--leads 20000] [--caps 80,400,0]
+
+The emulator runs in its own process and answers every request after 50 ms; one
+`campaigns serve` process sends. For each cap: the achieved rate (first to last message
+accepted, as recorded) divided by the cap, and how many 429s the emulator answered; for
+no cap: messages per second and the server's CPU seconds per 1,000 messages. Then
+signed status callbacks are posted at the server as fast as it takes them: callbacks
+per second, and p50/p99 from a callback's arrival to the subscriber's event.
+Uses DATABASE_URL's server if set, else an embedded PostgreSQL.
+"""
+
+import argparse
+import asyncio
+import sys
+import time
+
+import httpx
+import psutil
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+
+from db.database import Database
+from db.migrate import upgrade_async
+from db.models import Message
+from services.merchants.service import create_merchant
+from tests.gql.operations import contract
+from tests.processes import server_process
+from tests.support import (
+    EMULATOR_SID,
+    EMULATOR_TOKEN,
+    GraphQLClient,
+    create_database,
+    drop_database,
+    free_port,
+    postgres_server,
+    subscribe,
+)
+
+CREATE, ADD, SUBMIT = (
+    contract("CreateCampaign"),
+    contract("AddCampaignLeads"),
+    contract("SubmitCampaign"),
+)
+SYNC, SEND, SEND_QUERY = (
+    contract("SyncCampaignStatus"),
+    contract("SendCampaign"),
+    contract("CampaignSend"),
+)
+MESSAGE_STATUS = contract("MessageStatusChanged")
+BODY = "Hi {{lead_name}}, your order {{order_id}} is ready for pickup at the store."
+
+
+async def start_emulator(port: int, latency_ms: int) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "emulator",
+        "--port",
+        str(port),
+        "--account-sid",
+        EMULATOR_SID,
+        "--auth-token",
+        EMULATOR_TOKEN,
+        "--latency-ms",
+        str(latency_ms),
+        "--mps",
+        "1000000",
+        "--approval-delay",
+        "0",
+        "--status-delay",
+        "86400",
+        "--log-level",
+        "warning",
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            try:
+                await client.get(f"http://127.0.0.1:{port}/_emulator/health")
+                return process
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+    raise RuntimeError("emulator did not start")
+
+
+async def prepare(client: GraphQLClient, emulator: str, name: str, leads: int) -> tuple[str, str]:
+    created = await client.data(
+        CREATE, {"input": {"name": name, "body": BODY, "campaignType": "SERVICE"}}
+    )
+    campaign_id = created["createCampaign"]["campaign"]["id"]
+    for start in range(0, leads, 10_000):
+        people = [
+            {
+                "phone": f"+1{415 + n // 10_000_000:03d}{5550000 + n % 10_000_000:07d}"[:12],
+                "customVariables": {"order_id": str(n), "lead_name": f"L{n}"},
+            }
+            for n in range(start, min(start + 10_000, leads))
+        ]
+        result = await client.data(ADD, {"campaignId": campaign_id, "leads": people})
+        assert not result["addCampaignLeads"]["errors"], result["addCampaignLeads"]["errors"][:3]
+    sid = (await client.data(SUBMIT, {"id": campaign_id}))["submitCampaign"]["campaign"][
+        "contentSid"
+    ]
+    async with httpx.AsyncClient(base_url=emulator) as admin:
+        await admin.post(
+            f"/_emulator/contents/{sid}/approval", json={"status": "approved", "immediately": True}
+        )
+    await client.data(SYNC, {"id": campaign_id})
+    return campaign_id, sid
+
+
+async def run_send(client: GraphQLClient, campaign_id: str, pid: int) -> tuple[float, float, str]:
+    process = psutil.Process(pid)
+    cpu_before = sum(process.cpu_times()[:2])
+    started = time.perf_counter()
+    send = (await client.data(SEND, {"id": campaign_id}))["sendCampaign"]["send"]
+    while True:
+        state = (await client.data(SEND_QUERY, {"id": send["id"]}))["campaignSend"]
+        if state["status"] == "COMPLETED":
+            break
+        await asyncio.sleep(0.5)
+    return time.perf_counter() - started, sum(process.cpu_times()[:2]) - cpu_before, send["id"]
+
+
+async def accepted_rate(db: Database, content_sid: str) -> tuple[int, float]:
+    async with db.session() as session:
+        count, first, last = (
+            await session.execute(
+                select(
+                    func.count(), func.min(Message.created_at), func.max(Message.created_at)
+                ).where(Message.content_sid == content_sid)
+            )
+        ).one()
+    return count, (count - 1) / max((last - first).total_seconds(), 1e-9)
+
+
+async def throttled(emulator: str) -> int:
+    async with httpx.AsyncClient(base_url=emulator, timeout=60) as admin:
+        requests = (await admin.get("/_emulator/requests")).json()
+    return sum(1 for r in requests if r["status"] == 429)
+
+
+async def callbacks(
+    server: str, token: str, db: Database, campaign_id: str, content_sid: str, count: int
+) -> None:
+    async with db.session() as session:
+        statement = select(Message.sid).where(Message.content_sid == content_sid).limit(count)
+        sids = [sid for sid in (await session.execute(statement)).scalars() if sid]
+    validator = RequestValidator(EMULATOR_TOKEN)
+    url = f"{server}/webhooks/twilio/messages/status"
+    posted: dict[str, float] = {}
+    latencies: list[float] = []
+    async with subscribe(server, token, MESSAGE_STATUS, {"campaignId": campaign_id}) as sub:
+        await asyncio.sleep(1)
+
+        async def listen() -> None:
+            while len(latencies) < len(sids):
+                event = (await sub.next())["data"]["messageStatusChanged"]
+                sid = event["message"]["sid"]
+                if sid in posted:
+                    latencies.append(time.perf_counter() - posted.pop(sid))
+
+        listener = asyncio.create_task(listen())
+        limit = asyncio.Semaphore(64)
+        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as http:
+
+            async def post(sid: str) -> None:
+                params = {
+                    "MessageSid": sid,
+                    "MessageStatus": "delivered",
+                    "AccountSid": EMULATOR_SID,
+                    "To": "whatsapp:+14155550000",
+                }
+                signature = validator.compute_signature(url, params)
+                async with limit:
+                    posted[sid] = time.perf_counter()
+                    response = await http.post(
+                        url, data=params, headers={"X-Twilio-Signature": signature}
+                    )
+                    assert response.status_code == 200, response.text
+
+            started = time.perf_counter()
+            await asyncio.gather(*(post(sid) for sid in sids))
+            elapsed = time.perf_counter() - started
+        await asyncio.wait_for(listener, 60)
+    latencies.sort()
+    print(
+        f"status callbacks: {len(sids)} in {elapsed:.1f} s = {len(sids) / elapsed:,.0f}/s "
+        f"({len(sids) / elapsed / 1500:.2f} of the 1,500/s target)"
+    )
+    p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
+    print(
+        f"callback -> subscriber event: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms "
+        f"({p99 * 1000 / 100:.2f} of the 100 ms target)"
+    )
+
+
+async def main(leads: int, caps: list[float], callback_count: int, latency_ms: int) -> None:
+    with postgres_server() as pg:
+        url = await create_database(pg)
+        await upgrade_async(url)
+        db = Database(url, pool_size=4)
+        async with db.transaction() as session:
+            token = (await create_merchant(session, "Bench Shop", with_templates=False)).token
+        port = free_port()
+        emulator_process = await start_emulator(port, latency_ms)
+        emulator = f"http://127.0.0.1:{port}"
+        last_campaign = ""
+        try:
+            for cap in caps:
+                env = {
+                    "CAMPAIGNS_SEND_RATE": str(cap),
+                    "CAMPAIGNS_SEND_CONCURRENCY": "128",
+                    "CAMPAIGNS_LOG_LEVEL": "warning",
+                }
+                async with (
+                    server_process(url, emulator, env=env) as server,
+                    httpx.AsyncClient(base_url=server.url, timeout=120) as http,
+                ):
+                    client = GraphQLClient(http, token)
+                    campaign_id, sid = await prepare(client, emulator, f"bench_{int(cap)}", leads)
+                    throttled_before = await throttled(emulator)
+                    wall, cpu, _ = await run_send(client, campaign_id, server.process.pid)
+                    count, rate = await accepted_rate(db, sid)
+                    answered_429 = await throttled(emulator) - throttled_before
+                    assert count == leads, (count, leads)
+                    if cap:
+                        print(
+                            f"cap {cap:.0f}/s: {count} messages, achieved {rate:.1f}/s = {rate / cap:.3f} of the cap; 429s: {answered_429}"
+                        )
+                    else:
+                        print(
+                            f"no cap: {count} messages in {wall:.1f} s, {rate:,.0f} messages/s "
+                            f"({rate / 1000:.2f} of the 1,000/s target); server CPU {cpu / count * 1000:.2f} s per 1,000 messages; 429s: {answered_429}"
+                        )
+                    last_campaign = campaign_id
+                    if cap == caps[-1] and callback_count:
+                        await callbacks(server.url, token, db, last_campaign, sid, callback_count)
+        finally:
+            emulator_process.terminate()
+            await emulator_process.wait()
+            await db.dispose()
+            await drop_database(pg, url)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--leads", type=int, default=20_000)
+    parser.add_argument("--caps", default="80,400,0", help="comma-separated; 0 is no cap")
+    parser.add_argument("--callbacks", type=int, default=10_000)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    args = parser.parse_args()
+    asyncio.run(
+        main(args.leads, [float(c) for c in args.caps.split(",")], args.callbacks, args.latency_ms)
+    )
