@@ -19,6 +19,7 @@ from db.enums import MessageDirection, MessageStatus
 from db.models import CampaignLeadMessage, Message
 from services.events.messages import MessageStatusChanged, SendProgress, publish
 from services.messages.text import storable
+from services.sends.claims import pause_send
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,24 @@ class StatusResult:
     send_id: int | None = None
 
 
+# WhatsApp reports a sender's problems per message, after the fact: no channel for the
+# sender (63007) or over its messaging limit (63018). Sending on would fail every lead.
+_SENDER_ERRORS = {
+    63007: "no WhatsApp channel for the sender",
+    63018: "the sender is over its rate or Meta's messaging limit",
+}
+
+
+async def _stop_send_on_sender_errors(
+    session: AsyncSession, result: StatusResult, error_code: int | None
+) -> None:
+    if error_code not in _SENDER_ERRORS or result.send_id is None or result.campaign_id is None:
+        return
+    reason = f"Twilio error {error_code}: {_SENDER_ERRORS[error_code]}."
+    if await pause_send(session, result.send_id, reason):
+        await publish(session, SendProgress(result.merchant_id, result.campaign_id, result.send_id))
+
+
 async def apply_status(
     session: AsyncSession,
     sid: str,
@@ -126,6 +145,7 @@ async def apply_status(
         changed = await _update(session, sid, reported, error_code, error_message, now)
         if changed is not None:
             await _publish(session, changed)
+            await _stop_send_on_sender_errors(session, changed, error_code)
             return changed
     return await _current(session, sid)
 

@@ -8,7 +8,13 @@ from services.runtime import Runtime
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.helpers import codes
 from tests.gql.operations import contract
-from tests.gql.sending import SEND, approved_campaign, messages_to, wait_for_send
+from tests.gql.sending import (
+    SEND,
+    approved_campaign,
+    emulator_admin,
+    messages_to,
+    wait_for_send,
+)
 from tests.support import eventually, subscribe
 
 PAUSE, RESUME = contract("PauseCampaignSend"), contract("ResumeCampaignSend")
@@ -176,3 +182,40 @@ async def test_progress_is_pushed_live(
                     break
     assert updates[-1]["sent"] + updates[-1]["queued"] == 20
     assert len(updates) < 20, "progress is coalesced, not one event per message"
+
+
+async def test_sender_errors_pause_the_send(
+    merchant: MerchantAccount, emulator: RunningEmulator
+) -> None:
+    # A number ending in 63018 fails with "over the messaging limit", reported by a status
+    # callback after the message was accepted. It goes first; 300 more keep the send busy.
+    limit = {"phone": "+14155563018", "name": "Limit", "customVariables": {"order_id": "1"}}
+    campaign = await approved_campaign(
+        merchant,
+        emulator,
+        [limit, *leads(300, 1000)],
+        name="limited",
+        body=BODY,
+        campaignType="SERVICE",
+    )
+    send = (await merchant.client.data(SEND, {"id": campaign["id"]}))["sendCampaign"]["send"]
+    paused = await wait_for_send(merchant, send["id"], ("PAUSED", "COMPLETED"))
+    assert paused["status"] == "PAUSED"
+    assert "63018" in paused["pausedReason"]
+
+
+async def test_a_template_paused_by_whatsapp_pauses_its_sends(
+    merchant: MerchantAccount, emulator: RunningEmulator
+) -> None:
+    campaign = await approved_campaign(
+        merchant, emulator, leads(2, 1400), name="quality", body=BODY, campaignType="SERVICE"
+    )
+    later = {"id": campaign["id"], "scheduledAt": "2099-01-01T00:00:00Z"}
+    send = (await merchant.client.data(SEND, later))["sendCampaign"]["send"]
+    await emulator_admin(
+        emulator, "POST", f"/contents/{campaign['contentSid']}/approval", {"status": "paused"}
+    )
+    stopped = await wait_for_send(merchant, send["id"], ("PAUSED",), within=10)
+    assert "paused by WhatsApp" in stopped["pausedReason"]
+    refused = (await merchant.client.data(RESUME, {"id": send["id"]}))["resumeCampaignSend"]
+    assert codes(refused["errors"]) == [("NOT_APPROVED", ["id"])]
