@@ -1,0 +1,157 @@
+"""Sends survive a killed process, and several processes share one per-sender cap.
+Each test has a database of its own, so only the server processes it starts send."""
+
+import asyncio
+import itertools
+import statistics
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from db.database import Database
+from db.migrate import upgrade_async
+from db.models import CampaignSend, Message
+from gql.ids import decode_pk
+from services.merchants.service import create_merchant
+from tests.conftest import RunningEmulator
+from tests.gql.operations import contract
+from tests.gql.sending import SEND, SEND_QUERY, SUBMIT, emulator_admin, messages_to
+from tests.processes import ServerProcess, server_process
+from tests.support import GraphQLClient, create_database, drop_database
+
+CREATE, ADD = contract("CreateCampaign"), contract("AddCampaignLeads")
+SYNC = contract("SyncCampaignStatus")
+BODY = "Hi {{lead_name}}, your order {{order_id}} left our warehouse this morning."
+FAST = {"TWILIO_TIMEOUT": "2", "CAMPAIGNS_SEND_STALE_AFTER": "3"}
+CRASHY = {"CAMPAIGNS_SEND_RATE": "100", **FAST}
+
+
+@pytest.fixture
+async def scratch(postgres: str) -> AsyncIterator[tuple[str, Database, str]]:
+    """A migrated database of its own, and a merchant token in it."""
+    url = await create_database(postgres)
+    await upgrade_async(url)
+    db = Database(url, pool_size=2)
+    async with db.transaction() as session:
+        token = (await create_merchant(session, "Cluster Shop", with_templates=False)).token
+    yield url, db, token
+    await db.dispose()
+    await drop_database(postgres, url)
+
+
+async def approved_send_setup(
+    server: ServerProcess, token: str, emulator: RunningEmulator, name: str, leads: int
+) -> tuple[GraphQLClient, str, str]:
+    """An approved campaign with `leads` leads; returns a client, its id and content sid."""
+    http = httpx.AsyncClient(base_url=server.url, timeout=30)
+    client = GraphQLClient(http, token)
+    campaign = (
+        await client.data(
+            CREATE, {"input": {"name": name, "body": BODY, "campaignType": "SERVICE"}}
+        )
+    )["createCampaign"]["campaign"]
+    people = [
+        {"phone": f"+1415558{i:04d}", "customVariables": {"order_id": str(i), "lead_name": f"N{i}"}}
+        for i in range(leads)
+    ]
+    assert (await client.data(ADD, {"campaignId": campaign["id"], "leads": people}))[
+        "addCampaignLeads"
+    ]["errors"] == []
+    sid = (await client.data(SUBMIT, {"id": campaign["id"]}))["submitCampaign"]["campaign"][
+        "contentSid"
+    ]
+    await emulator_admin(
+        emulator, "POST", f"/contents/{sid}/approval", {"status": "approved", "immediately": True}
+    )
+    synced = (await client.data(SYNC, {"id": campaign["id"]}))["syncCampaignStatus"]
+    assert synced["campaign"]["status"] == "APPROVED"
+    return client, campaign["id"], sid
+
+
+async def wait_completed(client: GraphQLClient, send_id: str, within: float = 90) -> dict[str, Any]:
+    async with asyncio.timeout(within):
+        while True:
+            send: dict[str, Any] = (await client.data(SEND_QUERY, {"id": send_id}))["campaignSend"]
+            if send["status"] == "COMPLETED":
+                return send
+            await asyncio.sleep(0.2)
+
+
+async def test_a_process_killed_mid_send_loses_and_duplicates_nothing(
+    scratch: tuple[str, Database, str], emulator: RunningEmulator
+) -> None:
+    url, db, token = scratch
+    leads = 400
+    async with server_process(url, emulator.url, env=CRASHY) as first:
+        client, campaign_id, sid = await approved_send_setup(
+            first, token, emulator, "crashy", leads
+        )
+        send = (await client.data(SEND, {"id": campaign_id}))["sendCampaign"]["send"]
+        async with asyncio.timeout(30):
+            while len(await messages_to(emulator, sid)) < leads // 4:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        first.kill()
+        await first.process.wait()
+    before_restart = len(await messages_to(emulator, sid))
+    assert before_restart < leads, "the kill came mid-send"
+    async with server_process(url, emulator.url, env=CRASHY) as second:
+        http = httpx.AsyncClient(base_url=second.url, timeout=30)
+        done = await wait_completed(GraphQLClient(http, token), send["id"])
+    received = Counter(m["to"] for m in await messages_to(emulator, sid))
+    assert len(received) == leads and set(received.values()) == {1}
+    assert done["total"] == leads and done["failed"] == 0 and done["skipped"] == 0
+    async with db.session() as session:
+        recorded = (
+            (await session.execute(select(Message.sid).where(Message.content_sid == sid)))
+            .scalars()
+            .all()
+        )
+    assert sorted(s for s in recorded if s) == sorted(
+        m["sid"] for m in await messages_to(emulator, sid)
+    )
+
+
+async def test_two_processes_share_one_sender_cap(
+    scratch: tuple[str, Database, str], emulator: RunningEmulator
+) -> None:
+    url, db, token = scratch
+    leads, cap = 300, 40
+    env = {"CAMPAIGNS_SEND_RATE": str(cap), **FAST}
+    async with (
+        server_process(url, emulator.url, env=env) as a,
+        server_process(url, emulator.url, env=env),
+    ):
+        client, campaign_id, sid = await approved_send_setup(
+            a, token, emulator, "shared_cap", leads
+        )
+        at = datetime.now(UTC) + timedelta(seconds=2)
+        send = (await client.data(SEND, {"id": campaign_id, "scheduledAt": at.isoformat()}))[
+            "sendCampaign"
+        ]["send"]
+        assert send["status"] == "SCHEDULED"
+        done = await wait_completed(client, send["id"])
+    received = Counter(m["to"] for m in await messages_to(emulator, sid))
+    assert len(received) == leads and set(received.values()) == {1}
+    send_pk = decode_pk(send["id"], "CampaignSend")
+    async with db.session() as session:
+        stored = await session.get_one(CampaignSend, send_pk)
+    assert stored.started_at is not None and stored.scheduled_at is not None
+    assert stored.started_at - stored.scheduled_at < timedelta(seconds=1), "started on time"
+    # When each message reached "Twilio", as the emulator saw it arrive.
+    arrivals = emulator.state.state.messages.values()
+    times = sorted(m.date_created for m in arrivals if m.content_sid == sid)
+    gaps = sorted((b - a).total_seconds() for a, b in itertools.pairwise(times))
+    assert abs(statistics.median(gaps) - 1 / cap) < 0.05 / cap, "paced 1/cap apart"
+    rate = (len(times) - 1) / (times[-1] - times[0]).total_seconds()
+    assert rate <= cap * 1.02, f"achieved {rate:.1f}/s over a cap of {cap}/s"
+    # Opening the first connections delays a few early sends, which then arrive
+    # together; pacing cannot undo delays after a message left, so allow that bunching.
+    window = timedelta(seconds=1)
+    busiest = max(sum(1 for t in times if start <= t < start + window) for start in times)
+    assert busiest <= cap * 1.2, f"{busiest} messages in one second, cap {cap}"
+    assert done["total"] == leads
