@@ -1,8 +1,7 @@
 import strawberry
 
 from gql.context import AUTHENTICATED, Context
-from gql.errors import in_transaction
-from gql.ids import decode_pk
+from gql.mutations.campaign_action import run_campaign_action
 from gql.types.campaign import Campaign
 from gql.types.common import UserError
 from services.campaigns.service import CampaignService
@@ -19,12 +18,7 @@ async def archive_campaign(
     info: strawberry.Info[Context], id: strawberry.ID
 ) -> ArchiveCampaignPayload:
     context = info.context
-    pk = decode_pk(id, "Campaign")
-    if pk is None:
-        return ArchiveCampaignPayload(campaign=None, errors=UserError.not_found("Campaign", "id"))
-    result = await in_transaction(
-        context, lambda session: CampaignService(session).archive(context.merchant_id, pk)
+    campaign, errors = await run_campaign_action(
+        context, id, lambda session: CampaignService(session).archive
     )
-    if isinstance(result, list):
-        return ArchiveCampaignPayload(campaign=None, errors=result)
-    return ArchiveCampaignPayload(campaign=Campaign.from_model(result), errors=[])
+    return ArchiveCampaignPayload(campaign=campaign, errors=errors)

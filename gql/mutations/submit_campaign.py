@@ -1,8 +1,7 @@
 import strawberry
 
 from gql.context import AUTHENTICATED, Context
-from gql.errors import in_transaction
-from gql.ids import decode_pk
+from gql.mutations.campaign_action import run_campaign_action
 from gql.types.campaign import Campaign
 from gql.types.common import UserError
 from services.campaigns.submission import SubmissionService
@@ -23,13 +22,7 @@ async def submit_campaign(
     info: strawberry.Info[Context], id: strawberry.ID
 ) -> SubmitCampaignPayload:
     context = info.context
-    pk = decode_pk(id, "Campaign")
-    if pk is None:
-        return SubmitCampaignPayload(campaign=None, errors=UserError.not_found("Campaign", "id"))
-    result = await in_transaction(
-        context,
-        lambda session: SubmissionService(session, context.gateway).submit(context.merchant_id, pk),
+    campaign, errors = await run_campaign_action(
+        context, id, lambda session: SubmissionService(session, context.gateway).submit
     )
-    if isinstance(result, list):
-        return SubmitCampaignPayload(campaign=None, errors=result)
-    return SubmitCampaignPayload(campaign=Campaign.from_model(result), errors=[])
+    return SubmitCampaignPayload(campaign=campaign, errors=errors)

@@ -54,7 +54,11 @@ def _mine(claim: Claim) -> ColumnElement[bool]:
 
 
 async def record_sent(
-    session: AsyncSession, claim: Claim, row: CampaignLeadMessage, message: Message
+    session: AsyncSession,
+    claim: Claim,
+    row: CampaignLeadMessage,
+    context: dict[str, str],
+    message: Message,
 ) -> bool:
     """Store the accepted message, close the row and retire the lead. False when the
     claim was no longer ours (nothing is written then)."""
@@ -66,7 +70,7 @@ async def record_sent(
         .values(
             state=LedgerState.SENT,
             message_id=message.id,
-            context=row.context,
+            context=context,
             last_error=None,
             updated_at=func.now(),
         )

@@ -20,22 +20,30 @@ class Delivery:
     person: ConversationUser
     campaign: Campaign
     body: str  # as the recipient will read it
-    variables: dict[str, str]  # ContentVariables
+    context: dict[str, str]  # the template's variables as hydrated now (the ledger keeps them)
+    variables: dict[str, str]  # ContentVariables: the context plus tracked-link tokens
     skip: SkipReason | None  # checked again at send time: people opt out meanwhile
 
 
 async def load_deliveries(session: AsyncSession, claimed: Sequence[Claim]) -> list[Delivery]:
     by_id = {c.ledger_id: c for c in claimed}
     statement = (
-        select(CampaignLeadMessage, CampaignLead, ConversationUser, Campaign, Merchant)
+        select(CampaignLeadMessage, CampaignLead, ConversationUser)
         .join(CampaignLead, CampaignLead.id == CampaignLeadMessage.campaign_lead_id)
         .join(ConversationUser, ConversationUser.id == CampaignLead.conversation_user_id)
-        .join(Campaign, Campaign.id == CampaignLeadMessage.campaign_id)
-        .join(Merchant, Merchant.id == Campaign.merchant_id)
         .where(CampaignLeadMessage.id.in_(by_id))
         .order_by(CampaignLeadMessage.id)
     )
-    rows = (await session.execute(statement)).all()
+    # A batch is usually one campaign: its campaign and merchant are loaded once.
+    people_rows = (await session.execute(statement)).all()
+    campaign_ids = {row.campaign_id for row, _, _ in people_rows}
+    pairs = await session.execute(
+        select(Campaign, Merchant)
+        .join(Merchant, Merchant.id == Campaign.merchant_id)
+        .where(Campaign.id.in_(campaign_ids))
+    )
+    owners = {campaign.id: (campaign, merchant) for campaign, merchant in pairs.all()}
+    rows = [(row, lead, person, *owners[row.campaign_id]) for row, lead, person in people_rows]
     received: dict[int, set[int]] = {}
     for _, _, _, campaign, _ in rows:
         if campaign.campaign_type is CampaignType.MARKETING and campaign.id not in received:
@@ -53,7 +61,6 @@ async def load_deliveries(session: AsyncSession, claimed: Sequence[Claim]) -> li
             verdict = check(
                 campaign, merchant, Recipient(lead, person), set(), _named(campaign, extra)
             )
-        row.context = verdict.rendered.content_variables
         links = await link_variables(session, campaign, row.id)
         deliveries.append(
             Delivery(
@@ -62,6 +69,7 @@ async def load_deliveries(session: AsyncSession, claimed: Sequence[Claim]) -> li
                 person=person,
                 campaign=campaign,
                 body=verdict.rendered.body,
+                context=dict(verdict.rendered.content_variables),
                 # Tracked links travel as extra variables; `context` keeps the template's.
                 variables={**verdict.rendered.content_variables, **links},
                 skip=verdict.skipped,

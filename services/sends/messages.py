@@ -1,6 +1,7 @@
 """The Message row for a message Twilio accepted."""
 
 import contextlib
+from typing import Any
 
 from db.enums import MessageDirection, MessageStatus
 from db.models import Message
@@ -8,18 +9,24 @@ from services.sends.context import Delivery
 from services.twilio.gateway import SentMessage
 
 
+def outbound_values(delivery: Delivery, sent: SentMessage) -> dict[str, Any]:
+    """Column values, for the batched insert of accepted messages (no ORM object: at a
+    thousand messages a second their bookkeeping is a real share of the CPU)."""
+    return {
+        "merchant_id": delivery.person.merchant_id,
+        "conversation_user_id": delivery.person.id,
+        "direction": MessageDirection.OUTBOUND,
+        "body": delivery.body,
+        "content_sid": delivery.campaign.content_sid,
+        "sid": sent.sid,
+        "status": _status(sent.status),
+        "error_code": sent.error_code,
+        "error_message": sent.error_message,
+    }
+
+
 def outbound_message(delivery: Delivery, sent: SentMessage) -> Message:
-    return Message(
-        merchant_id=delivery.person.merchant_id,
-        conversation_user_id=delivery.person.id,
-        direction=MessageDirection.OUTBOUND,
-        body=delivery.body,
-        content_sid=delivery.campaign.content_sid,
-        sid=sent.sid,
-        status=_status(sent.status),
-        error_code=sent.error_code,
-        error_message=sent.error_message,
-    )
+    return Message(**outbound_values(delivery, sent))
 
 
 def _status(raw: str) -> MessageStatus:

@@ -75,7 +75,9 @@ class Reconciler:
                 looked = await self.look_up(delivery)
                 if looked.found is not None:
                     message = outbound_message(delivery, looked.found)
-                    await claims.record_sent(session, delivery.claim, delivery.row, message)
+                    await claims.record_sent(
+                        session, delivery.claim, delivery.row, delivery.context, message
+                    )
                 elif looked.ok:
                     await claims.requeue(
                         session, delivery.claim, "reconciled: not sent", None, count=False

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -41,7 +42,7 @@ _CLOSE_ROWS = text(
 @dataclass(frozen=True)
 class Accepted:
     delivery: Delivery
-    message: Message
+    message: dict[str, Any]  # the Message row's values
 
 
 class Recorder:
@@ -81,7 +82,7 @@ class Recorder:
 
     async def write(self, batch: list[Accepted]) -> None:
         async with self.db.transaction() as session:
-            values = [_row(a.message) for a in batch]
+            values = [a.message for a in batch]
             inserted = await session.execute(
                 insert(Message).values(values).returning(Message.id, Message.sid)
             )
@@ -91,8 +92,8 @@ class Recorder:
                 {
                     "ids": [a.delivery.claim.ledger_id for a in batch],
                     "claimed": [a.delivery.claim.claimed_at for a in batch],
-                    "messages": [message_ids[a.message.sid] for a in batch],
-                    "contexts": [a.delivery.row.context for a in batch],
+                    "messages": [message_ids[a.message["sid"]] for a in batch],
+                    "contexts": [a.delivery.context for a in batch],
                 },
             )
             closed_rows = closed.all()
@@ -104,7 +105,7 @@ class Recorder:
             )
             # A claim taken over meanwhile (reconciled as stale): that row is not ours.
             stray = [
-                message_ids[a.message.sid]
+                message_ids[a.message["sid"]]
                 for a in batch
                 if a.delivery.claim.ledger_id not in closed_ids
             ]
@@ -122,17 +123,3 @@ class Recorder:
             for merchant_id, campaign_id, send_id in sends:
                 assert send_id is not None
                 await publish(session, SendProgress(merchant_id, campaign_id, send_id))
-
-
-def _row(message: Message) -> dict[str, object]:
-    return {
-        "merchant_id": message.merchant_id,
-        "conversation_user_id": message.conversation_user_id,
-        "direction": message.direction,
-        "body": message.body,
-        "content_sid": message.content_sid,
-        "sid": message.sid,
-        "status": message.status,
-        "error_code": message.error_code,
-        "error_message": message.error_message,
-    }

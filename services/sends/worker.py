@@ -19,7 +19,7 @@ from db.database import Database
 from services.events.messages import SendProgress, publish
 from services.sends import claims
 from services.sends.context import Delivery, load_deliveries
-from services.sends.messages import outbound_message
+from services.sends.messages import outbound_values
 from services.sends.pacing import reserve
 from services.sends.reconcile import Reconciler
 from services.sends.recorder import Accepted, Recorder
@@ -79,18 +79,17 @@ class SendWorker:
         if room < min(self.config.batch, self.config.concurrency) // 2 or room <= 0:
             await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
             return -1
+        # One transaction (one commit to wait for) claims the rows and reserves their slots.
         async with self.db.transaction() as session:
             claimed = await claims.claim(session, min(self.config.batch, room))
-        if not claimed:
-            return 0
-        async with self.db.session() as session:
+            if not claimed:
+                return 0
             deliveries = await load_deliveries(session, claimed)
-        async with self.db.transaction() as session:
             slots = await _reserve(
                 session, self.gateway.sender_key, len(deliveries), self.config.rate
             )
-        for delivery, delay in zip(deliveries, slots, strict=True):
-            task = asyncio.create_task(self._deliver(delivery, delay))
+        for delivery, deadline in zip(deliveries, slots, strict=True):
+            task = asyncio.create_task(self._deliver(delivery, deadline))
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
         return len(claimed)
@@ -100,8 +99,8 @@ class SendWorker:
         async with self.db.session() as session:
             [delivery] = await load_deliveries(session, [claim])
         async with self.db.transaction() as session:
-            [delay] = await _reserve(session, self.gateway.sender_key, 1, self.config.rate)
-        await self._deliver(delivery, delay)
+            [deadline] = await _reserve(session, self.gateway.sender_key, 1, self.config.rate)
+        await self._deliver(delivery, deadline)
         await self.recorder.drain()
 
     async def housekeeping(self) -> None:
@@ -113,9 +112,10 @@ class SendWorker:
             for send in await claims.complete_finished(session):
                 await publish(session, SendProgress(send.merchant_id, send.campaign_id, send.id))
 
-    async def _deliver(self, delivery: Delivery, delay: float) -> None:
-        if delay:
-            await asyncio.sleep(delay)
+    async def _deliver(self, delivery: Delivery, deadline: float) -> None:
+        wait = deadline - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
         async with self._slots:
             try:
                 await self._send(delivery)
@@ -145,7 +145,7 @@ class SendWorker:
         self.record(delivery, sent)
 
     def record(self, delivery: Delivery, sent: SentMessage) -> None:
-        self.recorder.add(Accepted(delivery, outbound_message(delivery, sent)))
+        self.recorder.add(Accepted(delivery, outbound_values(delivery, sent)))
 
     async def _failed(self, delivery: Delivery, error: TwilioError) -> None:
         claim, row = delivery.claim, delivery.row
@@ -196,7 +196,11 @@ class SendWorker:
 
 
 async def _reserve(session: AsyncSession, sender: str, count: int, rate: float) -> list[float]:
-    return (await reserve(session, sender, count, rate)).delays
+    """Monotonic deadlines of reserved slots: taken when the reservation answers, so the
+    time until the transaction commits and the tasks start is not added to every slot."""
+    delays = (await reserve(session, sender, count, rate)).delays
+    now = time.monotonic()
+    return [now + delay for delay in delays]
 
 
 def _backoff(attempts: int, error: TwilioError) -> timedelta:

@@ -60,6 +60,9 @@ class TwilioGateway:
             account_sid=settings.twilio_account_sid,
             http_client=self.http,
         )
+        # The SDK imports each API's (large) modules on first use: do it now, not in the
+        # middle of a paced send, where the stall would bunch the first messages.
+        _ = self.client.messages, self.client.content.v1.contents
 
     async def close(self) -> None:
         await self.http.close()

@@ -20,6 +20,7 @@ sync client does; list values in form bodies (MediaUrl) are sent as repeated fie
 from __future__ import annotations
 
 import base64
+import logging
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -156,10 +157,14 @@ class AsyncRewritingHttpClient(AsyncTwilioHttpClient, _LastHeaders):  # type: ig
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
         target = rewrite_url(url, self.base_url)
-        self.log_request({"method": method.upper(), "url": target, **kwargs})
+        # The SDK formats its log lines before the logger decides to drop them.
+        logging_on = self.logger.isEnabledFor(logging.INFO)
+        if logging_on:
+            self.log_request({"method": method.upper(), "url": target, **kwargs})
         async with self._session.request(method.upper(), target, **kwargs) as raw:
             response = Response(raw.status, await raw.text(), raw.headers)
-        self.log_response(response.status_code, response)
+        if logging_on:
+            self.log_response(response.status_code, response)
         self._keep(raw.headers)
         return response
 

@@ -5,7 +5,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -18,9 +17,9 @@ from services.campaigns.drafts import CampaignDraft
 from services.campaigns.service import CampaignService
 from services.campaigns.submission import SubmissionService
 from services.merchants.service import create_merchant
-from services.settings import Settings
 from services.twilio.gateway import TwilioGateway
 from tests.conftest import RunningEmulator
+from tests.services.conftest import knobs
 from tests.support import create_database, drop_database
 
 LATER = timedelta(hours=1)  # run the job as if its checks were due
@@ -34,18 +33,6 @@ async def scratch_db(postgres: str) -> AsyncIterator[Database]:
     yield database
     await database.dispose()
     await drop_database(postgres, url)
-
-
-@pytest.fixture
-async def gateway(settings: Settings) -> AsyncIterator[TwilioGateway]:
-    twilio = TwilioGateway(settings)
-    yield twilio
-    await twilio.close()
-
-
-async def knobs(emulator: RunningEmulator, **changes: object) -> None:
-    async with httpx.AsyncClient(base_url=emulator.url) as client:
-        (await client.patch("/_emulator/knobs", json=changes)).raise_for_status()
 
 
 async def campaigns_of(db: Database, merchant_id: int) -> list[Campaign]:

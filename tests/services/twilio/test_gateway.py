@@ -1,30 +1,17 @@
 """The gateway against the emulator over HTTP: results, and failures as typed errors."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 
 from services.settings import Settings
 from services.twilio.errors import ErrorKind, TwilioError, classify
 from services.twilio.gateway import MessageRequest, TwilioGateway
 from tests.conftest import RunningEmulator
+from tests.services.conftest import knobs
 
 TEXT = {"twilio/text": {"body": "Hi {{1}}, your order {{2}} is on its way to you."}}
 SAMPLES = {"1": "Ana", "2": "1042"}
-
-
-@pytest.fixture
-async def gateway(settings: Settings) -> AsyncIterator[TwilioGateway]:
-    twilio = TwilioGateway(settings)
-    yield twilio
-    await twilio.close()
-
-
-async def knobs(emulator: RunningEmulator, **changes: object) -> None:
-    async with httpx.AsyncClient(base_url=emulator.url) as client:
-        (await client.patch("/_emulator/knobs", json=changes)).raise_for_status()
 
 
 async def test_content_is_created_submitted_listed_and_deleted(gateway: TwilioGateway) -> None:
