@@ -30,6 +30,10 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 def create_app(config: EmulatorConfig | Emulator | None = None) -> Starlette:
     emulator = config if isinstance(config, Emulator) else Emulator(config or EmulatorConfig())
+    # The operations served are compiled now, not on their first request (emulator.compiled).
+    for _, _, route in emulator.specs.routes():
+        if route.operation_id in HANDLERS:
+            route.compiled()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -82,7 +86,7 @@ async def _serve(emulator: Emulator, request: Request) -> tuple[Response, str | 
         raise faults.server_error(emulator)
     query = {key: request.query_params.getlist(key) for key in request.query_params}
     validated = emulator.specs.validate(
-        operation, method, path, query, dict(request.headers), await request.body()
+        operation, method, path, query, _headers(request), await request.body()
     )
     account = validated.path.get("AccountSid")
     if account is not None and account != emulator.config.account_sid:
@@ -100,8 +104,20 @@ async def _serve(emulator: Emulator, request: Request) -> tuple[Response, str | 
     return response, None
 
 
+def _headers(request: Request) -> dict[str, str]:
+    """dict(request.headers) in one pass: that looks every key up again in the raw list.
+    Keys are lower case; a repeated header keeps its first value, as there."""
+    headers: dict[str, str] = {}
+    for key, value in request.headers.raw:
+        headers.setdefault(key.decode("latin-1"), value.decode("latin-1"))
+    return headers
+
+
 def _check_auth(emulator: Emulator, request: Request) -> None:
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    header = request.headers.get("Authorization", "")
+    if header == emulator.basic_auth:
+        return  # the header every client sends; anything else is decoded below
+    scheme, _, encoded = header.partition(" ")
     try:
         user, _, password = base64.b64decode(encoded).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import random
 from collections.abc import Coroutine
 from dataclasses import replace
@@ -17,6 +18,10 @@ from emulator.webhooks import Webhooks
 class Emulator:
     def __init__(self, config: EmulatorConfig, specs: SpecSet | None = None) -> None:
         self.config = config
+        credentials = f"{config.account_sid}:{config.auth_token}".encode()
+        # The Authorization header of a client with the right credentials, as clients
+        # write it: matched as a string before any decoding (emulator.app).
+        self.basic_auth = "Basic " + base64.b64encode(credentials).decode()
         self.specs = specs or SpecSet(resolve_specs_dir(config.specs_dir))
         self.knobs: Knobs = replace(config.knobs)
         self.state = State()

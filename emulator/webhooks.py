@@ -8,7 +8,8 @@
   (`event_retries`, `event_retry_delay`) and delivered one at a time, in order.
 
 The signature comes from the SDK's own `RequestValidator.compute_signature`, so it is the
-algorithm receivers verify with.
+algorithm receivers verify with. The POSTs go through emulator.sender (see there why not
+httpx).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import httpx
 from twilio.request_validator import RequestValidator
 
+from emulator.sender import Sender, SendError
 from emulator.state import Delivery, iso, now
 
 if TYPE_CHECKING:
@@ -64,23 +65,24 @@ def template_event(
 class Webhooks:
     def __init__(self, emulator: Emulator) -> None:
         self._emulator = emulator
-        self._http: httpx.AsyncClient | None = None
+        self._sender: Sender | None = None
         self._event_order = asyncio.Lock()
+        # The auth token is fixed for the emulator's life: one validator signs everything.
+        self._validator = RequestValidator(emulator.config.auth_token)
 
-    def _client(self) -> httpx.AsyncClient:
+    def _client(self) -> Sender:
         # Created on first use, inside the running loop that serves the emulator.
-        if self._http is None:
-            self._http = httpx.AsyncClient(timeout=5.0)
-        return self._http
+        if self._sender is None:
+            self._sender = Sender(timeout=5.0)
+        return self._sender
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        if self._sender is not None:
+            await self._sender.aclose()
+            self._sender = None
 
     def _sign(self, url: str, params: dict[str, str]) -> str:
-        validator = RequestValidator(self._emulator.config.auth_token)
-        return str(validator.compute_signature(url, params))
+        return str(self._validator.compute_signature(url, params))
 
     async def status_callback(self, url: str, params: dict[str, str], token: str) -> Delivery:
         """POST one status callback; `token` is the idempotency token, kept on duplicates."""
@@ -124,13 +126,13 @@ class Webhooks:
     async def _attempt(self, delivery: Delivery) -> bool:
         delivery.attempts += 1
         try:
-            response = await self._client().post(
-                delivery.url, content=delivery.body.encode("utf-8"), headers=delivery.headers
+            status = await self._client().post(
+                delivery.url, delivery.body.encode("utf-8"), delivery.headers
             )
-        except httpx.HTTPError as error:
-            delivery.status, delivery.error = "failed", f"{type(error).__name__}: {error}"
+        except SendError as error:
+            delivery.status, delivery.error = "failed", str(error)
             return False
-        delivery.http_status = response.status_code
-        ok = response.is_success
+        delivery.http_status = status
+        ok = 200 <= status < 300
         delivery.status, delivery.error = ("delivered", None) if ok else ("failed", None)
         return ok
