@@ -4,9 +4,12 @@ import asyncio
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -17,6 +20,10 @@ from tests.support import EMULATOR_SID, EMULATOR_TOKEN, free_port
 class ServerProcess:
     process: asyncio.subprocess.Process
     url: str
+    log: Path  # its stderr: a pipe nobody reads would block the server once full
+
+    def log_tail(self, size: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-size:]
 
     def kill(self) -> None:
         """SIGKILL: no cleanup of any kind, as a crash or an OOM kill."""
@@ -49,6 +56,7 @@ async def server_process(
 ) -> AsyncIterator[ServerProcess]:
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
+    log, log_file = _log_file(port)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -58,9 +66,9 @@ async def server_process(
         str(port),
         env=server_env(database_url, emulator_url, url, **(env or {})),
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=log_file,
     )
-    server = ServerProcess(process, url)
+    server = ServerProcess(process, url, log)
     try:
         await _until_healthy(server)
         yield server
@@ -74,13 +82,16 @@ async def server_process(
                 await process.wait()
 
 
+def _log_file(port: int) -> tuple[Path, BinaryIO]:
+    descriptor, name = tempfile.mkstemp(prefix=f"campaigns-serve-{port}-", suffix=".log")
+    return Path(name), os.fdopen(descriptor, "wb")
+
+
 async def _until_healthy(server: ServerProcess) -> None:
     async with httpx.AsyncClient(base_url=server.url) as client:
         for _ in range(300):
             if server.process.returncode is not None:
-                assert server.process.stderr is not None
-                error = await server.process.stderr.read()
-                raise AssertionError(f"server exited: {error.decode()[-2000:]}")
+                raise AssertionError(f"server exited: {server.log_tail()}")
             try:
                 if (await client.get("/healthz")).status_code == 200:
                     return
