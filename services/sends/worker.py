@@ -104,10 +104,22 @@ class SendWorker:
         await self.recorder.drain()
 
     async def housekeeping(self) -> None:
+        """Start due sends, settle stale claims, complete finished sends: each step on its
+        own, so that one failing (Twilio down for the reconciler) never holds up the rest."""
+        for step in (self._start_due, self.reconciler.run_once, self._complete_finished):
+            try:
+                await step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("send housekeeping step %s failed", step.__name__)
+
+    async def _start_due(self) -> None:
         async with self.db.transaction() as session:
             for send in await claims.start_due(session):
                 await publish(session, SendProgress(send.merchant_id, send.campaign_id, send.id))
-        await self.reconciler.run_once()
+
+    async def _complete_finished(self) -> None:
         async with self.db.transaction() as session:
             for send in await claims.complete_finished(session):
                 await publish(session, SendProgress(send.merchant_id, send.campaign_id, send.id))
