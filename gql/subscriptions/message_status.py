@@ -20,12 +20,13 @@ BATCH = 500
 
 def _pending_ledger_ids(first: MessageStatusChanged, events: Subscription) -> list[int]:
     """The ledger rows of `first` and of the events already queued behind it, each once:
-    data is loaded fresh, so one payload per row shows every change queued for it."""
-    ids = [first.ledger_id]
+    data is loaded fresh, so one payload per row shows every change queued for it. An
+    event carries every row one batch of callbacks changed in the campaign."""
+    ids = list(first.ledger_ids)
     while len(ids) < BATCH and not events.queue.empty():
         event = events.queue.get_nowait()
         assert isinstance(event, MessageStatusChanged)
-        ids.append(event.ledger_id)
+        ids.extend(event.ledger_ids)
     return list(dict.fromkeys(ids))
 
 

@@ -20,8 +20,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gql.webhooks.signed import public_url_of, refuse
+from services.messages.batcher import StatusBatcher
 from services.messages.inbound import InboundOutcome, record_inbound
-from services.messages.status import StatusResult, apply_status
+from services.messages.status import StatusResult, StatusUpdate
 from services.runtime import Runtime
 from services.twilio.signatures import WebhookVerifier
 
@@ -90,18 +91,24 @@ def _error_code(raw: str | None, sid: str) -> int | None:
 
 
 async def _apply(
-    runtime: Runtime, sid: str, status: str, code: int | None, message: str | None
+    batcher: StatusBatcher, sid: str, status: str, code: int | None, message: str | None
 ) -> StatusResult | None:
     for pause in (0.0, *UNKNOWN_SID_RETRIES):
         await asyncio.sleep(pause)
-        async with runtime.db.transaction() as session:
-            result = await apply_status(session, sid, status, code, message, datetime.now(UTC))
+        # Answered once the callback's batch committed: acknowledging earlier could lose
+        # a status that Twilio will not send again.
+        update = StatusUpdate(sid, status, code, message, datetime.now(UTC))
+        result = await batcher.apply(update)
         if result is not None:
             return result
     return None
 
 
 def twilio_message_status_endpoint(runtime: Runtime) -> Endpoint:
+    # One batcher per endpoint (so per process): callbacks arriving together share a
+    # transaction. It needs no start or stop: it works only while callbacks wait on it.
+    batcher = StatusBatcher(runtime.db)
+
     async def endpoint(request: Request) -> Response:
         params = await _signed_params(request, runtime)
         if isinstance(params, Response):
@@ -110,7 +117,7 @@ def twilio_message_status_endpoint(runtime: Runtime) -> Endpoint:
             return refusal
         sid, status = params["MessageSid"].strip(), params["MessageStatus"].strip()
         code = _error_code(params.get("ErrorCode"), sid)
-        result = await _apply(runtime, sid, status, code, params.get("ErrorMessage") or None)
+        result = await _apply(batcher, sid, status, code, params.get("ErrorMessage") or None)
         if result is None:
             # Another application's message on the same account, most likely: refusing
             # it would only make Twilio report errors for it.

@@ -1,7 +1,7 @@
 """The events published to subscribers, and how they travel as NOTIFY payloads."""
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from sqlalchemy import func, select
@@ -33,9 +33,19 @@ class SendProgress(Event):
 
 @dataclass(frozen=True)
 class MessageStatusChanged(Event):
+    """Ledger rows of a campaign whose message status changed: every row one batch of
+    status callbacks changed in the campaign (`ledger_ids`). `ledger_id` is the first of
+    them, kept so that an event with one row reads as before and a payload from a
+    process of the previous version (no `ledger_ids`) still decodes to its row."""
+
     kind: ClassVar[str] = "message_status"
     campaign_id: int
     ledger_id: int
+    ledger_ids: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.ledger_ids:
+            object.__setattr__(self, "ledger_ids", [self.ledger_id])
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

@@ -1,10 +1,12 @@
 """Applying Twilio's status callbacks to outbound messages.
 
 Callbacks arrive out of order, repeat, and may reach two server processes at once for
-the same message, so a status is applied by one conditional UPDATE whose WHERE clause
-lists the statuses the reported one may replace. When a concurrent UPDATE of the row
-commits first, PostgreSQL re-checks that clause against the new row version, so the
-stored status only ever moves forward, whichever process wins.
+the same message, so statuses are applied by one conditional UPDATE whose WHERE clause
+admits, per row, only the statuses the reported one may replace. When a concurrent
+UPDATE of the row commits first, PostgreSQL re-checks that clause against the new row
+version, so the stored status only ever moves forward, whichever process wins. The
+UPDATE is set-based: the webhook applies the callbacks that arrive together as one
+batch (services/messages/batcher.py), in one statement and one transaction.
 """
 
 import logging
@@ -12,12 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import MessageDirection, MessageStatus
-from db.models import CampaignLeadMessage, Message
-from services.events.messages import MessageStatusChanged, SendProgress, publish
+from services.events.messages import (
+    CHANNEL,
+    Event,
+    MessageStatusChanged,
+    SendProgress,
+    encode,
+    publish,
+)
 from services.messages.text import storable
 from services.sends.claims import pause_send
 
@@ -64,38 +72,6 @@ def parse_status(raw: str) -> MessageStatus | None:
         return None
 
 
-def _first(column: str, now: datetime, *earlier: str) -> ColumnElement[datetime]:
-    """`now`, unless the column was already set (a timestamp records when its status was
-    first reached), and never before an earlier milestone: `now` is read before the
-    UPDATE waits for a concurrent one, and on another process's clock, so a `read`
-    applied just after a `delivered` may carry the older time."""
-    bound: ColumnElement[datetime] = func.greatest(now, *(getattr(Message, c) for c in earlier))
-    return func.coalesce(getattr(Message, column), bound if earlier else now)
-
-
-def _changes(
-    status: MessageStatus, error_code: int | None, error_message: str | None, now: datetime
-) -> dict[str, Any]:
-    """Column values for moving to `status`. A later status implies the earlier ones (a
-    `read` callback may be the first we hear after `queued`), so it fills their
-    timestamps too when they are empty."""
-    values: dict[str, Any] = {"status": status}
-    if status in PROGRESS:
-        reached = PROGRESS.index(status)
-        for position, (milestone, column) in enumerate(_MILESTONES):
-            if reached >= PROGRESS.index(milestone):
-                earlier = [c for _, c in _MILESTONES[:position]]
-                values[column] = _first(column, now, *earlier)
-    if status in FAILURES:
-        values["failed_at"] = _first("failed_at", now, "sent_at")
-        # A callback without an error keeps one recorded earlier (e.g. at create time).
-        if error_code is not None:
-            values["error_code"] = error_code
-        if error_message:
-            values["error_message"] = storable(error_message)
-    return values
-
-
 @dataclass(frozen=True)
 class StatusResult:
     """Where a message stands after a callback, and whether the callback changed it."""
@@ -127,6 +103,186 @@ async def _stop_send_on_sender_errors(
         await publish(session, SendProgress(result.merchant_id, result.campaign_id, result.send_id))
 
 
+@dataclass(frozen=True, slots=True)
+class StatusUpdate:
+    """One status callback, as the webhook read it."""
+
+    sid: str
+    status: str
+    error_code: int | None
+    error_message: str | None
+    now: datetime
+
+
+# Every status may replace a prefix of PROGRESS (checked below), so "the stored status
+# may be replaced" is "its position in PROGRESS is below the reported status's limit":
+# one integer per row lets a single set-based UPDATE apply different statuses.
+_LIMITS: dict[MessageStatus, int] = {s: len(replaceable_by(s)) for s in MessageStatus}
+assert all(replaceable_by(s) == PROGRESS[: _LIMITS[s]] for s in MessageStatus)
+_POSITION_SQL = " ".join(f"WHEN '{s.value}' THEN {i}" for i, s in enumerate(PROGRESS))
+
+
+def _rank(status: MessageStatus) -> tuple[int, bool]:
+    """How far a status goes, for keeping one callback per sid of a batch. A status that
+    goes further replaces at least what a lesser one does, so applying only the furthest
+    ends where applying them all in turn would; delivered and a failure replace the
+    same statuses, and delivered, the proof of delivery, is the one worth keeping."""
+    return _LIMITS[status], status in PROGRESS
+
+
+# Raw SQL compiled once: the batch arrives as parallel arrays, so the statement text
+# (and asyncpg's prepared statement) is the same whatever the batch's size. Column
+# references on the right of SET are the row's values before this UPDATE, as in the
+# single-row rules: a milestone keeps the time it was first reached and is never
+# before an earlier milestone (GREATEST ignores NULLs).
+_MOVE = text(
+    f"""
+    WITH v AS (
+        SELECT * FROM unnest(
+            CAST(:sids AS text[]), CAST(:statuses AS text[]), CAST(:limits AS int[]),
+            CAST(:codes AS int[]), CAST(:errors AS text[]),
+            CAST(:sent AS timestamptz[]), CAST(:delivered AS timestamptz[]),
+            CAST(:read AS timestamptz[]), CAST(:failed AS timestamptz[])
+        ) AS v(sid, status, lim, error_code, error_message,
+               sent_at, delivered_at, read_at, failed_at)
+    ), moved AS (
+        UPDATE messages AS m SET
+            status = v.status,
+            sent_at = COALESCE(m.sent_at, v.sent_at),
+            delivered_at = CASE WHEN v.delivered_at IS NULL THEN m.delivered_at
+                ELSE COALESCE(m.delivered_at, GREATEST(v.delivered_at, m.sent_at)) END,
+            read_at = CASE WHEN v.read_at IS NULL THEN m.read_at
+                ELSE COALESCE(m.read_at, GREATEST(v.read_at, m.sent_at, m.delivered_at)) END,
+            failed_at = CASE WHEN v.failed_at IS NULL THEN m.failed_at
+                ELSE COALESCE(m.failed_at, GREATEST(v.failed_at, m.sent_at)) END,
+            error_code = COALESCE(v.error_code, m.error_code),
+            error_message = COALESCE(v.error_message, m.error_message),
+            updated_at = now()
+        FROM v
+        WHERE m.sid = v.sid
+          AND m.direction = '{MessageDirection.OUTBOUND.value}'
+          AND (CASE m.status {_POSITION_SQL} END) < v.lim
+        RETURNING m.id, m.merchant_id, m.status, m.sid
+    )
+    SELECT moved.id, moved.merchant_id, moved.status, moved.sid,
+           l.id, l.campaign_id, l.campaign_send_id
+    FROM moved LEFT JOIN campaign_lead_messages AS l ON l.message_id = moved.id
+    """
+)
+_CURRENT = text("SELECT id, merchant_id, status, sid FROM messages WHERE sid = ANY(:sids)")
+# Transactions that NOTIFY commit one at a time (PostgreSQL serialises them on the
+# notification queue), so waiting for each one's WAL flush caps the batches at one per
+# disk flush. Without the wait, a database crash (not ours) can lose the last few
+# hundred milliseconds of statuses: a later callback supersedes them anyway.
+_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit = off")
+_NOTIFY = text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p")
+# A NOTIFY payload must stay under 8,000 bytes: at most 20 characters per id (19 digits
+# and a comma) leaves room for the rest of the event.
+_IDS_PER_EVENT = 300
+
+
+def _winners(updates: list[StatusUpdate]) -> dict[str, int]:
+    """Per sid, the index of the update that goes furthest (the first of equals)."""
+    best: dict[str, tuple[tuple[int, bool], int]] = {}
+    for index, item in enumerate(updates):
+        reported = parse_status(item.status)
+        if reported is None:
+            logger.warning("message %s: unknown status %r ignored", item.sid, item.status)
+            continue
+        if not _LIMITS[reported]:
+            continue  # receiving / received describe inbound messages
+        rank = _rank(reported)
+        if item.sid not in best or rank > best[item.sid][0]:
+            best[item.sid] = (rank, index)
+    return {sid: index for sid, (_, index) in best.items()}
+
+
+def _move_params(updates: list[StatusUpdate], winners: dict[str, int]) -> dict[str, list[Any]]:
+    """The UPDATE's arrays. A milestone's time is the earliest of the sid's callbacks that
+    imply it (a `sent` then a `read` in one batch record both times, as in turn)."""
+    earliest: dict[tuple[str, MessageStatus], datetime] = {}
+    for item in updates:
+        reported = parse_status(item.status)
+        if reported not in PROGRESS:
+            continue
+        for milestone, _ in _MILESTONES:
+            key = (item.sid, milestone)
+            if PROGRESS.index(reported) >= PROGRESS.index(milestone) and (
+                key not in earliest or item.now < earliest[key]
+            ):
+                earliest[key] = item.now
+    columns: dict[str, list[Any]] = {
+        name: []
+        for name in (
+            ["sids", "statuses", "limits", "codes", "errors", "sent", "delivered", "read", "failed"]
+        )
+    }
+    for sid in sorted(winners):  # a stable order makes lock waits between batches rarer
+        item = updates[winners[sid]]
+        status = MessageStatus(item.status.strip().lower())
+        failure = status in FAILURES
+        columns["sids"].append(sid)
+        columns["statuses"].append(status.value)
+        columns["limits"].append(_LIMITS[status])
+        # A callback without an error keeps one recorded earlier (e.g. at create time).
+        columns["codes"].append(item.error_code if failure else None)
+        columns["errors"].append(
+            storable(item.error_message) if failure and item.error_message else None
+        )
+        for milestone, column in _MILESTONES:
+            columns[column.removesuffix("_at")].append(earliest.get((sid, milestone)))
+        columns["failed"].append(item.now if failure else None)
+    return columns
+
+
+async def apply_statuses(
+    session: AsyncSession, updates: list[StatusUpdate]
+) -> list[StatusResult | None]:
+    """Apply status callbacks to the outbound messages with their Twilio sids, in one
+    statement, and publish what changed (delivered when the caller commits): one result
+    per update, None for an unknown sid. Repeats, stale statuses and statuses we do not
+    know change nothing; of several callbacks for one sid, the furthest is applied."""
+    await session.execute(_NO_FLUSH_WAIT)
+    winners = _winners(updates)
+    moved: dict[str, StatusResult] = {}
+    if winners:
+        rows = await session.execute(_MOVE, _move_params(updates, winners))
+        for message_id, merchant_id, status, sid, ledger_id, campaign_id, send_id in rows:
+            moved[sid] = StatusResult(
+                message_id,
+                merchant_id,
+                MessageStatus(status),
+                True,
+                ledger_id,
+                campaign_id,
+                send_id,
+            )
+    current: dict[str, StatusResult] = {}
+    unmoved = sorted({item.sid for item in updates} - moved.keys())
+    if unmoved:
+        for message_id, merchant_id, status, sid in await session.execute(
+            _CURRENT, {"sids": unmoved}
+        ):
+            current[sid] = StatusResult(message_id, merchant_id, MessageStatus(status), False)
+    results: list[StatusResult | None] = []
+    for index, item in enumerate(updates):
+        if item.sid in moved:
+            changed = moved[item.sid]
+            won = winners[item.sid] == index
+            results.append(changed if won else _unchanged(changed))
+        else:
+            results.append(current.get(item.sid))
+    await _publish(session, list(moved.values()))
+    for sid, result in moved.items():
+        await _stop_send_on_sender_errors(session, result, updates[winners[sid]].error_code)
+    return results
+
+
+def _unchanged(result: StatusResult) -> StatusResult:
+    """What a callback that lost to another of its batch sees: the row as it is now."""
+    return StatusResult(result.message_id, result.merchant_id, result.status, changed=False)
+
+
 async def apply_status(
     session: AsyncSession,
     sid: str,
@@ -135,77 +291,32 @@ async def apply_status(
     error_message: str | None,
     now: datetime,
 ) -> StatusResult | None:
-    """Apply one status callback to the outbound message with this Twilio sid, and
-    publish what changed (delivered when the caller commits). None for an unknown sid.
-    Repeats, stale statuses and statuses we do not know change nothing."""
-    reported = parse_status(status)
-    if reported is None:
-        logger.warning("message %s: unknown status %r ignored", sid, status)
-    elif replaceable_by(reported):
-        changed = await _update(session, sid, reported, error_code, error_message, now)
-        if changed is not None:
-            await _publish(session, changed)
-            await _stop_send_on_sender_errors(session, changed, error_code)
-            return changed
-    return await _current(session, sid)
+    """Apply one status callback (see apply_statuses); None for an unknown sid."""
+    update = StatusUpdate(sid, status, error_code, error_message, now)
+    return (await apply_statuses(session, [update]))[0]
 
 
-async def _update(
-    session: AsyncSession,
-    sid: str,
-    status: MessageStatus,
-    error_code: int | None,
-    error_message: str | None,
-    now: datetime,
-) -> StatusResult | None:
-    """The conditional UPDATE, joined in the same statement to the ledger row that sent
-    the message; None when the message is unknown or already past `status`."""
-    moved = (
-        update(Message)
-        .where(
-            Message.sid == sid,
-            Message.direction == MessageDirection.OUTBOUND,
-            Message.status.in_(replaceable_by(status)),
-        )
-        .values(_changes(status, error_code, error_message, now))
-        .returning(Message.id, Message.merchant_id, Message.status)
-        .cte("moved")
-    )
-    ledger = CampaignLeadMessage
-    statement = select(
-        moved.c.id,
-        moved.c.merchant_id,
-        moved.c.status,
-        ledger.id,
-        ledger.campaign_id,
-        ledger.campaign_send_id,
-    ).select_from(moved.outerjoin(ledger, ledger.message_id == moved.c.id))
-    row = (await session.execute(statement)).one_or_none()
-    if row is None:
-        return None
-    message_id, merchant_id, new_status, ledger_id, campaign_id, send_id = row
-    return StatusResult(
-        message_id, merchant_id, MessageStatus(new_status), True, ledger_id, campaign_id, send_id
-    )
-
-
-async def _current(session: AsyncSession, sid: str) -> StatusResult | None:
-    row = (
-        await session.execute(
-            select(Message.id, Message.merchant_id, Message.status).where(Message.sid == sid)
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    return StatusResult(row.id, row.merchant_id, MessageStatus(row.status), changed=False)
-
-
-async def _publish(session: AsyncSession, result: StatusResult) -> None:
-    # A message outside the ledger (none yet) has no campaign to tell anyone about.
-    if result.ledger_id is None or result.campaign_id is None:
-        return
-    await publish(
-        session, MessageStatusChanged(result.merchant_id, result.campaign_id, result.ledger_id)
-    )
-    if result.send_id is not None:
-        await publish(session, SendProgress(result.merchant_id, result.campaign_id, result.send_id))
+async def _publish(session: AsyncSession, changed: list[StatusResult]) -> None:
+    """One MessageStatusChanged per campaign (split to fit NOTIFY) and one SendProgress
+    per send, all queued by one statement: per-callback events made subscribers load
+    and PostgreSQL queue far more than the changes needed."""
+    by_campaign: dict[tuple[int, int], list[int]] = {}
+    sends: dict[tuple[int, int, int], None] = {}
+    for result in changed:
+        # A message outside the ledger (none yet) has no campaign to tell anyone about.
+        if result.ledger_id is None or result.campaign_id is None:
+            continue
+        key = (result.merchant_id, result.campaign_id)
+        by_campaign.setdefault(key, []).append(result.ledger_id)
+        if result.send_id is not None:
+            sends[(result.merchant_id, result.campaign_id, result.send_id)] = None
+    events: list[Event] = [
+        MessageStatusChanged(merchant_id, campaign_id, ids[0], ids)
+        for (merchant_id, campaign_id), all_ids in by_campaign.items()
+        for start in range(0, len(all_ids), _IDS_PER_EVENT)
+        for ids in [all_ids[start : start + _IDS_PER_EVENT]]
+    ]
+    events.extend(SendProgress(*key) for key in sends)
+    if events:
+        payloads = [encode(event) for event in events]
+        await session.execute(_NOTIFY, {"channel": CHANNEL, "payloads": payloads})

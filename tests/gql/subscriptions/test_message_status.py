@@ -7,7 +7,7 @@ from typing import Any
 from db.database import Database
 from db.models import CampaignLead
 from gql.ids import encode_id
-from services.messages.status import apply_status
+from services.messages.status import StatusUpdate, apply_status, apply_statuses
 from services.runtime import Runtime
 from tests.conftest import MerchantAccount
 from tests.gql.operations import contract
@@ -152,3 +152,26 @@ async def test_subscription_without_token_is_unauthenticated(server_url: str) ->
     async with subscribe(server_url, None, MESSAGE_STATUS, {"campaignId": "x"}) as sub:
         message = await sub.websocket.recv()
     assert "UNAUTHENTICATED" in message
+
+
+async def test_one_event_for_several_rows_gives_each_row(
+    merchant: MerchantAccount, db: Database, runtime: Runtime, server_url: str
+) -> None:
+    lead = await new_lead(merchant, db)
+    messages = [await send_message(db, merchant.merchant.id, lead, in_a_send=False) for _ in "ab"]
+    before = len(runtime.bus.subscriptions)
+    variables = {"campaignId": campaign_id(lead)}
+    async with subscribe(server_url, merchant.token, MESSAGE_STATUS, variables) as sub:
+        await until_subscribed(runtime, before + 1)
+        # Both callbacks in one batch: one event carrying both ledger rows.
+        async with db.transaction() as session:
+            await apply_statuses(
+                session,
+                [StatusUpdate(m.sid, "delivered", None, None, datetime.now(UTC)) for m in messages],
+            )
+        rows = [await next_row(sub), await next_row(sub)]
+        await sub.expect_silence()
+    assert sorted(row["id"] for row in rows) == sorted(
+        encode_id("CampaignLeadMessage", m.ledger_id) for m in messages
+    )
+    assert {row["message"]["status"] for row in rows} == {"DELIVERED"}

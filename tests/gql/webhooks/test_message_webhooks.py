@@ -8,6 +8,7 @@ from twilio.request_validator import RequestValidator
 
 from db.database import Database
 from db.enums import MessageStatus
+from services.messages.status import replaceable_by
 from tests.services.messages.ledger import (
     SentMessage,
     campaign_with_lead,
@@ -266,3 +267,33 @@ async def test_inbound_from_strangers_and_odd_sids(http: httpx.AsyncClient) -> N
     assert stranger.status_code == 200
     long_sid = await post(http, INBOUND, inbound_message(new_phone(), "hi", "SM" + "0" * 40))
     assert long_sid.status_code == 400
+
+
+async def test_concurrent_callbacks_are_answered_once_visible(
+    http: httpx.AsyncClient, db: Database
+) -> None:
+    """Callbacks arriving together are applied as one batch: for the same and for
+    different messages they end monotonic, and each 200 comes after its commit."""
+    messages = [await sent(db) for _ in range(4)]
+    statuses = ["sent", "read", "sending", "delivered", "sent", "read", "delivered", "queued"]
+
+    async def one(message: SentMessage, status: str) -> httpx.Response:
+        response = await post(http, STATUS, status_callback(message.sid, status))
+        assert response.status_code == 200, response.text
+        # Read on another connection the moment the answer arrives: the callback's
+        # status (or a further one) is already committed.
+        stored = await message_row(db, message.message_id)
+        assert stored.status not in replaceable_by(MessageStatus(status)), (status, stored.status)
+        return response
+
+    responses = await asyncio.gather(*(one(m, s) for m in messages for s in statuses))
+    for position, message in enumerate(messages):
+        stored = await message_row(db, message.message_id)
+        assert stored.status is MessageStatus.READ
+        assert stored.sent_at and stored.delivered_at and stored.read_at
+        assert stored.sent_at <= stored.delivered_at <= stored.read_at
+        mine = responses[position * len(statuses) : (position + 1) * len(statuses)]
+        answers = [r.json()["message"] for r in mine]
+        changed = [a["status"] for a in answers if a["changed"]]
+        assert len(set(changed)) == len(changed), f"a status was applied twice: {changed}"
+        assert "read" in changed

@@ -11,7 +11,15 @@ from db.engine import libpq_url
 from db.enums import MessageStatus
 from services.events.bus import EventBus, Subscription
 from services.events.messages import Event, MessageStatusChanged, SendProgress
-from services.messages.status import StatusResult, apply_status, replaceable_by
+from services.messages import status as status_module
+from services.messages.batcher import StatusBatcher
+from services.messages.status import (
+    StatusResult,
+    StatusUpdate,
+    apply_status,
+    apply_statuses,
+    replaceable_by,
+)
 from tests.services.messages.ledger import (
     SentMessage,
     campaign_with_lead,
@@ -221,3 +229,99 @@ async def test_nothing_is_published_when_the_transaction_rolls_back(
                 raise RuntimeError("rolled back")
         assert await drain(events) == []
     assert (await message_row(db, message.message_id)).status is MessageStatus.QUEUED
+
+
+async def apply_batch(db: Database, *updates: StatusUpdate) -> list[StatusResult | None]:
+    async with db.transaction() as session:
+        return await apply_statuses(session, list(updates))
+
+
+async def test_a_batch_applies_the_furthest_status_of_each_message(
+    db: Database, bus: EventBus
+) -> None:
+    merchant_id = await new_merchant_id(db)
+    lead = await campaign_with_lead(db, merchant_id, new_phone())
+    first = await send_message(db, merchant_id, lead)
+    # Another ledger row of the same campaign: the batch tells its campaign once.
+    second = await send_message(db, merchant_id, lead, in_a_send=False)
+    unknown = new_sid()
+    async with bus.subscribe(first.merchant_id) as events:
+        results = await apply_batch(
+            db,
+            StatusUpdate(first.sid, "sent", None, None, at(1)),
+            StatusUpdate(first.sid, "read", None, None, at(3)),
+            StatusUpdate(first.sid, "delivered", None, None, at(2)),
+            StatusUpdate(first.sid, "failed", 30008, "Unknown error", at(4)),
+            StatusUpdate(second.sid, "undelivered", 63024, "Not a WhatsApp user", at(5)),
+            StatusUpdate(second.sid, "failed", 30008, "Unknown error", at(6)),
+            StatusUpdate(unknown, "delivered", None, None, at(7)),
+            StatusUpdate(first.sid, "bogus", None, None, at(8)),
+        )
+        seen = await drain(events)
+    assert [r.changed if r else None for r in results] == [
+        False, True, False, False, True, False, None, False
+    ]  # fmt: skip
+    assert {r.status for r in results[:4] if r} == {MessageStatus.READ}
+    stored = await message_row(db, first.message_id)
+    assert stored.status is MessageStatus.READ
+    # As if applied in turn: each milestone at the first callback that implied it.
+    assert (stored.sent_at, stored.delivered_at, stored.read_at) == (at(1), at(2), at(3))
+    assert (stored.failed_at, stored.error_code) == (None, None)
+    other = await message_row(db, second.message_id)
+    assert (other.status, other.error_code, other.failed_at) == (
+        MessageStatus.UNDELIVERED,
+        63024,
+        at(5),
+    )
+    assert first.send_id is not None
+    assert len(seen) == 2
+    changed, progress = seen
+    assert isinstance(changed, MessageStatusChanged)
+    assert (changed.merchant_id, changed.campaign_id) == (merchant_id, first.campaign_id)
+    assert sorted(changed.ledger_ids) == sorted([first.ledger_id, second.ledger_id])
+    assert progress == SendProgress(merchant_id, first.campaign_id, first.send_id)
+
+
+async def test_one_event_per_campaign_split_to_fit_notify(
+    db: Database, bus: EventBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(status_module, "_IDS_PER_EVENT", 2)
+    merchant_id = await new_merchant_id(db)
+    lead = await campaign_with_lead(db, merchant_id, new_phone())
+    messages = [await send_message(db, merchant_id, lead, in_a_send=False) for _ in range(3)]
+    async with bus.subscribe(merchant_id) as events:
+        await apply_batch(db, *(StatusUpdate(m.sid, "sent", None, None, at(1)) for m in messages))
+        seen = await drain(events)
+    assert all(isinstance(e, MessageStatusChanged) for e in seen)
+    carried = [e.ledger_ids for e in seen if isinstance(e, MessageStatusChanged)]
+    assert sorted(len(ids) for ids in carried) == [1, 2]
+    assert sorted(i for ids in carried for i in ids) == sorted(m.ledger_id for m in messages)
+
+
+async def test_batched_concurrent_callbacks_answer_after_their_commit(db: Database) -> None:
+    messages = [await sent(db) for _ in range(3)]
+    batcher = StatusBatcher(db, window=0.005, max_items=7)
+    statuses = ["sent", "read", "sending", "delivered", "sent", "read", "delivered", "queued"]
+
+    async def one(message: SentMessage, status: str, second: int) -> StatusResult | None:
+        result = await batcher.apply(StatusUpdate(message.sid, status, None, None, at(second)))
+        # Answered only once committed: another connection already sees the change.
+        stored = await message_row(db, message.message_id)
+        assert stored.status not in replaceable_by(MessageStatus(status))
+        return result
+
+    results = await asyncio.gather(
+        *(
+            one(message, status, second)
+            for message in messages
+            for second, status in enumerate(statuses)
+        )
+    )
+    for position, message in enumerate(messages):
+        stored = await message_row(db, message.message_id)
+        assert stored.status is MessageStatus.READ
+        assert stored.sent_at and stored.delivered_at and stored.read_at
+        assert stored.sent_at <= stored.delivered_at <= stored.read_at
+        mine = results[position * len(statuses) : (position + 1) * len(statuses)]
+        won = [r.status for r in mine if r is not None and r.changed]
+        assert len(set(won)) == len(won), won
