@@ -16,6 +16,7 @@ import asyncio
 import sys
 import time
 
+import aiohttp
 import httpx
 import psutil
 from sqlalchemy import func, select
@@ -142,57 +143,76 @@ async def throttled(emulator: str) -> int:
     return sum(1 for r in requests if r["status"] == 429)
 
 
+def _signed(url: str, sid: str, status: str) -> tuple[dict[str, str], str]:
+    params = {
+        "MessageSid": sid,
+        "MessageStatus": status,
+        "AccountSid": EMULATOR_SID,
+        "To": "whatsapp:+14155550000",
+    }
+    return params, RequestValidator(EMULATOR_TOKEN).compute_signature(url, params)
+
+
 async def callbacks(
     server: str, token: str, db: Database, campaign_id: str, content_sid: str, count: int
 ) -> None:
+    """Two phases on messages of the last send: as many callbacks as the server takes
+    (throughput), then a steady 200/s with a subscriber timing each event (latency).
+    Posted with aiohttp: httpx's pool, not the server, is the limit at these rates."""
     async with db.session() as session:
         statement = select(Message.sid).where(Message.content_sid == content_sid).limit(count)
         sids = [sid for sid in (await session.execute(statement)).scalars() if sid]
-    validator = RequestValidator(EMULATOR_TOKEN)
     url = f"{server}/webhooks/twilio/messages/status"
-    posted: dict[str, float] = {}
-    latencies: list[float] = []
-    async with subscribe(server, token, MESSAGE_STATUS, {"campaignId": campaign_id}) as sub:
-        await asyncio.sleep(1)
+    half = len(sids) // 2
+    flood, steady = sids[:half], sids[half:]
+    connector = aiohttp.TCPConnector(limit=64)
+    async with aiohttp.ClientSession(connector=connector) as http:
 
-        async def listen() -> None:
-            while len(latencies) < len(sids):
-                event = (await sub.next())["data"]["messageStatusChanged"]
-                sid = event["message"]["sid"]
-                if sid in posted:
-                    latencies.append(time.perf_counter() - posted.pop(sid))
+        async def post(sid: str, status: str) -> None:
+            params, signature = _signed(url, sid, status)
+            async with http.post(
+                url, data=params, headers={"X-Twilio-Signature": signature}
+            ) as response:
+                assert response.status == 200, await response.text()
 
-        listener = asyncio.create_task(listen())
+        signed_at = time.perf_counter()
         limit = asyncio.Semaphore(64)
-        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as http:
 
-            async def post(sid: str) -> None:
-                params = {
-                    "MessageSid": sid,
-                    "MessageStatus": "delivered",
-                    "AccountSid": EMULATOR_SID,
-                    "To": "whatsapp:+14155550000",
-                }
-                signature = validator.compute_signature(url, params)
-                async with limit:
-                    posted[sid] = time.perf_counter()
-                    response = await http.post(
-                        url, data=params, headers={"X-Twilio-Signature": signature}
-                    )
-                    assert response.status_code == 200, response.text
+        async def bounded(sid: str) -> None:
+            async with limit:
+                await post(sid, "delivered")
 
-            started = time.perf_counter()
-            await asyncio.gather(*(post(sid) for sid in sids))
-            elapsed = time.perf_counter() - started
-        await asyncio.wait_for(listener, 60)
+        await asyncio.gather(*(bounded(sid) for sid in flood))
+        elapsed = time.perf_counter() - signed_at
+        print(
+            f"status callbacks: {len(flood)} in {elapsed:.1f} s = {len(flood) / elapsed:,.0f}/s "
+            f"({len(flood) / elapsed / 1500:.2f} of the 1,500/s target)"
+        )
+
+        posted: dict[str, float] = {}
+        latencies: list[float] = []
+        async with subscribe(server, token, MESSAGE_STATUS, {"campaignId": campaign_id}) as sub:
+            await asyncio.sleep(1)  # let the subscription register
+
+            async def listen() -> None:
+                while len(latencies) < len(steady):
+                    event = (await sub.next())["data"]["messageStatusChanged"]
+                    sid = event["message"]["sid"]
+                    if sid in posted:
+                        latencies.append(time.perf_counter() - posted.pop(sid))
+
+            listener = asyncio.create_task(listen())
+            tasks = []
+            for sid in steady:  # 200 a second, each timed from the moment it is posted
+                posted[sid] = time.perf_counter()
+                tasks.append(asyncio.create_task(post(sid, "delivered")))
+                await asyncio.sleep(1 / 200)
+            await asyncio.gather(*tasks)
+            await asyncio.wait_for(listener, 60)
     latencies.sort()
-    print(
-        f"status callbacks: {len(sids)} in {elapsed:.1f} s = {len(sids) / elapsed:,.0f}/s "
-        f"({len(sids) / elapsed / 1500:.2f} of the 1,500/s target)"
-    )
     p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
     print(
-        f"callback -> subscriber event: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms "
+        f"callback -> subscriber event at 200/s: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms "
         f"({p99 * 1000 / 100:.2f} of the 100 ms target)"
     )
 
