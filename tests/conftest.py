@@ -46,6 +46,18 @@ async def database_url(postgres: str) -> AsyncIterator[str]:
     await drop_database(postgres, url)
 
 
+@pytest.fixture
+async def scratch_db(postgres: str) -> AsyncIterator[Database]:
+    """A migrated database of the test's own: no other test's rows, and no test server
+    (with its background jobs) working on it."""
+    url = await create_database(postgres)
+    await upgrade_async(url)
+    database = Database(url, pool_size=4)
+    yield database
+    await database.dispose()
+    await drop_database(postgres, url)
+
+
 @pytest.fixture(scope="session")
 async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)

@@ -3,7 +3,6 @@ Each test has a database of its own, so only the server processes it starts send
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from db.database import Database
-from db.migrate import upgrade_async
 from db.models import CampaignSend, Message
 from gql.ids import decode_pk
 from services.merchants.service import create_merchant
@@ -20,7 +18,7 @@ from tests.conftest import RunningEmulator
 from tests.gql.operations import contract
 from tests.gql.sending import SEND, SEND_QUERY, SUBMIT, emulator_admin, messages_to
 from tests.processes import ServerProcess, server_process
-from tests.support import GraphQLClient, create_database, drop_database
+from tests.support import GraphQLClient
 
 CREATE, ADD = contract("CreateCampaign"), contract("AddCampaignLeads")
 SYNC = contract("SyncCampaignStatus")
@@ -30,16 +28,12 @@ CRASHY = {"CAMPAIGNS_SEND_RATE": "100", **FAST}
 
 
 @pytest.fixture
-async def scratch(postgres: str) -> AsyncIterator[tuple[str, Database, str]]:
-    """A migrated database of its own, and a merchant token in it."""
-    url = await create_database(postgres)
-    await upgrade_async(url)
-    db = Database(url, pool_size=2)
-    async with db.transaction() as session:
+async def scratch(scratch_db: Database) -> tuple[str, Database, str]:
+    """A database of its own (only the server processes a test starts send there), and
+    a merchant token in it."""
+    async with scratch_db.transaction() as session:
         token = (await create_merchant(session, "Cluster Shop", with_templates=False)).token
-    yield url, db, token
-    await db.dispose()
-    await drop_database(postgres, url)
+    return scratch_db.url, scratch_db, token
 
 
 async def approved_send_setup(

@@ -2,15 +2,12 @@
 server's job (which shares the main test database) does not compete with it."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from db.database import Database
 from db.enums import CampaignAuthorType, CampaignStatus
-from db.migrate import upgrade_async
 from db.models import Campaign, CampaignApprovalEvent
 from services.campaigns.approval_job import ApprovalJob
 from services.campaigns.drafts import CampaignDraft
@@ -20,19 +17,8 @@ from services.merchants.service import create_merchant
 from services.twilio.gateway import TwilioGateway
 from tests.conftest import RunningEmulator
 from tests.services.conftest import knobs
-from tests.support import create_database, drop_database
 
 LATER = timedelta(hours=1)  # run the job as if its checks were due
-
-
-@pytest.fixture
-async def scratch_db(postgres: str) -> AsyncIterator[Database]:
-    url = await create_database(postgres)
-    await upgrade_async(url)
-    database = Database(url, pool_size=4)
-    yield database
-    await database.dispose()
-    await drop_database(postgres, url)
 
 
 async def campaigns_of(db: Database, merchant_id: int) -> list[Campaign]:

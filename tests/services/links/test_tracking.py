@@ -2,13 +2,11 @@
 real database."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
 
 from db.database import Database
-from db.migrate import upgrade_async
 from db.models import AppSecret, Campaign
 from services.campaigns.drafts import CampaignDraft
 from services.campaigns.service import CampaignService
@@ -19,23 +17,11 @@ from services.links.tokens import LinkRef, make_token, read_token
 from services.links.tracking import link_variables
 from services.merchants.service import create_merchant
 from tests.services.links.support import clicks, delete_row, ledger_row
-from tests.support import create_database, drop_database
 
 LINKS = {
     "2": {"kind": "body", "index": 0, "url": "https://shop.example/sale"},
     "3": {"kind": "button", "index": 0, "url": "https://shop.example/orders/{{1}}"},
 }
-
-
-@pytest.fixture
-async def scratch_db(postgres: str) -> AsyncIterator[Database]:
-    """A database of its own, so that no key exists yet."""
-    url = await create_database(postgres)
-    await upgrade_async(url)
-    database = Database(url, pool_size=2)
-    yield database
-    await database.dispose()
-    await drop_database(postgres, url)
 
 
 async def tracked_campaign(db: Database) -> Campaign:
