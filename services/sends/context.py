@@ -53,14 +53,11 @@ async def load_deliveries(session: AsyncSession, claimed: Sequence[Claim]) -> li
             )
     deliveries = []
     for row, lead, person, campaign, merchant in rows:
-        extra = row.context if row.campaign_send_id is None else None  # one-off variables
-        verdict = check(
-            campaign, merchant, Recipient(lead, person), received.get(campaign.id, set())
-        )
-        if extra is not None:
-            verdict = check(
-                campaign, merchant, Recipient(lead, person), set(), _named(campaign, extra)
-            )
+        recipient = Recipient(lead, person)
+        if row.campaign_send_id is None:  # a one-off row: the caller's values, checked then
+            verdict = check(campaign, merchant, recipient, set(), _named(campaign, row.context))
+        else:
+            verdict = check(campaign, merchant, recipient, received.get(campaign.id, set()))
         links = await link_variables(session, campaign, row.id)
         deliveries.append(
             Delivery(

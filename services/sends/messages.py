@@ -1,10 +1,10 @@
 """The Message row for a message Twilio accepted."""
 
-import contextlib
 from typing import Any
 
 from db.enums import MessageDirection, MessageStatus
 from db.models import Message
+from services.messages.status import parse_status
 from services.sends.context import Delivery
 from services.twilio.gateway import SentMessage
 
@@ -19,7 +19,8 @@ def outbound_values(delivery: Delivery, sent: SentMessage) -> dict[str, Any]:
         "body": delivery.body,
         "content_sid": delivery.campaign.content_sid,
         "sid": sent.sid,
-        "status": _status(sent.status),
+        # Twilio's answer names a status; one we do not know counts as still queued.
+        "status": parse_status(sent.status) or MessageStatus.QUEUED,
         "error_code": sent.error_code,
         "error_message": sent.error_message,
     }
@@ -27,9 +28,3 @@ def outbound_values(delivery: Delivery, sent: SentMessage) -> dict[str, Any]:
 
 def outbound_message(delivery: Delivery, sent: SentMessage) -> Message:
     return Message(**outbound_values(delivery, sent))
-
-
-def _status(raw: str) -> MessageStatus:
-    with contextlib.suppress(ValueError):
-        return MessageStatus(raw)
-    return MessageStatus.QUEUED

@@ -13,18 +13,12 @@ from services.runtime import Runtime
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.helpers import CAMPAIGN, codes, create_campaign
 from tests.gql.operations import contract
+from tests.gql.sending import emulator_admin
 from tests.gql.subscriptions.test_campaign_status import STATUS_CHANGED, until_subscribed
 from tests.support import EMULATOR_TOKEN, subscribe
 
 SUBMIT = contract("SubmitCampaign")
 SYNC = contract("SyncCampaignStatus")
-
-
-async def admin(emulator: RunningEmulator, method: str, path: str, body: Any = None) -> Any:
-    async with httpx.AsyncClient(base_url=emulator.url) as client:
-        response = await client.request(method, f"/_emulator{path}", json=body)
-    assert response.status_code < 300, response.text
-    return response.json()
 
 
 async def submit(account: MerchantAccount, campaign_id: str) -> dict[str, Any]:
@@ -65,7 +59,7 @@ async def test_rejection_shows_its_reason(
         submitted = await submit(merchant, campaign["id"])
         sid = submitted["campaign"]["contentSid"]
         reason = "The message contains content that violates WhatsApp's Commerce Policy"
-        await admin(
+        await emulator_admin(
             emulator,
             "POST",
             f"/contents/{sid}/approval",
@@ -89,7 +83,7 @@ async def test_submitting_twice_creates_one_template(
     assert first["errors"] == second["errors"] == []
     sid = first["campaign"]["contentSid"]
     assert second["campaign"]["contentSid"] == sid
-    contents = await admin(emulator, "GET", "/contents")
+    contents = await emulator_admin(emulator, "GET", "/contents")
     names = [content["friendly_name"] for content in contents]
     assert sum(name.startswith("twice_") for name in names if name) == 1
 
@@ -110,11 +104,11 @@ async def test_twilio_outage_leaves_the_campaign_unsubmitted(
     merchant: MerchantAccount, emulator: RunningEmulator
 ) -> None:
     campaign = await create_campaign(merchant.client, name="outage")
-    await admin(emulator, "PATCH", "/knobs", {"error_rate": 1.0})
+    await emulator_admin(emulator, "PATCH", "/knobs", {"error_rate": 1.0})
     try:
         result = await submit(merchant, campaign["id"])
     finally:
-        await admin(emulator, "PATCH", "/knobs", {"error_rate": 0.0})
+        await emulator_admin(emulator, "PATCH", "/knobs", {"error_rate": 0.0})
     assert codes(result["errors"]) == [("TWILIO_UNAVAILABLE", ["id"])]
     stored = (await merchant.client.data(CAMPAIGN, {"id": campaign["id"]}))["campaign"]
     assert stored["status"] == "UNSUBMITTED"
@@ -129,7 +123,7 @@ async def test_sync_reads_the_status_from_twilio(
     unsubmitted = (await merchant.client.data(SYNC, {"id": campaign["id"]}))["syncCampaignStatus"]
     assert codes(unsubmitted["errors"]) == [("NOT_SUBMITTED", ["id"])]
     sid = (await submit(merchant, campaign["id"]))["campaign"]["contentSid"]
-    await admin(
+    await emulator_admin(
         emulator, "POST", f"/contents/{sid}/approval", {"status": "approved", "immediately": True}
     )
     synced = (await merchant.client.data(SYNC, {"id": campaign["id"]}))["syncCampaignStatus"]

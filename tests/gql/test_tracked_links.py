@@ -15,7 +15,8 @@ from services.links.tokens import make_token
 from services.links.tracking import link_variables
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.helpers import CAMPAIGN, create_campaign
-from tests.gql.test_submit_campaign import admin, submit
+from tests.gql.sending import emulator_admin
+from tests.gql.test_submit_campaign import submit
 from tests.services.links.support import clicks, delete_row, ledger_row
 
 CTA = "twilio/call-to-action"
@@ -54,7 +55,7 @@ async def test_twilio_gets_redirect_urls_and_the_api_keeps_the_merchants(
     db: Database, merchant: MerchantAccount, emulator: RunningEmulator, server_url: str
 ) -> None:
     campaign = await submitted(db, merchant, "order_links")
-    contents = await admin(emulator, "GET", "/contents")
+    contents = await emulator_admin(emulator, "GET", "/contents")
     [sent] = [c for c in contents if c["sid"] == campaign.content_sid]
     assert sent["types"] == {
         CTA: {
@@ -87,7 +88,7 @@ async def test_twilio_gets_redirect_urls_and_the_api_keeps_the_merchants(
 async def review_outcome(emulator: RunningEmulator, campaign: Campaign) -> str:
     """The emulator's review of the body Twilio received (it applies Meta's rules)."""
     for _ in range(100):
-        contents = await admin(emulator, "GET", "/contents")
+        contents = await emulator_admin(emulator, "GET", "/contents")
         [sent] = [c for c in contents if c["sid"] == campaign.content_sid]
         status = str(sent["approval_requests"]["status"])
         if status in ("approved", "rejected"):
@@ -105,7 +106,7 @@ async def test_a_link_that_would_break_a_rule_is_sent_as_written(
     async with db.session() as session:
         campaign = await session.get_one(Campaign, decode_pk(created["id"], "Campaign"))
         assert await link_variables(session, campaign, 1) == {}
-    contents = await admin(emulator, "GET", "/contents")
+    contents = await emulator_admin(emulator, "GET", "/contents")
     [sent] = [c for c in contents if c["sid"] == campaign.content_sid]
     assert sent["types"] == {"twilio/text": {"body": campaign.body}}
     assert sent["variables"] == {"1": "Ana"}
