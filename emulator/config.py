@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 SPECS_ENV = "TWILIO_EMULATOR_SPECS"
+BUNDLED_SPECS = Path(__file__).resolve().parent / "specs"
 DEFAULT_ACCOUNT_SID = "AC" + "deadbeef" * 4
 DEFAULT_AUTH_TOKEN = "emulator_auth_token"
 
@@ -87,23 +88,14 @@ class EmulatorConfig:
 
 
 def resolve_specs_dir(explicit: Path | None = None) -> Path:
-    """The flag, else $TWILIO_EMULATOR_SPECS, else `../shared/twilio-oai` next to the repo.
-
-    The repo root is found from this file (a clone) and, for an installed package, from
-    the working directory, so a clean clone with shared/ beside it needs no setting."""
-    candidates: list[Path] = []
+    """The flag, else $TWILIO_EMULATOR_SPECS, else the copies shipped in `emulator/specs`
+    (Twilio's OpenAPI specs, MIT-licensed; see the LICENSE beside them)."""
     if explicit is not None:
-        candidates.append(explicit)
+        candidate = explicit
     elif os.environ.get(SPECS_ENV):
-        candidates.append(Path(os.environ[SPECS_ENV]))
+        candidate = Path(os.environ[SPECS_ENV])
     else:
-        repo_root = Path(__file__).resolve().parent.parent
-        candidates += [
-            repo_root.parent / "shared" / "twilio-oai",
-            Path.cwd().parent / "shared" / "twilio-oai",
-        ]
-    for candidate in candidates:
-        if (candidate / "twilio_api_v2010.json").is_file():
-            return candidate
-    tried = ", ".join(str(c) for c in candidates)
-    raise FileNotFoundError(f"Twilio OpenAPI specs not found (tried {tried}); set {SPECS_ENV}")
+        candidate = BUNDLED_SPECS
+    if (candidate / "twilio_api_v2010.json").is_file():
+        return candidate
+    raise FileNotFoundError(f"Twilio OpenAPI specs not found in {candidate}; set {SPECS_ENV}")

@@ -8,7 +8,7 @@ from graphql.language import FragmentDefinitionNode, OperationDefinitionNode
 from gql.schema import schema
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACT = ROOT.parent / "shared" / "contract" / "operations.graphql"
+CONTRACT = ROOT / "tests" / "contract" / "operations.graphql"
 
 
 def test_committed_schema_is_current() -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 from graphql import parse, print_ast
 from graphql.language import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode
 
-CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract" / "operations.graphql"
+CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "operations.graphql"
 _document = parse(CONTRACT.read_text())
 _fragments = [d for d in _document.definitions if isinstance(d, FragmentDefinitionNode)]
 
