@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     ARCHIVED = "archived"
     SYSTEM_TEMPLATE = "system_template"
     INVALID_PHONE = "invalid_phone"
+    DUPLICATE_LEAD = "duplicate_lead"
     TOO_MANY_LEADS = "too_many_leads"
     MISSING_VARIABLE = "missing_variable"
     EMPTY_VARIABLE = "empty_variable"

@@ -38,7 +38,11 @@ def _payload(result: LeadsResult | list[UserError]) -> CampaignLeadsPayload:
 @strawberry.mutation(
     permission_classes=AUTHENTICATED,
     description="Add up to 10,000 leads. Valid ones are added even when others are "
-    "reported in `errors` by index; adding a lead again reactivates it.",
+    "reported in `errors` by index; adding a lead already in the audience reactivates it "
+    "and applies the name and custom variables given. Codes: INVALID_PHONE; DUPLICATE_LEAD "
+    "(the phone, once normalised, was given earlier in the same list: the first is kept); "
+    "UNKNOWN_VARIABLE and INVALID (custom variables); TOO_MANY_LEADS; NOT_FOUND, "
+    "NOT_HEAD_VERSION and ARCHIVED (the campaign).",
 )
 async def add_campaign_leads(
     info: strawberry.Info[Context], campaign_id: strawberry.ID, leads: list[CampaignLeadInput]

@@ -16,7 +16,8 @@ class SubmitCampaignPayload:
 @strawberry.mutation(
     permission_classes=AUTHENTICATED,
     description="Create the template at Twilio and request WhatsApp approval. Submitting "
-    "an already submitted campaign returns it unchanged.",
+    "an already submitted campaign returns it unchanged. A body breaking WhatsApp's rules "
+    "is refused with the errors the campaign's `submissionProblems` lists beforehand.",
 )
 async def submit_campaign(
     info: strawberry.Info[Context], id: strawberry.ID

@@ -47,7 +47,13 @@ class CampaignFilter:
 class CampaignPreview:
     rendered_body: str
     content_variables: JSON = strawberry.field(description='As sent to Twilio: {"1": "Ana"}.')
-    problems: list[UserError]
+    problems: list[UserError] = strawberry.field(
+        description="What would stop this message to this lead."
+    )
+    submission_problems: list[UserError] = strawberry.field(
+        description="What WhatsApp's rules find wrong with the template's body: what "
+        "submitCampaign refuses it for. The same as the campaign's `submissionProblems`."
+    )
 
 
 @strawberry.type
@@ -97,13 +103,14 @@ class CampaignQueries:
         context = info.context
         try:
             async with context.db.session() as session:
-                rendered = await LeadService(session).preview(
+                preview = await LeadService(session).preview(
                     context.merchant_id, campaign_pk, lead_pk
                 )
         except ServiceError:
             return None
         return CampaignPreview(
-            rendered_body=rendered.body,
-            content_variables=JSON(rendered.content_variables),
-            problems=UserError.list_from(rendered.problems),
+            rendered_body=preview.rendered.body,
+            content_variables=JSON(preview.rendered.content_variables),
+            problems=UserError.list_from(preview.rendered.problems),
+            submission_problems=UserError.list_from(preview.submission_problems),
         )

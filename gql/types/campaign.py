@@ -8,11 +8,12 @@ from strawberry.scalars import JSON
 
 from db import models
 from gql.ids import encode_id
-from gql.types.common import Node
+from gql.types.common import Node, UserError
 from gql.types.enums import CampaignAuthorType, CampaignStatus, CampaignType, CampaignVariableType
 from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.pagination import Connection, connection_from_page, page_request
 from services.campaigns.placeholders import to_named
+from services.campaigns.submission import submission_problems
 from services.pagination import Page
 
 if TYPE_CHECKING:
@@ -93,6 +94,14 @@ class Campaign(Node):
     @strawberry.field(description="The body with named placeholders, as the merchant wrote it.")
     def named_body(self) -> str:
         return to_named(self.model.body, self.model.variables)
+
+    @strawberry.field(
+        description="What WhatsApp's rules find wrong with this body, with the samples it "
+        "would be submitted with: exactly the errors submitCampaign refuses it for (same "
+        'codes, messages and paths such as ["body"]). Empty when the body can be submitted.'
+    )
+    def submission_problems(self) -> list[UserError]:
+        return UserError.list_from(submission_problems(self.model))
 
     @strawberry.field
     def variables(self) -> list[CampaignVariable]:

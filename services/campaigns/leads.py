@@ -12,6 +12,7 @@ from services.campaigns.leads_repository import LeadRepository
 from services.campaigns.placeholders import VARIABLE_TYPES
 from services.campaigns.rendering import LeadData, Rendered, render, values_for
 from services.campaigns.repository import CampaignRepository
+from services.campaigns.submission import submission_problems
 from services.errors import ErrorCode, FieldError, ServiceError, not_found
 from services.merchants.repository import MerchantRepository
 from services.phones import normalize_e164
@@ -28,6 +29,12 @@ class LeadInput:
 class LeadsResult:
     leads: list[CampaignLead] = field(default_factory=list)
     errors: list[FieldError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LeadPreview:
+    rendered: Rendered  # what the lead would receive, and what would stop that message
+    submission_problems: list[FieldError]  # what would stop the template being submitted
 
 
 @dataclass
@@ -63,8 +70,10 @@ class LeadService:
     async def add(
         self, merchant_id: int, campaign_id: int, inputs: Sequence[LeadInput]
     ) -> LeadsResult:
-        """Add valid leads; report invalid ones by index. Adding a lead again is a no-op
-        except that it reactivates the lead and applies new custom variables."""
+        """Add valid leads; report invalid ones by index. A phone given twice in one call
+        is added once, as first given; each later occurrence is reported. Adding a lead
+        already in the audience reactivates it and applies its new name and custom
+        variables, where given."""
         if len(inputs) > self.max_leads_per_call:
             raise ServiceError.single(
                 ErrorCode.TOO_MANY_LEADS,
@@ -73,11 +82,11 @@ class LeadService:
             )
         campaign = await self._audience_campaign(merchant_id, campaign_id)
         result = LeadsResult()
-        valid: dict[str, _Valid] = {}  # by phone; a later duplicate wins
+        valid: dict[str, _Valid] = {}  # by phone, unique: later occurrences are errors
+        first_index: dict[str, int] = {}
         for index, lead_input in enumerate(inputs):
-            checked = _check(index, lead_input, result.errors)
+            checked = _check(index, lead_input, first_index, result.errors)
             if checked is not None:
-                valid.pop(checked.phone, None)
                 valid[checked.phone] = checked
         if not valid:
             return result
@@ -117,7 +126,7 @@ class LeadService:
             result.leads = [removed[i] for i in dict.fromkeys(wanted)]
         return result
 
-    async def preview(self, merchant_id: int, campaign_id: int, lead_id: int) -> Rendered:
+    async def preview(self, merchant_id: int, campaign_id: int, lead_id: int) -> LeadPreview:
         """Exactly what the lead would receive, with every problem that would stop it."""
         campaign = await self.campaigns.get(merchant_id, campaign_id)
         if campaign is None:
@@ -131,10 +140,17 @@ class LeadService:
         merchant = await MerchantRepository(self.session).get(merchant_id)
         assert merchant is not None
         data = LeadData(merchant.name, person.name, person.phone)
-        return render(campaign.body, campaign.variables, values_for(data, lead.custom_variables))
+        rendered = render(
+            campaign.body, campaign.variables, values_for(data, lead.custom_variables)
+        )
+        return LeadPreview(rendered, submission_problems(campaign))
 
 
-def _check(index: int, lead: LeadInput, errors: list[FieldError]) -> _Valid | None:
+def _check(
+    index: int, lead: LeadInput, first_index: dict[str, int], errors: list[FieldError]
+) -> _Valid | None:
+    """The lead as it would be stored, or None after reporting why it cannot be.
+    `first_index` records where each phone was first given in this call."""
     path = ("leads", str(index))
     before = len(errors)
     phone = normalize_e164(lead.phone)
@@ -146,27 +162,40 @@ def _check(index: int, lead: LeadInput, errors: list[FieldError]) -> _Valid | No
                 (*path, "phone"),
             )
         )
-    custom: dict[str, str] | None = None
-    if lead.custom_variables is not None:
-        if not isinstance(lead.custom_variables, dict):
-            errors.append(
-                FieldError(ErrorCode.INVALID, "Must be a JSON object.", (*path, "customVariables"))
+    elif first_index.setdefault(phone, index) != index:
+        # Merging the two would silently lose one's name or variables.
+        errors.append(
+            FieldError(
+                ErrorCode.DUPLICATE_LEAD,
+                f"{phone} is already in this list at index {first_index[phone]}; "
+                "give each phone once.",
+                (*path, "phone"),
             )
-        else:
-            custom = {}
-            for key, value in lead.custom_variables.items():
-                where = (*path, "customVariables", key)
-                if key not in VARIABLE_TYPES:
-                    errors.append(
-                        FieldError(
-                            ErrorCode.UNKNOWN_VARIABLE, f"{key!r} is not a known variable.", where
-                        )
-                    )
-                elif not isinstance(value, str | int | float) or isinstance(value, bool):
-                    errors.append(FieldError(ErrorCode.INVALID, "Use a string or a number.", where))
-                else:
-                    custom[key] = str(value)
+        )
+    custom = _custom_variables(lead.custom_variables, (*path, "customVariables"), errors)
     name = lead.name.strip() if lead.name and lead.name.strip() else None
     if len(errors) > before or phone is None:
         return None
     return _Valid(phone, name, custom)
+
+
+def _custom_variables(
+    given: Any, path: tuple[str, ...], errors: list[FieldError]
+) -> dict[str, str] | None:
+    if given is None:
+        return None
+    if not isinstance(given, dict):
+        errors.append(FieldError(ErrorCode.INVALID, "Must be a JSON object.", path))
+        return None
+    custom: dict[str, str] = {}
+    for key, value in given.items():
+        where = (*path, key)
+        if key not in VARIABLE_TYPES:
+            errors.append(
+                FieldError(ErrorCode.UNKNOWN_VARIABLE, f"{key!r} is not a known variable.", where)
+            )
+        elif not isinstance(value, str | int | float) or isinstance(value, bool):
+            errors.append(FieldError(ErrorCode.INVALID, "Use a string or a number.", where))
+        else:
+            custom[key] = str(value)
+    return custom

@@ -35,14 +35,45 @@ async def test_leads_are_normalised_and_invalid_ones_reported_by_index(gql: Grap
 async def test_adding_a_lead_twice_is_idempotent(gql: GraphQLClient) -> None:
     campaign = await create_campaign(gql)
     first = await add_leads(gql, campaign["id"], [{"phone": "+14155550101", "name": "Ana"}])
-    again = await add_leads(
-        gql, campaign["id"], [{"phone": "+14155550101"}, {"phone": "+1 415 555 0101"}]
-    )
+    again = await add_leads(gql, campaign["id"], [{"phone": "+1 415 555 0101"}])
+    assert again["errors"] == [], "a lead from an earlier call is not a duplicate"
     assert [lead["id"] for lead in again["leads"]] == [first["leads"][0]["id"]]
     assert again["leads"][0]["conversationUser"]["name"] == "Ana", "a known name is kept"
     data = (await gql.data(CAMPAIGN, {"id": campaign["id"]}))["campaign"]
     assert data["stats"]["leads"] == 1
     assert data["leads"]["totalCount"] == 1
+
+
+async def test_a_phone_twice_in_one_call_is_reported_not_merged(gql: GraphQLClient) -> None:
+    campaign = await create_campaign(gql)
+    result = await add_leads(
+        gql,
+        campaign["id"],
+        [
+            {"phone": "+14155550101", "name": "Ana", "customVariables": {"coupon_code": "ANA"}},
+            {"phone": "+14155550102"},
+            {"phone": "+1 (415) 555-0101", "name": "Bob", "customVariables": {"order_id": "9"}},
+            {"phone": "whatsapp:+14155550101"},
+        ],
+    )
+    assert codes(result["errors"]) == [
+        ("DUPLICATE_LEAD", ["leads", "2", "phone"]),
+        ("DUPLICATE_LEAD", ["leads", "3", "phone"]),
+    ]
+    assert result["errors"][0]["message"] == (
+        "+14155550101 is already in this list at index 0; give each phone once."
+    )
+    people = [lead["conversationUser"] for lead in result["leads"]]
+    added = [
+        (p["phone"], p["name"], lead["customVariables"])
+        for p, lead in zip(people, result["leads"], strict=True)
+    ]
+    assert added == [
+        ("+14155550101", "Ana", {"coupon_code": "ANA"}),
+        ("+14155550102", None, {}),
+    ], "the first occurrence is kept whole"
+    data = (await gql.data(CAMPAIGN, {"id": campaign["id"]}))["campaign"]
+    assert data["stats"]["leads"] == 2
 
 
 async def test_removed_leads_stay_inactive_until_added_again(gql: GraphQLClient) -> None:
