@@ -4,6 +4,7 @@ server's job (which shares the main test database) does not compete with it."""
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from db.database import Database
@@ -58,13 +59,14 @@ async def test_polling_finds_the_approval_when_webhooks_are_lost(
     assert [tuple(row) for row in sources] == [("submit", "received"), ("poll", "approved")]
 
 
+@pytest.mark.parametrize(("commerce", "count"), [(False, 5), (True, 23)], ids=["plain", "shop"])
 async def test_new_merchants_default_templates_are_submitted(
-    scratch_db: Database, gateway: TwilioGateway
+    scratch_db: Database, gateway: TwilioGateway, commerce: bool, count: int
 ) -> None:
     async with scratch_db.transaction() as session:
-        created = await create_merchant(session, "New Shop")
+        created = await create_merchant(session, "New Shop", commerce=commerce)
     job = ApprovalJob(scratch_db, gateway, interval=0.1, submit_defaults=True)
-    assert await job.run_once() == 5
+    assert await job.run_once() == count
     templates = await campaigns_of(scratch_db, created.merchant.id)
     assert {c.author_type for c in templates} == {CampaignAuthorType.SYSTEM}
     assert {c.status for c in templates} == {CampaignStatus.RECEIVED}
