@@ -58,39 +58,45 @@ class CampaignVariableType(StrEnum):
     QUESTION_TEXT = "question_text"
     ANSWER_TEXT = "answer_text"
     COUPON_CODE = "coupon_code"
+    # The customer a message to staff or a driver is about (the recipient is the lead).
+    CUSTOMER_NAME = "customer_name"
+    CUSTOMER_PHONE = "customer_phone"
+    REQUEST_TEXT = "request_text"
+    CONVERSATION_URL = "conversation_url"
+    FAILURE_REASON = "failure_reason"
 
 
 class DefaultCampaigns(StrEnum):
-    """System service templates every merchant gets."""
+    """System service templates every merchant gets (the seed's names)."""
 
     HELLO_WORLD = "hello_world"
     MERCHANT_USER_WELCOME = "merchant_user_welcome"
-    CUSTOMER_QUESTION_RECEIVED = "customer_question_received"
-    CUSTOMER_QUESTION_ANSWERED = "customer_question_answered"
-    CONVERSATION_REOPENED = "conversation_reopened"
+    MERCHANT_USER_OVERRIDE_REQUEST = "merchant_user_override_request"
+    MERCHANT_USER_QUESTION_REQUEST = "merchant_user_question_request"
+    MERCHANT_USER_QUESTION_ANSWER = "merchant_user_question_answer"
 
 
 class CommerceDefaultCampaigns(StrEnum):
     """System service templates commerce merchants get on top of DefaultCampaigns."""
 
-    CUSTOMER_ORDER_RECEIVED = "customer_order_received"
+    OUT_OF_STOCK = "out_of_stock"
+    LOW_STOCK = "low_stock"
+    IN_STOCK = "in_stock"
+    SKU_PRICE_CHANGE = "sku_price_change"
+    MERCHANT_USER_ORDER_PLACED = "merchant_user_order_placed"
     CUSTOMER_ORDER_PROCESSING = "customer_order_processing"
-    CUSTOMER_ORDER_SHIPPED = "customer_order_shipped"
-    CUSTOMER_ORDER_OUT_FOR_DELIVERY = "customer_order_out_for_delivery"
-    CUSTOMER_ORDER_DELIVERED = "customer_order_delivered"
-    CUSTOMER_ORDER_CANCELLED = "customer_order_cancelled"
-    CUSTOMER_ORDER_REFUNDED = "customer_order_refunded"
-    CUSTOMER_ORDER_STATUS_UPDATED = "customer_order_status_updated"
-    CUSTOMER_PAYMENT_RECEIVED = "customer_payment_received"
-    CUSTOMER_PAYMENT_FAILED = "customer_payment_failed"
-    CUSTOMER_PAYMENT_REMINDER = "customer_payment_reminder"
-    CUSTOMER_PRODUCT_BACK_IN_STOCK = "customer_product_back_in_stock"
-    CUSTOMER_PRICE_CHANGED = "customer_price_changed"
-    MERCHANT_NEW_ORDER = "merchant_new_order"
-    MERCHANT_LOW_STOCK = "merchant_low_stock"
-    MERCHANT_OUT_OF_STOCK = "merchant_out_of_stock"
-    DRIVER_DELIVERY_ASSIGNED = "driver_delivery_assigned"
-    DRIVER_PICKUP_READY = "driver_pickup_ready"
+    CUSTOMER_ORDER_DELIVERING = "customer_order_delivering"
+    CUSTOMER_ORDER_FULFILLED = "customer_order_fulfilled"
+    MERCHANT_USER_ORDER_FULFILLED = "merchant_user_order_fulfilled"
+    CUSTOMER_ORDER_FAILED = "customer_order_failed"
+    MERCHANT_USER_ORDER_FAILED = "merchant_user_order_failed"
+    CUSTOMER_CASH_ON_DELIVERY_CONFIRMATION = "customer_cash_on_delivery_confirmation"
+    CUSTOMER_ORDER_CONFIRMATION = "customer_order_confirmation"
+    CUSTOMER_ORDER_CONFIRMATION_WITH_RECEIPT = "customer_order_confirmation_with_receipt"
+    CUSTOMER_ORDER_STATUS_UPDATE = "customer_order_status_update"
+    CUSTOMER_ORDER_SHIPPING_FEE_CHANGED = "customer_order_shipping_fee_changed"
+    DRIVER_ORDER_REQUEST = "driver_order_request"
+    DRIVER_ORDER_REQUEST_NOT_AVAILABLE = "driver_order_request_not_available"
 
 
 class MessageDirection(StrEnum):

@@ -63,7 +63,7 @@ class Campaign(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(512))
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     body: Mapped[str] = mapped_column(Text)
-    language: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(16), server_default="en")
     content_sid: Mapped[str | None] = mapped_column(String(34))
     status: Mapped[CampaignStatus] = mapped_column(
         str_enum(CampaignStatus, "campaign_status"), server_default="unsubmitted"
@@ -84,7 +84,8 @@ class Campaign(IdMixin, TimestampMixin, Base):
     author_type: Mapped[CampaignAuthorType] = mapped_column(
         str_enum(CampaignAuthorType, "campaign_author_type")
     )
-    channel: Mapped[str] = mapped_column(String(32), server_default="whatsapp")
+    # The provider the template goes through (the seed's default; WhatsApp is implied).
+    channel: Mapped[str] = mapped_column(String(32), server_default="twilio")
     # The name the template was submitted to WhatsApp under (unique per Twilio account).
     whatsapp_name: Mapped[str | None] = mapped_column(String(512))
     # Twilio's approval status as last reported, kept raw: it may be one we do not know.

@@ -1,4 +1,5 @@
-"""The approval job: submits new system templates and polls templates in review.
+"""The approval job: keeps every merchant's system templates current, submits new ones
+and polls templates in review.
 
 Twilio's advice is to listen for approval events *and* poll, since webhooks get lost.
 Every server process runs this job, but only the one holding a PostgreSQL advisory lock
@@ -17,9 +18,11 @@ from db.database import Database
 from db.enums import CampaignAuthorType, CampaignStatus
 from db.models import Campaign
 from services.campaigns.approval import ReportSource, apply_report, next_check_delay
+from services.campaigns.default_templates import create_default_templates
 from services.campaigns.repository import CampaignRepository
 from services.campaigns.submission import SubmissionService
 from services.errors import ErrorCode, ServiceError
+from services.merchants.repository import MerchantRepository
 from services.twilio.errors import TwilioError
 from services.twilio.gateway import TwilioGateway
 
@@ -27,7 +30,27 @@ logger = logging.getLogger(__name__)
 
 LEADER_LOCK = 7_406_522_002
 BATCH = 20
+SYNC_BATCH = 100
 _IN_REVIEW = (CampaignStatus.RECEIVED, CampaignStatus.PENDING)
+
+
+async def sync_default_templates(db: Database) -> int:
+    """Give every merchant the system templates the code defines now (new names, new
+    bodies), e.g. after an upgrade; the approval job then submits them as it does a new
+    merchant's. Returns how many template versions were written."""
+    written, after = 0, 0
+    while True:
+        async with db.transaction() as session:
+            merchants = await MerchantRepository(session).after(after, SYNC_BATCH)
+            for merchant in merchants:
+                try:
+                    async with session.begin_nested():
+                        written += len(await create_default_templates(session, merchant))
+                except ServiceError as error:  # e.g. the merchant just took that name
+                    logger.warning("default templates of merchant %s: %s", merchant.id, error)
+        if len(merchants) < SYNC_BATCH:
+            return written
+        after = merchants[-1].id
 
 
 class ApprovalJob:
@@ -62,6 +85,10 @@ class ApprovalJob:
     async def _lead(self, connection: AsyncConnection) -> None:
         self.leading = True
         logger.info("this process runs the approval job")
+        try:
+            await sync_default_templates(self.db)
+        except Exception:  # polling must go on; the next leader tries the sync again
+            logger.exception("syncing the default templates failed")
         while True:
             await self.run_once()
             await asyncio.sleep(self.interval)

@@ -13,6 +13,7 @@ from db.enums import (
     DefaultCampaigns,
 )
 from db.models import Campaign, Merchant
+from services.campaigns.content import TEXT
 from services.campaigns.drafts import CampaignDraft, compile_draft
 from services.campaigns.repository import CampaignRepository
 from services.campaigns.service import CampaignService
@@ -22,14 +23,24 @@ SERVICE = CampaignType.SERVICE
 
 @dataclass(frozen=True)
 class TemplateDefinition:
+    """As the seed defines a default template: a text body (Twilio's `twilio/text`)."""
+
     body: str  # named placeholders
     language: str = "en"
+    content_type: str = TEXT
 
 
 # Bodies are held to services.campaigns.whatsapp_rules (no placeholder at either end or
 # side by side, enough words around them) and stay utility messages: anything that reads
 # as a promotion gets recategorised as marketing by Meta. Editing a body here makes a new
-# version of that template for every merchant on their next sync.
+# version of that template for every merchant on the next sync (the approval job's).
+#
+# Who reads them: customer_* and hello_world go to the customer (the lead, {{lead_name}});
+# merchant_user_* go to the merchant's staff ({{merchant_user_name}}), except
+# merchant_user_question_answer, which carries a staff member's answer back to the
+# customer who asked; the stock and price alerts (the seed's "inventory management") go to
+# staff; driver_* go to drivers. In messages to staff or drivers the customer they are
+# about is {{customer_name}}, since the lead is the recipient.
 DEFAULT_TEMPLATES: dict[DefaultCampaigns, TemplateDefinition] = {
     DefaultCampaigns.HELLO_WORLD: TemplateDefinition(
         "Hello {{lead_name}}, this is {{merchant_name}} on WhatsApp. Reply here any time."
@@ -38,108 +49,111 @@ DEFAULT_TEMPLATES: dict[DefaultCampaigns, TemplateDefinition] = {
         "Hi {{merchant_user_name}}, you have been added to the {{merchant_name}} team on "
         "WhatsApp. Customer questions and store notifications will arrive in this chat."
     ),
-    DefaultCampaigns.CUSTOMER_QUESTION_RECEIVED: TemplateDefinition(
-        "Hi {{lead_name}}, thanks for your question:\n\n{{question_text}}\n\nThe "
-        "{{merchant_name}} team has received it and will reply in this chat shortly."
+    DefaultCampaigns.MERCHANT_USER_OVERRIDE_REQUEST: TemplateDefinition(
+        "Hi {{merchant_user_name}}, there is a new support request for the {{merchant_name}} "
+        "team. {{customer_name}}, phone {{customer_phone}}, asked to speak with a person "
+        "instead of the automated replies and wrote: {{request_text}}\n\nOpen the "
+        "conversation at {{conversation_url}} to take it over."
     ),
-    DefaultCampaigns.CUSTOMER_QUESTION_ANSWERED: TemplateDefinition(
-        "Hi {{lead_name}}, you asked us:\n{{question_text}}\n\nOur answer:\n{{answer_text}}"
-        "\n\nJust reply to this message if you need more help from {{merchant_user_name}} and "
-        "the {{merchant_name}} team."
+    DefaultCampaigns.MERCHANT_USER_QUESTION_REQUEST: TemplateDefinition(
+        "Hi {{merchant_user_name}}, a customer of {{merchant_name}} has a question we could "
+        "not answer. {{customer_name}} asked:\n\n{{question_text}}\n\nReply to this message "
+        "with your answer and we will send it to them."
     ),
-    DefaultCampaigns.CONVERSATION_REOPENED: TemplateDefinition(
-        "Hi {{lead_name}}, this is {{merchant_name}} following up on your earlier "
-        "conversation with us. Reply to this message whenever you would like to continue."
+    DefaultCampaigns.MERCHANT_USER_QUESTION_ANSWER: TemplateDefinition(
+        "Hi {{lead_name}}, here is the answer to your question from {{merchant_user_name}} at "
+        "{{merchant_name}}.\n\nYou asked: {{question_text}}\n\nOur answer: {{answer_text}}"
+        "\n\nReply to this message if you need anything else."
     ),
 }
 
 COMMERCE_TEMPLATES: dict[CommerceDefaultCampaigns, TemplateDefinition] = {
-    CommerceDefaultCampaigns.CUSTOMER_ORDER_RECEIVED: TemplateDefinition(
-        "Hi {{lead_name}}, thank you for your order with {{merchant_name}}! We have received "
-        "order #{{order_id}} for {{order_total}}, including {{shipping_fee}} for shipping. "
-        "You can view it at {{order_url}} and we will message you here when it ships."
+    CommerceDefaultCampaigns.OUT_OF_STOCK: TemplateDefinition(
+        "Hi {{merchant_user_name}}, heads up: {{merchant_name}} has sold out of {{sku_name}} "
+        "and customers can no longer order it. Restock it to start selling it again."
     ),
-    CommerceDefaultCampaigns.CUSTOMER_ORDER_PROCESSING: TemplateDefinition(
-        "Hi {{lead_name}}, good news: {{merchant_name}} is now preparing your order "
-        "#{{order_id}}. We will let you know as soon as it is on its way."
-    ),
-    CommerceDefaultCampaigns.CUSTOMER_ORDER_SHIPPED: TemplateDefinition(
-        "Hi {{lead_name}}, your order #{{order_id}} from {{merchant_name}} has shipped and "
-        "should arrive {{delivery_eta}}. Track your package at {{tracking_url}} and reply "
-        "here if you have any questions."
-    ),
-    CommerceDefaultCampaigns.CUSTOMER_ORDER_OUT_FOR_DELIVERY: TemplateDefinition(
-        "Hi {{lead_name}}, your order #{{order_id}} is out for delivery. Your driver "
-        "{{driver_name}} expects to arrive {{delivery_eta}} at {{delivery_address}}. You "
-        "can call them on {{driver_phone}} if needed."
-    ),
-    CommerceDefaultCampaigns.CUSTOMER_ORDER_DELIVERED: TemplateDefinition(
-        "Hi {{lead_name}}, your order #{{order_id}} has been delivered. Thank you for "
-        "shopping with {{merchant_name}}! If anything is wrong with your order, just reply "
-        "to this message."
-    ),
-    CommerceDefaultCampaigns.CUSTOMER_ORDER_CANCELLED: TemplateDefinition(
-        "Hi {{lead_name}}, your order #{{order_id}} with {{merchant_name}} has been "
-        "cancelled. If you already paid, the {{order_total}} will be refunded to your "
-        "original payment method. Reply here if you have any questions."
-    ),
-    CommerceDefaultCampaigns.CUSTOMER_ORDER_REFUNDED: TemplateDefinition(
-        "Hi {{lead_name}}, we have refunded {{payment_amount}} for your order #{{order_id}}. "
-        "It may take a few business days to show on your statement. Your receipt is at "
-        "{{receipt_url}} for your records."
-    ),
-    CommerceDefaultCampaigns.CUSTOMER_ORDER_STATUS_UPDATED: TemplateDefinition(
-        "Hi {{lead_name}}, the status of your order #{{order_id}} with {{merchant_name}} is "
-        "now: {{order_status}}. See the details at {{order_url}} or reply here with any "
-        "questions."
-    ),
-    CommerceDefaultCampaigns.CUSTOMER_PAYMENT_RECEIVED: TemplateDefinition(
-        "Hi {{lead_name}}, we have received your payment of {{payment_amount}} for order "
-        "#{{order_id}}. Thank you! Your receipt is available at {{receipt_url}} whenever "
-        "you need it."
-    ),
-    CommerceDefaultCampaigns.CUSTOMER_PAYMENT_FAILED: TemplateDefinition(
-        "Hi {{lead_name}}, we could not process your payment of {{payment_amount}} for order "
-        "#{{order_id}}. Please try again at {{payment_url}} so we can start preparing your "
-        "order."
-    ),
-    CommerceDefaultCampaigns.CUSTOMER_PAYMENT_REMINDER: TemplateDefinition(
-        "Hi {{lead_name}}, this is a reminder that the payment of {{payment_amount}} for "
-        "order #{{order_id}} is due on {{payment_due_date}}. You can pay securely at "
-        "{{payment_url}} any time before then."
-    ),
-    CommerceDefaultCampaigns.CUSTOMER_PRODUCT_BACK_IN_STOCK: TemplateDefinition(
-        "Hi {{lead_name}}, you asked us to tell you when {{product_name}} was available "
-        "again. {{merchant_name}} has {{stock_quantity}} in stock now. Reply here if you "
-        "have any questions."
-    ),
-    CommerceDefaultCampaigns.CUSTOMER_PRICE_CHANGED: TemplateDefinition(
-        "Hi {{lead_name}}, the price of {{product_name}} in your {{merchant_name}} cart has "
-        "changed from {{old_price}} to {{new_price}}. Please review your cart before you "
-        "check out, and reply here if you have any questions."
-    ),
-    CommerceDefaultCampaigns.MERCHANT_NEW_ORDER: TemplateDefinition(
-        "Hi {{merchant_user_name}}, a new order just came in for {{merchant_name}}. Order "
-        "#{{order_id}} from {{lead_name}} comes to {{order_total}}, with delivery to "
-        "{{delivery_address}}. Open it at {{order_url}} to start preparing it."
-    ),
-    CommerceDefaultCampaigns.MERCHANT_LOW_STOCK: TemplateDefinition(
+    CommerceDefaultCampaigns.LOW_STOCK: TemplateDefinition(
         "Hi {{merchant_user_name}}, stock is running low for {{sku_name}}: only "
         "{{stock_quantity}} left. Restock it soon so {{merchant_name}} customers can keep "
         "ordering it."
     ),
-    CommerceDefaultCampaigns.MERCHANT_OUT_OF_STOCK: TemplateDefinition(
-        "Hi {{merchant_user_name}}, heads up: {{merchant_name}} has sold out of {{sku_name}} "
-        "and customers can no longer order it. Restock it to start selling it again."
+    CommerceDefaultCampaigns.IN_STOCK: TemplateDefinition(
+        "Hi {{merchant_user_name}}, good news: {{sku_name}} is back in stock at "
+        "{{merchant_name}} with {{stock_quantity}} available, and customers can order it again."
     ),
-    CommerceDefaultCampaigns.DRIVER_DELIVERY_ASSIGNED: TemplateDefinition(
-        "Hi {{driver_name}}, you have a new delivery for {{merchant_name}}: order "
-        "#{{order_id}}. Pick it up at {{pickup_address}} and take it to {{lead_name}} at "
-        "{{delivery_address}}. The customer can be reached on {{lead_phone}} if needed."
+    CommerceDefaultCampaigns.SKU_PRICE_CHANGE: TemplateDefinition(
+        "Hi {{merchant_user_name}}, the price of {{sku_name}} at {{merchant_name}} has changed "
+        "from {{old_price}} to {{new_price}}. Customers will pay the new price from their next "
+        "order on."
     ),
-    CommerceDefaultCampaigns.DRIVER_PICKUP_READY: TemplateDefinition(
-        "Hi {{driver_name}}, order #{{order_id}} from {{merchant_name}} is packed and ready "
-        "for pickup at {{pickup_address}}. Please reply here once you have collected it."
+    CommerceDefaultCampaigns.MERCHANT_USER_ORDER_PLACED: TemplateDefinition(
+        "Hi {{merchant_user_name}}, a new order just came in for {{merchant_name}}. Order "
+        "#{{order_id}} from {{customer_name}} comes to {{order_total}}, with delivery to "
+        "{{delivery_address}}. Open it at {{order_url}} to start preparing it."
+    ),
+    CommerceDefaultCampaigns.CUSTOMER_ORDER_PROCESSING: TemplateDefinition(
+        "Hi {{lead_name}}, thank you for your order! {{merchant_name}} has confirmed order "
+        "#{{order_id}} and is now preparing it. We will let you know as soon as it is on its "
+        "way."
+    ),
+    CommerceDefaultCampaigns.CUSTOMER_ORDER_DELIVERING: TemplateDefinition(
+        "Hi {{lead_name}}, your order #{{order_id}} from {{merchant_name}} is on its way and "
+        "should arrive {{delivery_eta}}. Follow the delivery at {{tracking_url}} and reply "
+        "here if you have any questions."
+    ),
+    CommerceDefaultCampaigns.CUSTOMER_ORDER_FULFILLED: TemplateDefinition(
+        "Hi {{lead_name}}, your order #{{order_id}} has been delivered. Thank you for "
+        "shopping with {{merchant_name}}! If anything is wrong with your order, just reply "
+        "to this message."
+    ),
+    CommerceDefaultCampaigns.MERCHANT_USER_ORDER_FULFILLED: TemplateDefinition(
+        "Hi {{merchant_user_name}}, order #{{order_id}} from {{customer_name}} has been "
+        "delivered and is now complete. The details are at {{order_url}} for your records."
+    ),
+    CommerceDefaultCampaigns.CUSTOMER_ORDER_FAILED: TemplateDefinition(
+        "Hi {{lead_name}}, we are sorry, but your order #{{order_id}} with {{merchant_name}} "
+        "could not be completed: {{failure_reason}}. If you already paid, the "
+        "{{order_total}} will be refunded to you. Reply to this message if you need help."
+    ),
+    CommerceDefaultCampaigns.MERCHANT_USER_ORDER_FAILED: TemplateDefinition(
+        "Hi {{merchant_user_name}}, order #{{order_id}} from {{customer_name}} has failed: "
+        "{{failure_reason}}. Please check it at {{order_url}} and contact the customer on "
+        "{{customer_phone}} if needed."
+    ),
+    CommerceDefaultCampaigns.CUSTOMER_CASH_ON_DELIVERY_CONFIRMATION: TemplateDefinition(
+        "Hi {{lead_name}}, please confirm your cash on delivery order #{{order_id}} from "
+        "{{merchant_name}}. You will pay {{order_total}} in cash when it is delivered to "
+        "{{delivery_address}}. Reply YES to confirm the order or NO to cancel it."
+    ),
+    CommerceDefaultCampaigns.CUSTOMER_ORDER_CONFIRMATION: TemplateDefinition(
+        "Hi {{lead_name}}, this confirms your order #{{order_id}} with {{merchant_name}} for "
+        "{{order_total}}. You can view the details at {{order_url}} and we will keep you "
+        "updated here."
+    ),
+    CommerceDefaultCampaigns.CUSTOMER_ORDER_CONFIRMATION_WITH_RECEIPT: TemplateDefinition(
+        "Hi {{lead_name}}, this confirms your order #{{order_id}} with {{merchant_name}}. We "
+        "have received your payment of {{payment_amount}}, and your receipt is at "
+        "{{receipt_url}} for your records."
+    ),
+    CommerceDefaultCampaigns.CUSTOMER_ORDER_STATUS_UPDATE: TemplateDefinition(
+        "Hi {{lead_name}}, the status of your order #{{order_id}} with {{merchant_name}} is "
+        "now: {{order_status}}. See the details at {{order_url}} or reply here with any "
+        "questions."
+    ),
+    CommerceDefaultCampaigns.CUSTOMER_ORDER_SHIPPING_FEE_CHANGED: TemplateDefinition(
+        "Hi {{lead_name}}, the shipping fee for your order #{{order_id}} with "
+        "{{merchant_name}} has changed to {{shipping_fee}}, so the new order total is "
+        "{{order_total}}. Reply to this message if you have any questions about it."
+    ),
+    CommerceDefaultCampaigns.DRIVER_ORDER_REQUEST: TemplateDefinition(
+        "Hi {{driver_name}}, there is a new delivery request from {{merchant_name}} for order "
+        "#{{order_id}}. Pick it up at {{pickup_address}} and deliver it to {{customer_name}} "
+        "at {{delivery_address}}. Reply YES to accept it or NO if you are not available."
+    ),
+    CommerceDefaultCampaigns.DRIVER_ORDER_REQUEST_NOT_AVAILABLE: TemplateDefinition(
+        "Hi {{driver_name}}, the delivery request for order #{{order_id}} from "
+        "{{merchant_name}} is no longer available: another driver has taken it or it was "
+        "cancelled. No action is needed from you."
     ),
 }
 
@@ -153,7 +167,11 @@ def definitions_for(merchant: Merchant) -> dict[str, TemplateDefinition]:
 
 def _draft(name: str, definition: TemplateDefinition) -> CampaignDraft:
     return CampaignDraft(
-        name=name, body=definition.body, language=definition.language, campaign_type=SERVICE
+        name=name,
+        body=definition.body,
+        language=definition.language,
+        campaign_type=SERVICE,
+        content_type=definition.content_type,
     )
 
 
@@ -164,6 +182,7 @@ def _matches(campaign: Campaign, draft: CampaignDraft) -> bool:
         campaign.body == compiled.body
         and campaign.variables == compiled.variables
         and campaign.language == draft.language
+        and campaign.content_type == draft.content_type
         and campaign.campaign_type == draft.campaign_type
     )
 

@@ -44,6 +44,11 @@ SAMPLES: dict[str, str] = {
     V.QUESTION_TEXT: "Do you ship abroad?",
     V.ANSWER_TEXT: "Yes, to 30 countries.",
     V.COUPON_CODE: "WELCOME10",
+    V.CUSTOMER_NAME: "Ana",
+    V.CUSTOMER_PHONE: "+14155550123",
+    V.REQUEST_TEXT: "I need to change my delivery address",
+    V.CONVERSATION_URL: "inbox/5521",
+    V.FAILURE_REASON: "the payment was declined",
 }
 assert set(SAMPLES) == {v.value for v in V}, "every variable type needs a sample"
 

@@ -11,6 +11,11 @@ class MerchantRepository:
     async def get(self, merchant_id: int) -> Merchant | None:
         return await self.session.get(Merchant, merchant_id)
 
+    async def after(self, after_id: int, limit: int) -> list[Merchant]:
+        """Merchants in id order, for jobs that walk all of them in batches."""
+        statement = select(Merchant).where(Merchant.id > after_id).order_by(Merchant.id)
+        return list((await self.session.execute(statement.limit(limit))).scalars())
+
     async def by_token_hash(self, token_hash: str) -> Merchant | None:
         statement = (
             select(Merchant)

@@ -4,12 +4,14 @@ server's job (which shares the main test database) does not compete with it."""
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from db.database import Database
 from db.enums import CampaignAuthorType, CampaignStatus
 from db.models import Campaign, CampaignApprovalEvent
 from services.campaigns.approval_job import ApprovalJob
+from services.campaigns.default_templates import DEFAULT_TEMPLATES
 from services.campaigns.drafts import CampaignDraft
 from services.campaigns.service import CampaignService
 from services.campaigns.submission import SubmissionService
@@ -57,18 +59,39 @@ async def test_polling_finds_the_approval_when_webhooks_are_lost(
     assert [tuple(row) for row in sources] == [("submit", "received"), ("poll", "approved")]
 
 
+@pytest.mark.parametrize(("commerce", "count"), [(False, 5), (True, 23)], ids=["plain", "shop"])
 async def test_new_merchants_default_templates_are_submitted(
-    scratch_db: Database, gateway: TwilioGateway
+    scratch_db: Database, gateway: TwilioGateway, commerce: bool, count: int
 ) -> None:
     async with scratch_db.transaction() as session:
-        created = await create_merchant(session, "New Shop")
+        created = await create_merchant(session, "New Shop", commerce=commerce)
     job = ApprovalJob(scratch_db, gateway, interval=0.1, submit_defaults=True)
-    assert await job.run_once() == 5
+    assert await job.run_once() == count
     templates = await campaigns_of(scratch_db, created.merchant.id)
     assert {c.author_type for c in templates} == {CampaignAuthorType.SYSTEM}
     assert {c.status for c in templates} == {CampaignStatus.RECEIVED}
     assert all(c.content_sid and c.category == "UTILITY" for c in templates)
     assert await job.run_once() == 0, "nothing is due again right away"
+
+
+async def test_the_leader_gives_existing_merchants_the_current_default_templates(
+    scratch_db: Database, gateway: TwilioGateway
+) -> None:
+    """As after an upgrade that renamed or added default templates."""
+    async with scratch_db.transaction() as session:
+        created = await create_merchant(session, "Older Shop", with_templates=False)
+    job = ApprovalJob(scratch_db, gateway, interval=0.05, submit_defaults=False)
+    task = asyncio.create_task(job.run())
+    try:
+        async with asyncio.timeout(5):
+            while len(await campaigns_of(scratch_db, created.merchant.id)) < 5:  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    templates = await campaigns_of(scratch_db, created.merchant.id)
+    assert {c.name for c in templates} == {name.value for name in DEFAULT_TEMPLATES}
+    assert {c.author_type for c in templates} == {CampaignAuthorType.SYSTEM}
 
 
 async def test_only_one_process_polls_at_a_time(

@@ -83,20 +83,76 @@ async def test_onboarding_creates_the_system_templates(
         assert positions == set(campaign.variables), campaign.name
 
 
+SEED_BASIC = {
+    "hello_world",
+    "merchant_user_welcome",
+    "merchant_user_override_request",
+    "merchant_user_question_request",
+    "merchant_user_question_answer",
+}
+SEED_COMMERCE = {
+    "out_of_stock",
+    "low_stock",
+    "in_stock",
+    "sku_price_change",
+    "merchant_user_order_placed",
+    "customer_order_processing",
+    "customer_order_delivering",
+    "customer_order_fulfilled",
+    "merchant_user_order_fulfilled",
+    "customer_order_failed",
+    "merchant_user_order_failed",
+    "customer_cash_on_delivery_confirmation",
+    "customer_order_confirmation",
+    "customer_order_confirmation_with_receipt",
+    "customer_order_status_update",
+    "customer_order_shipping_fee_changed",
+    "driver_order_request",
+    "driver_order_request_not_available",
+}
+
+
+def test_the_names_are_the_seeds() -> None:
+    assert BASIC == SEED_BASIC
+    assert COMMERCE == SEED_COMMERCE
+    assert len(BASIC) == 5 and len(BASIC | COMMERCE) == 23
+
+
+async def test_every_template_is_a_twilio_text_template(db: Database) -> None:
+    merchant = await _merchant(db, commerce=True)
+    for campaign in await _campaigns(db, merchant.id):
+        assert campaign.language == "en", campaign.name
+        assert campaign.channel == "twilio", campaign.name
+        assert campaign.content_type == "twilio/text", campaign.name
+        assert campaign.content_context == {"twilio/text": {"body": campaign.body}}
+
+
 async def test_variables_fit_the_message(db: Database) -> None:
     merchant = await _merchant(db, commerce=True)
-    by_name = {c.name: c for c in await _campaigns(db, merchant.id)}
+    by_name = {c.name: set(c.variables.values()) for c in await _campaigns(db, merchant.id)}
     expectations = {
         "hello_world": {"lead_name", "merchant_name"},
-        "customer_order_received": {"order_id", "order_total", "shipping_fee"},
-        "customer_payment_received": {"payment_amount", "receipt_url"},
-        "customer_price_changed": {"product_name", "old_price", "new_price"},
-        "merchant_low_stock": {"merchant_user_name", "sku_name", "stock_quantity"},
-        "driver_delivery_assigned": {"driver_name", "pickup_address", "delivery_address"},
-        "customer_question_answered": {"question_text", "answer_text"},
+        "merchant_user_override_request": {"merchant_user_name", "customer_name", "request_text"},
+        "merchant_user_question_request": {"merchant_user_name", "customer_name", "question_text"},
+        "merchant_user_question_answer": {"lead_name", "question_text", "answer_text"},
+        "low_stock": {"merchant_user_name", "sku_name", "stock_quantity"},
+        "sku_price_change": {"sku_name", "old_price", "new_price"},
+        "merchant_user_order_placed": {"merchant_user_name", "order_id", "customer_name"},
+        "customer_order_failed": {"lead_name", "order_id", "failure_reason"},
+        "customer_cash_on_delivery_confirmation": {"order_id", "order_total"},
+        "customer_order_confirmation_with_receipt": {"order_id", "receipt_url"},
+        "customer_order_shipping_fee_changed": {"shipping_fee", "order_total"},
+        "driver_order_request": {"driver_name", "pickup_address", "delivery_address"},
+        "driver_order_request_not_available": {"driver_name", "order_id"},
     }
     for name, needed in expectations.items():
-        assert needed <= set(by_name[name].variables.values()), name
+        assert needed <= by_name[name], name
+    # Staff and drivers are addressed as such, never as the customer (the lead).
+    for name, variables in by_name.items():
+        if name.startswith("driver_"):
+            assert "driver_name" in variables and "lead_name" not in variables, name
+        if name.startswith("merchant_user_") and name != "merchant_user_question_answer":
+            assert "merchant_user_name" in variables and "lead_name" not in variables, name
 
 
 async def test_syncing_again_writes_nothing(db: Database) -> None:
