@@ -12,7 +12,9 @@ from services.campaigns.service import CampaignChanges, CampaignService
 @strawberry.type
 class UpdateCampaignPayload:
     campaign: Campaign | None = strawberry.field(
-        description="The edited campaign, or its new version when it had been submitted."
+        description="The edited campaign, or its new version when it had been submitted. A system "
+        "template may be customised: its body, never its name, and it stays a service template "
+        "(SYSTEM_TEMPLATE otherwise); the edited version is the merchant's."
     )
     errors: list[UserError]
 

@@ -56,6 +56,23 @@ def _apply(draft: CampaignDraft, changes: CampaignChanges) -> CampaignDraft:
     return replace(draft, **updates)
 
 
+def _check_system_customisation(campaign: Campaign, changes: CampaignChanges) -> None:
+    """What a merchant may not change in a system template: the code sends it by name,
+    and it must stay a service (utility) template."""
+    if changes.name is not None and changes.name != campaign.name:
+        raise ServiceError.single(
+            ErrorCode.SYSTEM_TEMPLATE,
+            "A system template keeps its name; create a new campaign instead.",
+            ("input", "name"),
+        )
+    if changes.campaign_type not in (None, CampaignType.SERVICE):
+        raise ServiceError.single(
+            ErrorCode.SYSTEM_TEMPLATE,
+            "A system template stays a service template.",
+            ("input", "campaignType"),
+        )
+
+
 def _compiled_or_raise(draft: CampaignDraft) -> CompiledDraft:
     compiled = compile_draft(draft)
     if isinstance(compiled, list):
@@ -130,21 +147,20 @@ class CampaignService:
         merchant_id: int,
         campaign_id: int,
         changes: CampaignChanges,
-        *,
-        allow_system: bool = False,
     ) -> Campaign:
-        """Edit an unsubmitted campaign in place; otherwise create its next version."""
+        """Edit an unsubmitted campaign in place; otherwise create its next version.
+
+        A system template may be customised (the seed: "can be customized by merchants
+        while maintaining their service classification"): it keeps its name and stays a
+        service template, and the edited version is the merchant's, so the default
+        templates' sync leaves it alone from then on."""
         campaign = await self._head_for_change(merchant_id, campaign_id)
         if campaign.status == CampaignStatus.ARCHIVED:
             raise ServiceError.single(
                 ErrorCode.ARCHIVED, "An archived campaign cannot be edited.", ("id",)
             )
-        if campaign.author_type == CampaignAuthorType.SYSTEM and not allow_system:
-            raise ServiceError.single(
-                ErrorCode.SYSTEM_TEMPLATE,
-                "System templates are managed for you and cannot be edited.",
-                ("id",),
-            )
+        if campaign.author_type == CampaignAuthorType.SYSTEM:
+            _check_system_customisation(campaign, changes)
         draft = _apply(draft_of(campaign), changes)
         renamed = draft.name != campaign.name
         if renamed and (campaign.version > 1 or campaign.status != CampaignStatus.UNSUBMITTED):
@@ -158,9 +174,12 @@ class CampaignService:
             if renamed and await self.campaigns.names_taken(merchant_id, [draft.name]):
                 raise _duplicate_name(draft.name)
             _write(campaign, draft, compiled)
+            campaign.author_type = CampaignAuthorType.MERCHANT
             await self.session.flush()
             return campaign
-        return await self._next_version(campaign, draft, compiled)
+        successor = await self._next_version(campaign, draft, compiled)
+        successor.author_type = CampaignAuthorType.MERCHANT
+        return successor
 
     async def _next_version(
         self, campaign: Campaign, draft: CampaignDraft, compiled: CompiledDraft

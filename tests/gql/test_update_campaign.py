@@ -86,14 +86,33 @@ async def test_invalid_edit_changes_nothing(gql: GraphQLClient) -> None:
     assert unchanged["body"] == campaign["body"]
 
 
-async def test_system_templates_cannot_be_edited(gql: GraphQLClient) -> None:
+async def test_a_system_template_is_customised_as_the_merchants_service_template(
+    gql: GraphQLClient, db: Database
+) -> None:
     system = await gql.data(CAMPAIGNS, {"filter": {"name": "hello_world"}})
     hello = system["campaigns"]["edges"][0]["node"]
     assert hello["authorType"] == "SYSTEM"
-    result = (await gql.data(UPDATE, {"id": hello["id"], "input": {"body": "Yo!"}}))[
+    await set_status(db, hello["id"], CampaignStatus.APPROVED)
+    body = "Hello {{lead_name}}, the team at {{merchant_name}} is here for you on WhatsApp."
+
+    renamed = await gql.data(UPDATE, {"id": hello["id"], "input": {"name": "my_hello"}})
+    assert codes(renamed["updateCampaign"]["errors"]) == [("SYSTEM_TEMPLATE", ["input", "name"])]
+    marketing = await gql.data(
+        UPDATE, {"id": hello["id"], "input": {"body": body, "campaignType": "MARKETING"}}
+    )
+    assert codes(marketing["updateCampaign"]["errors"]) == [
+        ("SYSTEM_TEMPLATE", ["input", "campaignType"])
+    ]
+
+    result = (await gql.data(UPDATE, {"id": hello["id"], "input": {"body": body}}))[
         "updateCampaign"
     ]
-    assert codes(result["errors"]) == [("SYSTEM_TEMPLATE", ["id"])]
+    assert result["errors"] == []
+    customised = (await gql.data(CAMPAIGN, {"id": result["campaign"]["id"]}))["campaign"]
+    assert customised["name"] == "hello_world"
+    assert customised["body"] == "Hello {{1}}, the team at {{2}} is here for you on WhatsApp."
+    assert (customised["authorType"], customised["campaignType"]) == ("MERCHANT", "SERVICE")
+    assert customised["status"] == "UNSUBMITTED"
 
 
 async def test_archived_campaigns_are_read_only(gql: GraphQLClient) -> None:

@@ -21,7 +21,7 @@ from services.campaigns.default_templates import (
 from services.campaigns.drafts import CampaignDraft, compile_draft
 from services.campaigns.placeholders import PLACEHOLDER
 from services.campaigns.rendering import SAMPLES
-from services.campaigns.service import CampaignService
+from services.campaigns.service import CampaignChanges, CampaignService
 from services.campaigns.whatsapp_rules import check_template
 from services.merchants.service import create_merchant
 
@@ -240,6 +240,29 @@ async def test_a_merchant_template_with_a_system_name_is_left_alone(
     [own] = [c for c in await _campaigns(db, merchant.id) if c.name == "hello_world"]
     assert own.author_type == CampaignAuthorType.MERCHANT
     assert own.body == "Welcome to our shop, friend!"
+
+
+async def test_a_customised_system_template_survives_a_changed_definition(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    merchant = await _merchant(db)
+    [hello] = [c for c in await _campaigns(db, merchant.id) if c.name == "hello_world"]
+    body = "Hello {{lead_name}}, the {{merchant_name}} team answers here on WhatsApp."
+    async with db.transaction() as session:
+        await CampaignService(session).update(merchant.id, hello.id, CampaignChanges(body=body))
+    monkeypatch.setitem(
+        DEFAULT_TEMPLATES,
+        DefaultCampaigns.HELLO_WORLD,
+        TemplateDefinition("Hi {{lead_name}}, {{merchant_name}} is now on WhatsApp. Say hello!"),
+    )
+
+    assert await _sync(db, merchant.id) == []
+    [kept] = [c for c in await _campaigns(db, merchant.id) if c.name == "hello_world"]
+    assert (kept.author_type, kept.campaign_type) == (
+        CampaignAuthorType.MERCHANT,
+        CampaignType.SERVICE,
+    )
+    assert kept.body == "Hello {{1}}, the {{2}} team answers here on WhatsApp."
 
 
 @pytest.mark.parametrize("name", sorted(BASIC | COMMERCE), ids=lambda name: str(name))
