@@ -6,6 +6,7 @@ from strawberry.scalars import JSON
 from gql.context import AUTHENTICATED, Context
 from gql.errors import in_transaction
 from gql.ids import decode_pk
+from gql.input_guard import InputGuard
 from gql.types.common import UserError
 from gql.types.lead import CampaignLead
 from services.campaigns.leads import LeadInput, LeadService, LeadsResult
@@ -39,6 +40,7 @@ def _payload(result: LeadsResult | list[UserError]) -> CampaignLeadsPayload:
     permission_classes=AUTHENTICATED,
     description="Add up to 10,000 leads. Valid ones are added even when others are "
     "reported in `errors` by index; adding a lead again reactivates it.",
+    extensions=[InputGuard(batch="leads")],
 )
 async def add_campaign_leads(
     info: strawberry.Info[Context], campaign_id: strawberry.ID, leads: list[CampaignLeadInput]
