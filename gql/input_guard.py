@@ -30,7 +30,9 @@ from services.errors import ErrorCode
 from services.settings import Settings
 
 # Maxima smaller than CAMPAIGNS_MAX_STRING_LENGTH, by input field or argument name.
-NAME_LENGTH = 512  # campaign names: the column's size and WhatsApp's rule
+# Twice the 512 characters the name rule allows, so a name just over it still gets the
+# rule's own INVALID_NAME; the guard only stops what no rule should have to read.
+NAME_LENGTH = 1_024
 MAX_LENGTHS = {
     "name": NAME_LENGTH,
     "nameContains": NAME_LENGTH,

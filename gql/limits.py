@@ -11,7 +11,8 @@
 The cost of a field is 1, times the page sizes of the lists above it: a field with a
 `first` argument multiplies what it contains by `first` (its default when not given), a
 connection's `edges` by 1 (the page is `first` already), any other list by
-ASSUMED_LIST_SIZE. Scalar fields cost nothing; what they cost is in their object.
+ASSUMED_LIST_SIZE. Page sizes count at most MAX_PAGE_SIZE (larger ones are refused).
+Scalar fields cost nothing; what they cost is in their object.
 """
 
 from collections.abc import Iterator, Mapping
@@ -40,6 +41,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from services.pagination import MAX_PAGE_SIZE
 from services.settings import Settings
 
 ASSUMED_LIST_SIZE = 10  # lists without a page size: versions, sends, variables
@@ -140,6 +142,11 @@ class _Walker:
         return 1 if node.name.value == "edges" else ASSUMED_LIST_SIZE
 
     def _first(self, node: FieldNode, default: Any) -> int:
+        # A page larger than MAX_PAGE_SIZE is refused by its resolver (BAD_USER_INPUT)
+        # before it reads anything: counted as the largest page, it gets that refusal.
+        return min(self._given_first(node, default), MAX_PAGE_SIZE)
+
+    def _given_first(self, node: FieldNode, default: Any) -> int:
         for argument in node.arguments or ():
             if argument.name.value != "first":
                 continue
