@@ -1,5 +1,8 @@
 """Limits on a GraphQL document, checked before anything is executed.
 
+- Length: a document longer than the limit is not parsed at all. Tokens do not count
+  whitespace and comments, and graphql-core scans the document from its start for the
+  line of every error it reports: 100 errors in a 1 MB one-line document took 1.4 s.
 - Tokens: graphql-core's `parse(max_tokens=...)` (what strawberry's MaxTokensLimiter sets),
   so a huge document stops being parsed at the limit: parsing it is the cost.
 - Depth, aliases and cost: one validation rule that walks each operation once, fragments
@@ -49,6 +52,7 @@ ASSUMED_LIST_SIZE = 10  # lists without a page size: versions, sends, variables
 
 @dataclass(frozen=True)
 class Limits:
+    length: int
     tokens: int
     depth: int
     aliases: int
@@ -57,6 +61,7 @@ class Limits:
     @classmethod
     def from_settings(cls, settings: Settings) -> "Limits":
         return cls(
+            settings.max_query_length,
             settings.max_query_tokens,
             settings.max_query_depth,
             settings.max_query_aliases,
@@ -226,6 +231,14 @@ class RequestLimits(SchemaExtension):
         yield
 
     def on_parse(self) -> Iterator[None]:
+        query = self.execution_context.query or ""
+        if len(query) > self.limits.length:
+            # Raised here, strawberry answers it as a request error without parsing.
+            raise limit_error(
+                f"The document has {len(query)} characters; the limit is "
+                f"{self.limits.length} (CAMPAIGNS_MAX_QUERY_LENGTH). Send data as variables.",
+                "QUERY_TOO_LARGE",
+            )
         yield
         for error in self.execution_context.pre_execution_errors or ():
             if TOKEN_LIMIT_MESSAGE in error.message:

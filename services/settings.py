@@ -38,9 +38,14 @@ class Settings(BaseSettings):
         description="Largest HTTP request body; larger ones get 413 before being read.",
     )
     max_query_tokens: int = Field(
-        default=10_000,
+        default=5_000,
         validation_alias=AliasChoices("CAMPAIGNS_MAX_QUERY_TOKENS"),
         description="Tokens in a GraphQL document; parsing stops at the limit.",
+    )
+    max_query_length: int = Field(
+        default=25_000,
+        validation_alias=AliasChoices("CAMPAIGNS_MAX_QUERY_LENGTH"),
+        description="Characters in a GraphQL document (whitespace and comments included).",
     )
     max_query_depth: int = Field(
         default=10,
