@@ -108,7 +108,12 @@ def serve_command(settings: Settings, host: str | None, port: int | None) -> int
             effective = settings
             if settings.sandbox:
                 effective = await stack.enter_async_context(sandbox(settings))
-            db = Database(url, pool_size=settings.db_pool_size)
+            # Requests get the statement timeout; the jobs' own pool (Runtime) has none.
+            db = Database(
+                url,
+                pool_size=settings.db_pool_size,
+                statement_timeout_ms=settings.statement_timeout_ms,
+            )
             print(f"\n  GraphiQL:      http://{host}:{port}/graphql", flush=True)
             if settings.sandbox:
                 print(f"  Twilio:        sandbox (emulator at {effective.twilio_base_url})")

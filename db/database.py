@@ -10,9 +10,18 @@ from db.engine import create_engine, session_factory
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, pre_ping: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        pre_ping: bool = True,
+        statement_timeout_ms: int = 0,
+    ) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_engine(url, pool_size=pool_size, pre_ping=pre_ping)
+        self.engine: AsyncEngine = create_engine(
+            url, pool_size=pool_size, pre_ping=pre_ping, statement_timeout_ms=statement_timeout_ms
+        )
         self._sessions = session_factory(self.engine)
 
     @asynccontextmanager

@@ -23,13 +23,22 @@ def libpq_url(url: str) -> str:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, max_overflow: int = 20, pre_ping: bool = True
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    pre_ping: bool = True,
+    statement_timeout_ms: int = 0,
 ) -> AsyncEngine:
+    # statement_timeout is sent once per connection (asyncpg's server_settings), so it
+    # costs no round trip per session; 0 is PostgreSQL's own "no timeout".
+    server_settings = {"statement_timeout": str(statement_timeout_ms)}
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=pre_ping,
+        connect_args={"server_settings": server_settings},
     )
 
 

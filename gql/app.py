@@ -5,7 +5,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
@@ -13,6 +14,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from db.models import Merchant
+from gql.body_limit import BodySizeLimit
 from gql.context import Context
 from gql.http import GraphQLView
 from gql.links import tracked_link_endpoint
@@ -97,4 +99,13 @@ def create_app(runtime: Runtime) -> Starlette:
             ),
         ],
         lifespan=lifespan,
+        # Inside Starlette's error middleware, so a refused body is not logged as an error.
+        middleware=[Middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)],
+        exception_handlers={ClientDisconnect: client_went_away},
     )
+
+
+async def client_went_away(_: Request, __: Exception) -> Response:
+    # The client closed the connection before sending its whole body: nobody is there to
+    # read an answer, and it is not a server error worth a traceback.
+    return Response(status_code=400)

@@ -1,5 +1,8 @@
-"""Running a service call as one unit of work and turning refusals into UserErrors."""
+"""Running a service call as one unit of work, turning refusals into UserErrors, and
+deciding what of an error reaches the client and what the log."""
 
+import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -11,6 +14,10 @@ from gql.types.common import UserError
 from services.errors import ServiceError
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for statement_timeout (and cancels)
 
 
 async def in_transaction(
@@ -24,5 +31,70 @@ async def in_transaction(
         return UserError.list_from(error)
 
 
-def bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+def bad_input(message: str, field: list[str] | None = None) -> GraphQLError:
+    extensions: dict[str, object] = {"code": "BAD_USER_INPUT"}
+    if field is not None:
+        extensions["field"] = field
+    return GraphQLError(message, extensions=extensions)
+
+
+def _sqlstate(error: BaseException | None) -> str | None:
+    # SQLAlchemy wraps asyncpg's error; both carry the SQLSTATE somewhere along the chain.
+    while error is not None:
+        state = getattr(getattr(error, "orig", None), "sqlstate", None) or getattr(
+            error, "sqlstate", None
+        )
+        if isinstance(state, str):
+            return state
+        error = error.__cause__
+    return None
+
+
+def _is_request_error(error: GraphQLError) -> bool:
+    """The client's mistake: parse, validation and coercion errors (no path; graphql-core
+    wraps a scalar's ValueError or TypeError) and errors raised as GraphQLErrors."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return True
+    return error.path is None and isinstance(original, ValueError | TypeError)
+
+
+def report_errors(errors: list[GraphQLError], timeout_ms: int | None = None) -> None:
+    """What the client sees of each error, and the log lines: none for the client's
+    mistakes, one line for a timeout, and for anything unexpected the whole story once,
+    under an error id the client also gets.
+
+    Errors are rewritten in place: strawberry calls this once for every transport, before
+    the result is serialised."""
+    for error in errors:
+        original = error.original_error
+        if isinstance(original, RecursionError):
+            error.message = "The document or its variables are nested too deeply."
+            error.extensions = {"code": "BAD_USER_INPUT"}
+            error.original_error = None
+        elif _sqlstate(original) == QUERY_CANCELED:
+            limit = f" of {timeout_ms} ms" if timeout_ms else ""
+            error.message = (
+                f"The database took longer than the statement timeout{limit} "
+                "(CAMPAIGNS_STATEMENT_TIMEOUT_MS); narrow the request."
+            )
+            error.extensions = {"code": "STATEMENT_TIMEOUT"}
+            error.original_error = None
+            logger.warning("statement timeout at %s", error.path)
+        elif not _is_request_error(error):
+            _mask(error)
+
+
+def _mask(error: GraphQLError) -> None:
+    error_id = secrets.token_hex(8)
+    original = error.original_error
+    assert original is not None
+    logger.error(
+        "Unexpected error %s at %s",
+        error_id,
+        error.path,
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    error.message = f"Internal server error (error id {error_id})."
+    error.extensions = {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id}
+    error.original_error = None

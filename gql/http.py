@@ -213,6 +213,12 @@ class GraphQLView(GraphQL[ContextT, RootValueT]):
             # json.loads on bytes decodes them first; the spec requires UTF-8 and a
             # body that is not is the client's mistake, not the server's.
             raise HTTPException(400, "The request body is not valid UTF-8") from error
+        except RecursionError as error:  # json.loads recurses once per nesting level
+            raise HTTPException(400, "The JSON is nested too deeply") from error
+        except ValueError as error:
+            # Not JSONDecodeError (handled above): an integer longer than Python's
+            # int-string conversion limit (4,300 digits) raises a plain ValueError.
+            raise HTTPException(400, f"The JSON cannot be read: {error}") from error
         if not isinstance(value, dict | list):
             raise HTTPException(400, "Expected a JSON object")
         return value

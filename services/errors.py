@@ -8,6 +8,7 @@ from enum import StrEnum
 class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     INVALID = "invalid"
+    BAD_USER_INPUT = "bad_user_input"  # text that cannot be stored, or over its maximum
     REQUIRED = "required"
     INVALID_NAME = "invalid_name"
     DUPLICATE_NAME = "duplicate_name"

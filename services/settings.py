@@ -27,6 +27,46 @@ class Settings(BaseSettings):
     max_leads_per_call: int = Field(
         default=10_000, validation_alias=AliasChoices("CAMPAIGNS_MAX_LEADS_PER_CALL")
     )
+    statement_timeout_ms: int = Field(
+        default=5_000,
+        validation_alias=AliasChoices("CAMPAIGNS_STATEMENT_TIMEOUT_MS"),
+        description="PostgreSQL statement_timeout of request sessions (jobs have none); 0: none.",
+    )
+    max_body_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        validation_alias=AliasChoices("CAMPAIGNS_MAX_BODY_BYTES"),
+        description="Largest HTTP request body; larger ones get 413 before being read.",
+    )
+    max_query_tokens: int = Field(
+        default=5_000,
+        validation_alias=AliasChoices("CAMPAIGNS_MAX_QUERY_TOKENS"),
+        description="Tokens in a GraphQL document; parsing stops at the limit.",
+    )
+    max_query_length: int = Field(
+        default=25_000,
+        validation_alias=AliasChoices("CAMPAIGNS_MAX_QUERY_LENGTH"),
+        description="Characters in a GraphQL document (whitespace and comments included).",
+    )
+    max_query_depth: int = Field(
+        default=10,
+        validation_alias=AliasChoices("CAMPAIGNS_MAX_QUERY_DEPTH"),
+        description="Nesting of selections in an operation.",
+    )
+    max_query_aliases: int = Field(
+        default=30,
+        validation_alias=AliasChoices("CAMPAIGNS_MAX_QUERY_ALIASES"),
+        description="Aliased fields in an operation.",
+    )
+    max_query_cost: int = Field(
+        default=25_000,
+        validation_alias=AliasChoices("CAMPAIGNS_MAX_QUERY_COST"),
+        description="Objects an operation may ask for: each field times the page sizes above it.",
+    )
+    max_string_length: int = Field(
+        default=2_048,
+        validation_alias=AliasChoices("CAMPAIGNS_MAX_STRING_LENGTH"),
+        description="Characters in any string input without a smaller maximum of its own.",
+    )
     seed_demo: bool = Field(
         default=True,
         validation_alias=AliasChoices("CAMPAIGNS_SEED_DEMO"),

@@ -60,7 +60,9 @@ async def scratch_db(postgres: str) -> AsyncIterator[Database]:
 
 @pytest.fixture(scope="session")
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
+    # The test server serves requests through this handle, as `serve` does through its own.
+    timeout = Settings.model_fields["statement_timeout_ms"].default
+    database = Database(database_url, statement_timeout_ms=timeout)
     yield database
     await database.dispose()
 

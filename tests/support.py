@@ -103,10 +103,13 @@ class GraphQLClient:
     ) -> dict[str, Any]:
         """The whole response body ({"data": ..., "errors": ...})."""
         auth = token if token is not None else self.token
-        headers = {"Authorization": f"Bearer {auth}"} if auth else {}
-        response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
+        headers = {"Content-Type": "application/json"}
+        if auth:
+            headers["Authorization"] = f"Bearer {auth}"
+        # json.dumps escapes what is not ASCII, so a test can send any string, even one
+        # that is not valid Unicode, as a client's JSON encoder would ("\ud800").
+        request = json.dumps({"query": query, "variables": variables or {}})
+        response = await self.http.post("/graphql", content=request, headers=headers)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body

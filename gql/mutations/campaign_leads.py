@@ -6,6 +6,7 @@ from strawberry.scalars import JSON
 from gql.context import AUTHENTICATED, Context
 from gql.errors import in_transaction
 from gql.ids import decode_pk
+from gql.input_guard import InputGuard
 from gql.types.common import UserError
 from gql.types.lead import CampaignLead
 from services.campaigns.leads import LeadInput, LeadService, LeadsResult
@@ -42,7 +43,9 @@ def _payload(result: LeadsResult | list[UserError]) -> CampaignLeadsPayload:
     "and applies the name and custom variables given. Codes: INVALID_PHONE; DUPLICATE_LEAD "
     "(the phone, once normalised, was given earlier in the same list: the first is kept); "
     "UNKNOWN_VARIABLE and INVALID (custom variables); TOO_MANY_LEADS; NOT_FOUND, "
-    "NOT_HEAD_VERSION and ARCHIVED (the campaign).",
+    "NOT_HEAD_VERSION and ARCHIVED (the campaign); BAD_USER_INPUT (text that cannot be "
+    "stored, or over its length limit).",
+    extensions=[InputGuard(batch="leads")],
 )
 async def add_campaign_leads(
     info: strawberry.Info[Context], campaign_id: strawberry.ID, leads: list[CampaignLeadInput]
