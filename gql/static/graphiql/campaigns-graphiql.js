@@ -14,17 +14,20 @@
 #
 # 1. Open the Headers tab (below) and paste your token:
 #      {"Authorization": "Bearer cmp_…"}
-#    \`campaigns serve\` prints the demo merchant's line at start.
-# 2. Run (Ctrl-Enter or the ▶ button).
+#    \`campaigns serve\` prints the demo merchant's line.
+# 2. Run with Ctrl-Enter or the ▶ button.
 #
-# Subscriptions run over WebSocket (graphql-transport-ws); the Headers tab's
-# headers are sent as its connection_init payload. Replace this with, e.g.:
+# Subscriptions run over a WebSocket, which gets the
+# Headers tab as its connection_init payload. Try:
 #
 #   subscription {
-#     campaignStatusChanged { previousStatus campaign { id name status } }
+#     campaignStatusChanged {
+#       previousStatus
+#       campaign { id name status }
+#     }
 #   }
 #
-# and submit a campaign (submitCampaign) from another tab to watch it change.
+# then submitCampaign from another browser tab.
 
 query Viewer {
   viewer { merchant { id name commerce } }
