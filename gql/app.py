@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL (HTTP and WebSocket) at /graphql, and /healthz."""
+"""The ASGI application: GraphQL (HTTP and WebSocket) and GraphiQL at /graphql, and /healthz."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -7,7 +7,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -16,6 +16,7 @@ from strawberry.types.unset import UnsetType
 from db.models import Merchant
 from gql.body_limit import BodySizeLimit
 from gql.context import Context
+from gql.graphiql import graphiql_assets, graphiql_page
 from gql.http import GraphQLView
 from gql.links import tracked_link_endpoint
 from gql.schema import schema
@@ -43,6 +44,9 @@ class GraphQLApp(GraphQLView[Context, None]):
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         )
         self.runtime = runtime
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return graphiql_page(request)  # served offline, subscriptions over WebSocket
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         merchant = await self._merchant(request.headers.get("authorization"))
@@ -84,6 +88,7 @@ def create_app(runtime: Runtime) -> Starlette:
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            graphiql_assets(),
             Route("/healthz", healthz),
             Route("/webhooks/twilio/events", twilio_events_endpoint(runtime), methods=["POST"]),
             Route("/r/{token}", tracked_link_endpoint(runtime), methods=["GET", "HEAD"]),
