@@ -147,6 +147,12 @@ class SendWorker:
             logger.exception("noting the error of ledger row %s failed", delivery.claim.ledger_id)
 
     async def _send(self, delivery: Delivery) -> None:
+        if delivery.broken is not None:
+            async with self.db.transaction() as session:
+                reason = f"Not sent: the message could not be prepared: {delivery.broken}"
+                await outcomes.fail(session, delivery, None, reason)
+                await self._progress(session, delivery, force=False)
+            return
         if delivery.skip is not None:
             async with self.db.transaction() as session:
                 await outcomes.skipped(session, delivery, delivery.skip.value)

@@ -76,7 +76,8 @@ async def test_twilio_refusals_of_a_one_off_are_errors_and_failed_messages(
 async def test_a_one_off_of_content_twilio_lost_fails_with_21655(
     merchant: MerchantAccount, emulator: RunningEmulator, settings: Settings
 ) -> None:
-    campaign = await service_template(merchant, emulator, "lost_content")
+    lead = {"phone": "+14155550930", "name": "Ana", "customVariables": {"order_id": "1"}}
+    campaign = await service_template(merchant, emulator, "lost_content", [lead])
     gateway = TwilioGateway(settings)
     try:
         await gateway.delete_content(campaign["contentSid"])  # as after a sandbox restart
@@ -88,6 +89,20 @@ async def test_a_one_off_of_content_twilio_lost_fails_with_21655(
     row = await row_of(merchant, result["campaignLeadMessage"]["id"])
     assert row["state"] == "FAILED" and "21655" in row["lastError"]
     assert (row["message"]["status"], row["message"]["errorCode"]) == ("FAILED", 21655)
+
+    # A bulk send of it pauses, saying why; its row waits, saying why too.
+    send = (await merchant.client.data(SEND, {"id": campaign["id"]}))["sendCampaign"]["send"]
+    paused = await wait_for_send(merchant, send["id"], ("PAUSED", "COMPLETED"))
+    assert paused["status"] == "PAUSED" and "21655" in paused["pausedReason"]
+    assert "content" in paused["pausedReason"] and paused["queued"] == 1
+    data = (await merchant.client.data(CAMPAIGN, {"id": campaign["id"]}))["campaign"]
+    [waiting] = [
+        e["node"]["id"]
+        for e in data["messages"]["edges"]
+        if e["node"]["lead"]["conversationUser"]["phone"] == lead["phone"]
+    ]
+    row = await row_of(merchant, waiting)
+    assert row["state"] == "PENDING" and "21655" in row["lastError"]
 
 
 async def test_a_throttled_one_off_fails_at_once(
