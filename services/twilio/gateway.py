@@ -84,6 +84,12 @@ class TwilioGateway:
             # A list call's pages are checked by the SDK itself, which raises a bare
             # TwilioException("Unable to fetch page", response) on any answer but 200.
             raise _page_error(error) from error
+        except aiohttp.ClientConnectorError as error:
+            # No connection was made, so nothing was sent: retryable, never in doubt.
+            raise TwilioError(
+                message=f"Twilio cannot be reached: {error}",
+                kind=classify(None, None, creates=False),
+            ) from error
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TwilioError(
                 message=f"no answer from Twilio: {error!r}",

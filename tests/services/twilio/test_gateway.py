@@ -9,6 +9,7 @@ from services.twilio.errors import ErrorKind, TwilioError, classify
 from services.twilio.gateway import MessageRequest, TwilioGateway
 from tests.conftest import RunningEmulator
 from tests.services.conftest import knobs
+from tests.support import free_port
 
 TEXT = {"twilio/text": {"body": "Hi {{1}}, your order {{2}} is on its way to you."}}
 SAMPLES = {"1": "Ana", "2": "1042"}
@@ -121,3 +122,16 @@ async def test_list_calls_with_wrong_credentials_stop_sending(settings: Settings
     for failure in [*failures, refused.value]:
         assert (failure.status, failure.code, failure.kind) == (401, 20003, ErrorKind.STOP_SEND)
         assert "Unable to fetch page" not in failure.message
+
+
+async def test_an_unreachable_twilio_sent_nothing(settings: Settings) -> None:
+    unreachable = TwilioGateway(
+        settings.model_copy(update={"twilio_base_url": f"http://127.0.0.1:{free_port()}"})
+    )
+    try:
+        with pytest.raises(TwilioError) as refused:
+            await unreachable.send_message(MessageRequest("+14155550177", "HX" + "0" * 32, {}))
+    finally:
+        await unreachable.close()
+    assert refused.value.status is None and "cannot be reached" in refused.value.message
+    assert refused.value.kind is ErrorKind.RETRYABLE, "no connection: not in doubt"
