@@ -94,6 +94,8 @@ async def record_failed(
     person: ConversationUser,
     code: int | None,
     error: str,
+    body: str = "",
+    content_sid: str | None = None,
 ) -> bool:
     """A row that will not go out: kept with a failed Message (no Twilio sid) carrying
     the reason, so the merchant sees it like any failed message. False when the claim
@@ -103,6 +105,8 @@ async def record_failed(
         conversation_user_id=person.id,
         direction=MessageDirection.OUTBOUND,
         status=MessageStatus.FAILED,
+        body=body,
+        content_sid=content_sid,
         error_code=code,
         error_message=storable(error),
         failed_at=func.now(),

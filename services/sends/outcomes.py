@@ -20,7 +20,8 @@ _PAUSE_REASONS = {
 async def fail(session: AsyncSession, delivery: Delivery, code: int | None, reason: str) -> bool:
     """Fail a claimed row with its reason; False when the claim was no longer ours."""
     claim, row, person = delivery.claim, delivery.row, delivery.person
-    if not await claims.record_failed(session, claim, row, person, code, reason):
+    body, content_sid = delivery.body, delivery.campaign.content_sid
+    if not await claims.record_failed(session, claim, row, person, code, reason, body, content_sid):
         return False
     await published(session, delivery)
     return True

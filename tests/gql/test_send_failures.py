@@ -25,7 +25,7 @@ MESSAGE_STATUS = contract("MessageStatusChanged")
 CANCEL = contract("CancelCampaignSend")
 BODY = "Hi {{lead_name}}, your order {{order_id}} is being prepared right now."
 ROW = """query($id: ID!) { node(id: $id) { ... on CampaignLeadMessage {
-  state lastError skippedReason message { sid status errorCode errorMessage } } } }"""
+  state lastError skippedReason message { sid status errorCode errorMessage body } } } }"""
 FAULTS_OFF = {"error_rate": 0, "throttle_rate": 0, "retry_after": 1, "timeout_rate": 0}
 
 
@@ -89,6 +89,7 @@ async def test_a_one_off_of_content_twilio_lost_fails_with_21655(
     row = await row_of(merchant, result["campaignLeadMessage"]["id"])
     assert row["state"] == "FAILED" and "21655" in row["lastError"]
     assert (row["message"]["status"], row["message"]["errorCode"]) == ("FAILED", 21655)
+    assert row["message"]["body"] == "Hi A, your order 7 is being prepared right now."
 
     # A bulk send of it pauses, saying why; its row waits, saying why too.
     send = (await merchant.client.data(SEND, {"id": campaign["id"]}))["sendCampaign"]["send"]
