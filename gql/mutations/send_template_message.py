@@ -6,7 +6,7 @@ from gql.errors import in_transaction
 from gql.types.common import UserError
 from gql.types.lead import CampaignLeadMessage
 from services.errors import ErrorCode, ServiceError
-from services.sends.one_off import OneOff, prepare
+from services.sends.one_off import OneOff, outcome, prepare
 
 
 @strawberry.input
@@ -27,7 +27,11 @@ class SendTemplateMessagePayload:
 @strawberry.mutation(
     permission_classes=AUTHENTICATED,
     description="Send one message of an approved template to one number, now. A marketing "
-    "template is never sent twice to the same person.",
+    "template is never sent twice to the same person. Refused input writes nothing. Once the "
+    "message is written it is tried once: when Twilio refuses it (TWILIO_ERROR, INVALID_PHONE, "
+    "OPTED_OUT) or cannot be reached (TWILIO_UNAVAILABLE), `errors` says so and the returned "
+    "row's message is FAILED with Twilio's error code; a message whose fate Twilio could not "
+    "confirm yet is settled later and reported by messageStatusChanged.",
 )
 async def send_template_message(
     info: strawberry.Info[Context], input: SendTemplateMessageInput
@@ -48,6 +52,8 @@ async def send_template_message(
     await worker.send_now(claim)
     row = await context.loaders.ledger_row.load(claim.ledger_id)
     assert row is not None
+    message = await context.loaders.message.load(row.message_id) if row.message_id else None
     return SendTemplateMessagePayload(
-        campaign_lead_message=CampaignLeadMessage.from_model(row), errors=[]
+        campaign_lead_message=CampaignLeadMessage.from_model(row),
+        errors=UserError.list_from(outcome(row, message)),
     )

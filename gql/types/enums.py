@@ -11,6 +11,7 @@ from db.enums import (
     CampaignStatus,
     CampaignType,
     CampaignVariableType,
+    LedgerState,
     MessageStatus,
 )
 from services.errors import ErrorCode as UserErrorCode
@@ -21,6 +22,12 @@ strawberry.enum(CampaignAuthorType)
 strawberry.enum(CampaignVariableType, description="What a template placeholder stands for.")
 strawberry.enum(CampaignSendStatus)
 strawberry.enum(MessageStatus, description="Twilio's message status.")
+strawberry.enum(
+    LedgerState,
+    description="Where one lead's message stands in the send: PENDING, SENDING (Twilio asked, "
+    "or in doubt), SENT (Twilio accepted it: its message has the status), FAILED, SKIPPED, "
+    "CANCELLED.",
+)
 strawberry.enum(UserErrorCode, name="UserErrorCode", description="Why an input was refused.")
 
 __all__ = [
@@ -29,6 +36,7 @@ __all__ = [
     "CampaignStatus",
     "CampaignType",
     "CampaignVariableType",
+    "LedgerState",
     "MessageStatus",
     "UserErrorCode",
 ]

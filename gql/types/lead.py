@@ -8,6 +8,7 @@ from strawberry.scalars import JSON
 from db import models
 from gql.ids import encode_id
 from gql.types.common import Node
+from gql.types.enums import LedgerState
 from gql.types.people import ConversationUser, Message
 
 
@@ -40,7 +41,11 @@ class CampaignLead(Node):
 class CampaignLeadMessage(Node):
     model: strawberry.Private[models.CampaignLeadMessage]
     context: JSON = strawberry.field(description="Variables as hydrated at send time.")
+    state: LedgerState
     skipped_reason: str | None
+    last_error: str | None = strawberry.field(
+        description="Why the row is not sent yet (waiting for a retry, in doubt) or failed."
+    )
     clicks: int
     created_at: datetime
 
@@ -50,7 +55,9 @@ class CampaignLeadMessage(Node):
             model=model,
             id=strawberry.ID(encode_id("CampaignLeadMessage", model.id)),
             context=JSON(model.context),
+            state=model.state,
             skipped_reason=model.skipped_reason,
+            last_error=model.last_error,
             clicks=model.clicks,
             created_at=model.created_at,
         )

@@ -48,6 +48,20 @@ class MessageStatusChanged(Event):
             object.__setattr__(self, "ledger_ids", [self.ledger_id])
 
 
+# A NOTIFY payload must stay under 8,000 bytes: at most 20 characters per id (19 digits
+# and a comma) leaves room for the rest of the event.
+IDS_PER_EVENT = 300
+
+
+def rows_changed(merchant_id: int, campaign_id: int, ledger_ids: list[int]) -> list[Event]:
+    """MessageStatusChanged events for rows of one campaign, split to fit NOTIFY."""
+    return [
+        MessageStatusChanged(merchant_id, campaign_id, ids[0], ids)
+        for start in range(0, len(ledger_ids), IDS_PER_EVENT)
+        for ids in [ledger_ids[start : start + IDS_PER_EVENT]]
+    ]
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls for cls in (CampaignStatusChanged, SendProgress, MessageStatusChanged)
 }

@@ -21,10 +21,10 @@ from db.enums import MessageDirection, MessageStatus
 from services.events.messages import (
     CHANNEL,
     Event,
-    MessageStatusChanged,
     SendProgress,
     encode,
     publish,
+    rows_changed,
 )
 from services.messages.text import storable
 from services.sends.claims import pause_send
@@ -176,9 +176,6 @@ _CURRENT = text("SELECT id, merchant_id, status, sid FROM messages WHERE sid = A
 # hundred milliseconds of statuses: a later callback supersedes them anyway.
 _NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit = off")
 _NOTIFY = text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p")
-# A NOTIFY payload must stay under 8,000 bytes: at most 20 characters per id (19 digits
-# and a comma) leaves room for the rest of the event.
-_IDS_PER_EVENT = 300
 
 
 def _winners(updates: list[StatusUpdate]) -> dict[str, int]:
@@ -311,10 +308,9 @@ async def _publish(session: AsyncSession, changed: list[StatusResult]) -> None:
         if result.send_id is not None:
             sends[(result.merchant_id, result.campaign_id, result.send_id)] = None
     events: list[Event] = [
-        MessageStatusChanged(merchant_id, campaign_id, ids[0], ids)
-        for (merchant_id, campaign_id), all_ids in by_campaign.items()
-        for start in range(0, len(all_ids), _IDS_PER_EVENT)
-        for ids in [all_ids[start : start + _IDS_PER_EVENT]]
+        event
+        for (merchant_id, campaign_id), ids in by_campaign.items()
+        for event in rows_changed(merchant_id, campaign_id, ids)
     ]
     events.extend(SendProgress(*key) for key in sends)
     if events:

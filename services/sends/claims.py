@@ -5,14 +5,16 @@ FOR UPDATE SKIP LOCKED) -> sent | failed | back to pending. Every later update n
 claim it belongs to (claimed_at), so a worker whose claim was taken over changes nothing.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select, text, update
+from sqlalchemy import ColumnElement, and_, case, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignSendStatus, LedgerState, MessageDirection, MessageStatus
 from db.models import CampaignLead, CampaignLeadMessage, CampaignSend, ConversationUser, Message
+from services.messages.text import storable
 
 L = CampaignLeadMessage
 
@@ -92,25 +94,37 @@ async def record_failed(
     person: ConversationUser,
     code: int | None,
     error: str,
-) -> None:
-    """A permanent failure: kept as a failed Message (no Twilio sid) for the merchant."""
+    body: str = "",
+    content_sid: str | None = None,
+) -> bool:
+    """A row that will not go out: kept with a failed Message (no Twilio sid) carrying
+    the reason, so the merchant sees it like any failed message. False when the claim
+    was no longer ours (nothing is written then)."""
     message = Message(
         merchant_id=person.merchant_id,
         conversation_user_id=person.id,
         direction=MessageDirection.OUTBOUND,
         status=MessageStatus.FAILED,
+        body=body,
+        content_sid=content_sid,
         error_code=code,
-        error_message=error,
+        error_message=storable(error),
+        failed_at=func.now(),
     )
     session.add(message)
     await session.flush()
-    await session.execute(
+    closed = await session.execute(
         update(L)
         .where(_mine(claim))
         .values(
             state=LedgerState.FAILED, message_id=message.id, last_error=error, updated_at=func.now()
         )
+        .returning(L.id)
     )
+    if closed.first() is None:
+        await session.delete(message)
+        return False
+    return True
 
 
 async def record_skipped(session: AsyncSession, claim: Claim, reason: str) -> None:
@@ -134,9 +148,20 @@ async def requeue(
     session: AsyncSession, claim: Claim, error: str | None, after: timedelta | None, *, count: bool
 ) -> None:
     """Back to pending, to be claimed again after `after`; `count=False` gives the attempt
-    back (a pause is not the row's fault)."""
+    back (a pause is not the row's fault). A row whose send was cancelled while it was in
+    flight is cancelled instead: no worker would ever claim it again. The send's row is
+    read FOR SHARE, so a cancel committing meanwhile is seen."""
+    send_status = (
+        select(CampaignSend.status)
+        .where(CampaignSend.id == L.campaign_send_id)
+        .with_for_update(read=True)
+        .scalar_subquery()
+    )
     values: dict[str, object] = {
-        "state": LedgerState.PENDING,
+        "state": case(
+            (send_status == CampaignSendStatus.CANCELLED, LedgerState.CANCELLED),
+            else_=LedgerState.PENDING,
+        ),
         "last_error": error,
         "next_attempt_at": (func.now() + after) if after else None,
         "updated_at": func.now(),
@@ -144,6 +169,14 @@ async def requeue(
     if not count:
         values["attempts"] = L.attempts - 1
     await session.execute(update(L).where(_mine(claim)).values(**values))
+
+
+async def note_error(session: AsyncSession, claims: Sequence[Claim], error: str) -> None:
+    """Say why claimed rows are not settled yet (they stay claimed)."""
+    for claim in claims:
+        await session.execute(
+            update(L).where(_mine(claim)).values(last_error=error, updated_at=func.now())
+        )
 
 
 async def pause_send(session: AsyncSession, send_id: int, reason: str) -> bool:
@@ -200,14 +233,27 @@ async def complete_finished(session: AsyncSession) -> list[CampaignSend]:
     return list(completed.scalars())
 
 
-async def stale_claims(session: AsyncSession, older_than: timedelta, limit: int) -> list[Claim]:
-    """Rows claimed long ago and never finished: their process died mid-send. Locked, so
-    one reconciler handles each."""
-    rows = await session.execute(
-        select(L.id, L.claimed_at)
-        .where(L.state == LedgerState.SENDING, L.claimed_at < func.now() - older_than)
-        .order_by(L.claimed_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+_TAKE_OVER = text(
+    """
+    WITH stale AS (
+        SELECT id FROM campaign_lead_messages
+        WHERE state = 'sending' AND claimed_at < now() - CAST(:older_than AS interval)
+          AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+        ORDER BY claimed_at
+        LIMIT :limit
+        FOR UPDATE SKIP LOCKED
     )
-    return [Claim(ledger_id, claimed_at) for ledger_id, claimed_at in rows.all() if claimed_at]
+    UPDATE campaign_lead_messages l SET next_attempt_at = now() + CAST(:older_than AS interval)
+    FROM stale WHERE l.id = stale.id
+    RETURNING l.id, l.claimed_at
+    """
+)
+
+
+async def take_over_stale(session: AsyncSession, older_than: timedelta, limit: int) -> list[Claim]:
+    """Rows claimed long ago and never finished: their process died mid-send, or Twilio
+    could not be asked whether their message went out. Each is handed to one reconciler
+    (the others skip it until `older_than` has passed again), which asks Twilio with no
+    transaction open; the claim, and so the time the message may date from, is kept."""
+    rows = await session.execute(_TAKE_OVER, {"older_than": older_than, "limit": limit})
+    return [Claim(ledger_id, claimed_at) for ledger_id, claimed_at in rows.all()]

@@ -1,5 +1,6 @@
 """Everything needed to send a batch of claimed rows, loaded in two statements."""
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,6 +13,8 @@ from services.links.tracking import link_variables
 from services.sends.audience import Recipient, SkipReason, already_received, check
 from services.sends.claims import Claim
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class Delivery:
@@ -23,6 +26,7 @@ class Delivery:
     context: dict[str, str]  # the template's variables as hydrated now (the ledger keeps them)
     variables: dict[str, str]  # ContentVariables: the context plus tracked-link tokens
     skip: SkipReason | None  # checked again at send time: people opt out meanwhile
+    broken: str | None = None  # why the message could not be prepared at all
 
 
 async def load_deliveries(session: AsyncSession, claimed: Sequence[Claim]) -> list[Delivery]:
@@ -53,26 +57,46 @@ async def load_deliveries(session: AsyncSession, claimed: Sequence[Claim]) -> li
             )
     deliveries = []
     for row, lead, person, campaign, merchant in rows:
-        recipient = Recipient(lead, person)
-        if row.campaign_send_id is None:  # a one-off row: the caller's values, checked then
-            verdict = check(campaign, merchant, recipient, set(), _named(campaign, row.context))
-        else:
-            verdict = check(campaign, merchant, recipient, received.get(campaign.id, set()))
-        links = await link_variables(session, campaign, row.id)
-        deliveries.append(
-            Delivery(
-                claim=by_id[row.id],
-                row=row,
-                person=person,
-                campaign=campaign,
-                body=verdict.rendered.body,
-                context=dict(verdict.rendered.content_variables),
-                # Tracked links travel as extra variables; `context` keeps the template's.
-                variables={**verdict.rendered.content_variables, **links},
-                skip=verdict.skipped,
+        try:
+            delivery = await _delivery(
+                session, by_id[row.id], row, lead, person, campaign, merchant, received
             )
-        )
+        except Exception as error:
+            # One row that cannot be prepared must not hold up its batch (claimed again
+            # and again): it fails with the reason instead.
+            logger.exception("preparing ledger row %s failed", row.id)
+            delivery = Delivery(by_id[row.id], row, person, campaign, "", {}, {}, None, repr(error))
+        deliveries.append(delivery)
     return deliveries
+
+
+async def _delivery(
+    session: AsyncSession,
+    claim: Claim,
+    row: CampaignLeadMessage,
+    lead: CampaignLead,
+    person: ConversationUser,
+    campaign: Campaign,
+    merchant: Merchant,
+    received: dict[int, set[int]],
+) -> Delivery:
+    recipient = Recipient(lead, person)
+    if row.campaign_send_id is None:  # a one-off row: the caller's values, checked then
+        verdict = check(campaign, merchant, recipient, set(), _named(campaign, row.context))
+    else:
+        verdict = check(campaign, merchant, recipient, received.get(campaign.id, set()))
+    links = await link_variables(session, campaign, row.id)
+    return Delivery(
+        claim=claim,
+        row=row,
+        person=person,
+        campaign=campaign,
+        body=verdict.rendered.body,
+        context=dict(verdict.rendered.content_variables),
+        # Tracked links travel as extra variables; `context` keeps the template's.
+        variables={**verdict.rendered.content_variables, **links},
+        skip=verdict.skipped,
+    )
 
 
 def _named(campaign: Campaign, positional: dict[str, object]) -> dict[str, object]:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignStatus, CampaignType, LedgerState
-from db.models import Campaign, CampaignLeadMessage, Merchant
+from db.models import Campaign, CampaignLeadMessage, Merchant, Message
 from services.campaigns.leads_repository import LeadRepository
 from services.campaigns.placeholders import VARIABLE_TYPES
 from services.campaigns.repository import CampaignRepository
@@ -117,3 +117,44 @@ async def _write(
     session.add(row)
     await session.flush()
     return Claim(row.id, claimed_at)
+
+
+# Twilio's refusals that are about the number, reported like our own checks of it.
+_ABOUT_THE_NUMBER = {21211: ErrorCode.INVALID_PHONE, 21610: ErrorCode.OPTED_OUT}
+# Twilio was busy or did not answer: sending again later may work.
+_UNAVAILABLE = {20429, 20500, 20503}
+_SKIPPED_AS = {
+    "opted_out": ErrorCode.OPTED_OUT,
+    "already_received": ErrorCode.ALREADY_RECEIVED,
+    "invalid_phone": ErrorCode.INVALID_PHONE,
+}
+
+
+def outcome(row: CampaignLeadMessage, message: Message | None) -> list[FieldError]:
+    """Why a one-off row that was written did not go out, as the mutation's errors (none
+    when Twilio accepted it). The row itself says the same: failed with a Message carrying
+    Twilio's error, skipped with its reason, or still in doubt with its last error."""
+    if row.state is LedgerState.SENT:
+        return []
+    if row.state is LedgerState.FAILED and message is not None:
+        code = message.error_code
+        text = message.error_message or "Not sent."
+        if code in _ABOUT_THE_NUMBER:
+            return [FieldError(_ABOUT_THE_NUMBER[code], text, (*INPUT, "to"))]
+        if code is None or code in _UNAVAILABLE:
+            return [FieldError(ErrorCode.TWILIO_UNAVAILABLE, text, INPUT)]
+        return [FieldError(ErrorCode.TWILIO_ERROR, text, INPUT)]
+    if row.state is LedgerState.SKIPPED:
+        reason = row.skipped_reason or "skipped"
+        as_code = _SKIPPED_AS.get(reason, ErrorCode.INVALID)
+        return [FieldError(as_code, f"Not sent: {reason}.", INPUT)]
+    # Still claimed: Twilio did not answer and could not be asked whether the message
+    # exists. The reconciler settles it; messageStatusChanged reports the outcome.
+    return [
+        FieldError(
+            ErrorCode.TWILIO_UNAVAILABLE,
+            f"Not confirmed yet: {row.last_error or 'no answer from Twilio'}. Twilio's "
+            "message list is checked again shortly; messageStatusChanged reports the outcome.",
+            INPUT,
+        )
+    ]

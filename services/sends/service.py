@@ -11,7 +11,7 @@ from db.enums import CampaignSendStatus, CampaignStatus, LedgerState
 from db.models import Campaign, CampaignLeadMessage, CampaignSend, Merchant, Message
 from services.campaigns.repository import CampaignRepository
 from services.errors import ErrorCode, ServiceError, not_found
-from services.events.messages import SendProgress, publish
+from services.events.messages import SendProgress, publish, rows_changed
 from services.sends.audience import active_recipients, already_received, check
 
 S = CampaignSendStatus
@@ -108,7 +108,21 @@ class SendService:
             )
         await self.session.execute(insert(CampaignLeadMessage), rows)
         await self._progress(send)
+        await self._skipped_rows_changed(send)
         return send
+
+    async def _skipped_rows_changed(self, send: CampaignSend) -> None:
+        """Rows skipped at the snapshot are settled already: messageStatusChanged says so."""
+        skipped = await self.session.scalars(
+            select(CampaignLeadMessage.id)
+            .where(
+                CampaignLeadMessage.campaign_send_id == send.id,
+                CampaignLeadMessage.state == LedgerState.SKIPPED,
+            )
+            .order_by(CampaignLeadMessage.id)
+        )
+        for event in rows_changed(send.merchant_id, send.campaign_id, list(skipped)):
+            await publish(self.session, event)
 
     @staticmethod
     def _check_sendable(campaign: Campaign) -> None:

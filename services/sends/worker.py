@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.database import Database
 from services.events.messages import SendProgress, publish
-from services.sends import claims
+from services.sends import claims, outcomes
 from services.sends.context import Delivery, load_deliveries
 from services.sends.messages import outbound_values
 from services.sends.pacing import reserve
@@ -45,7 +45,7 @@ class SendWorker:
         self.db = db
         self.gateway = gateway
         self.config = config
-        self.reconciler = Reconciler(db, gateway, config.stale_after)
+        self.reconciler = Reconciler(db, gateway, config.stale_after, config.max_attempts)
         self.recorder = Recorder(db)
         self.in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(config.concurrency)
@@ -133,14 +133,29 @@ class SendWorker:
                 await self._send(delivery)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                # The row stays claimed; the reconciler settles it once it is stale.
+            except Exception as error:
+                # Whether the message went out is unknown: the row stays claimed, says why,
+                # and the reconciler settles it once stale (failing it after max_attempts).
                 logger.exception("sending ledger row %s failed", delivery.claim.ledger_id)
+                await self._note(delivery, f"In doubt: the send failed in this server: {error!r}")
+
+    async def _note(self, delivery: Delivery, error: str) -> None:
+        try:
+            async with self.db.transaction() as session:
+                await claims.note_error(session, [delivery.claim], error)
+        except Exception:
+            logger.exception("noting the error of ledger row %s failed", delivery.claim.ledger_id)
 
     async def _send(self, delivery: Delivery) -> None:
+        if delivery.broken is not None:
+            async with self.db.transaction() as session:
+                reason = f"Not sent: the message could not be prepared: {delivery.broken}"
+                await outcomes.fail(session, delivery, None, reason)
+                await self._progress(session, delivery, force=False)
+            return
         if delivery.skip is not None:
             async with self.db.transaction() as session:
-                await claims.record_skipped(session, delivery.claim, delivery.skip.value)
+                await outcomes.skipped(session, delivery, delivery.skip.value)
                 await self._progress(session, delivery, force=False)
             return
         request = MessageRequest(
@@ -160,8 +175,6 @@ class SendWorker:
         self.recorder.add(Accepted(delivery, outbound_values(delivery, sent)))
 
     async def _failed(self, delivery: Delivery, error: TwilioError) -> None:
-        claim, row = delivery.claim, delivery.row
-        described = str(error)
         if error.kind is ErrorKind.IN_DOUBT:
             # The message may exist: look before anything else is done with the row.
             looked = await self.reconciler.look_up(delivery)
@@ -169,28 +182,34 @@ class SendWorker:
                 self.record(delivery, looked.found)
                 return
             if not looked.ok:
-                return  # cannot tell: the row stays claimed until the reconciler can
-        async with self.db.transaction() as session:
-            if error.kind is ErrorKind.STOP_SEND:
-                reason = f"Twilio refused the sender: {described}"
-                await claims.requeue(session, claim, described, None, count=False)
-                if row.campaign_send_id and await claims.pause_send(
-                    session, row.campaign_send_id, reason
-                ):
-                    await self._progress(session, delivery, force=True)
-                return
-            exhausted = row.attempts >= self.config.max_attempts
-            if error.kind is ErrorKind.PERMANENT or exhausted:
-                await claims.record_failed(
-                    session, claim, row, delivery.person, error.code, described
+                # Cannot tell: the row stays claimed until the reconciler can.
+                await self._note(
+                    delivery, f"In doubt: {error}; Twilio's message list: {looked.error}"
                 )
-                if error.code == OPTED_OUT:
-                    await claims.opt_out(session, delivery.person.id)
-                await self._progress(session, delivery, force=False)
                 return
-            await claims.requeue(
-                session, claim, described, _backoff(row.attempts, error), count=True
-            )
+        async with self.db.transaction() as session:
+            await self._settle(session, delivery, error)
+
+    async def _settle(self, session: AsyncSession, delivery: Delivery, error: TwilioError) -> None:
+        """What a Twilio error means for the row: a one-off message is tried once, a row
+        of a send is retried (429, 5xx, not found after a timeout) until max_attempts,
+        fails (permanent errors) or waits for its send to resume (sender errors)."""
+        claim, row = delivery.claim, delivery.row
+        one_off = row.campaign_send_id is None
+        if error.kind is ErrorKind.STOP_SEND and not one_off:
+            await claims.requeue(session, claim, str(error), None, count=False)
+            if await outcomes.pause_for(session, delivery, error):
+                await self._progress(session, delivery, force=True)
+            return
+        exhausted = not one_off and row.attempts >= self.config.max_attempts
+        if one_off or error.kind is ErrorKind.PERMANENT or exhausted:
+            reason = outcomes.failed_reason(error, row.attempts, exhausted=exhausted)
+            await outcomes.fail(session, delivery, error.code, reason)
+            if error.code == OPTED_OUT:
+                await claims.opt_out(session, delivery.person.id)
+            await self._progress(session, delivery, force=False)
+            return
+        await claims.requeue(session, claim, str(error), _backoff(row.attempts, error), count=True)
 
     async def _progress(self, session: AsyncSession, delivery: Delivery, *, force: bool) -> None:
         """At most a few progress events a second per send; the final state always goes

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 import aiohttp
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 from twilio.rest.content.v1.content import ContentList
 from twilio.rest.content.v1.content.approval_create import ApprovalCreateList
@@ -21,7 +21,7 @@ from twilio.rest.content.v1.content.approval_create import ApprovalCreateList
 from services.campaigns.approval import ApprovalReport
 from services.settings import Settings
 from services.twilio.errors import TwilioError, classify
-from services.twilio.http_client import AsyncRewritingHttpClient
+from services.twilio.http_client import AsyncRewritingHttpClient, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -79,6 +79,16 @@ class TwilioGateway:
                 code=code,
                 retry_after=self.http.retry_after(),
                 kind=classify(status, code, creates=creates),
+            ) from error
+        except TwilioException as error:
+            # A list call's pages are checked by the SDK itself, which raises a bare
+            # TwilioException("Unable to fetch page", response) on any answer but 200.
+            raise _page_error(error) from error
+        except aiohttp.ClientConnectorError as error:
+            # No connection was made, so nothing was sent: retryable, never in doubt.
+            raise TwilioError(
+                message=f"Twilio cannot be reached: {error}",
+                kind=classify(None, None, creates=False),
             ) from error
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TwilioError(
@@ -185,6 +195,28 @@ class TwilioGateway:
             lambda: self.client.messages.list_async(to=_whatsapp(to), date_sent_after=sent_after)
         )
         return [_sent(m) for m in messages]
+
+
+def _page_error(error: TwilioException) -> TwilioError:
+    """Classify a paging failure by the answer it carries (status, Twilio's error body,
+    Retry-After), like any other Twilio error. Pages are reads: nothing was created."""
+    response = error.args[1] if len(error.args) > 1 else None
+    status = getattr(response, "status_code", None)
+    code, message = None, str(error.args[0] if error.args else error)
+    try:
+        body = json.loads(getattr(response, "text", "") or "{}")
+    except ValueError:
+        body = {}
+    if isinstance(body, dict):
+        code = body.get("code") if isinstance(body.get("code"), int) else None
+        message = str(body.get("message") or message)
+    return TwilioError(
+        message=message,
+        status=status if isinstance(status, int) else None,
+        code=code,
+        retry_after=retry_after_seconds(getattr(response, "headers", None)),
+        kind=classify(status, code, creates=False),
+    )
 
 
 def _whatsapp(phone: str) -> str:

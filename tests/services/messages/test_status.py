@@ -9,9 +9,9 @@ import pytest
 from db.database import Database
 from db.engine import libpq_url
 from db.enums import MessageStatus
+from services.events import messages as event_messages
 from services.events.bus import EventBus, Subscription
 from services.events.messages import Event, MessageStatusChanged, SendProgress
-from services.messages import status as status_module
 from services.messages.batcher import StatusBatcher
 from services.messages.status import (
     StatusResult,
@@ -285,7 +285,7 @@ async def test_a_batch_applies_the_furthest_status_of_each_message(
 async def test_one_event_per_campaign_split_to_fit_notify(
     db: Database, bus: EventBus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(status_module, "_IDS_PER_EVENT", 2)
+    monkeypatch.setattr(event_messages, "IDS_PER_EVENT", 2)
     merchant_id = await new_merchant_id(db)
     lead = await campaign_with_lead(db, merchant_id, new_phone())
     messages = [await send_message(db, merchant_id, lead, in_a_send=False) for _ in range(3)]

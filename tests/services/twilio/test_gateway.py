@@ -9,6 +9,7 @@ from services.twilio.errors import ErrorKind, TwilioError, classify
 from services.twilio.gateway import MessageRequest, TwilioGateway
 from tests.conftest import RunningEmulator
 from tests.services.conftest import knobs
+from tests.support import free_port
 
 TEXT = {"twilio/text": {"body": "Hi {{1}}, your order {{2}} is on its way to you."}}
 SAMPLES = {"1": "Ana", "2": "1042"}
@@ -68,3 +69,69 @@ def test_classification_follows_the_facts_sheet() -> None:
     for code in (63007, 63018, 21655):
         assert classify(400, code, creates=True) is ErrorKind.STOP_SEND
     assert classify(401, 20003, creates=False) is ErrorKind.STOP_SEND
+
+
+async def _list_calls(gateway: TwilioGateway) -> list[TwilioError]:
+    """What each list (paging) call of the gateway raises."""
+    failures: list[TwilioError] = []
+    for call in (
+        lambda: gateway.list_messages("+14155550177", datetime.now(UTC).date()),
+        lambda: gateway.list_content_and_approvals(page_size=2),
+    ):
+        with pytest.raises(TwilioError) as raised:
+            await call()
+        failures.append(raised.value)
+    return failures
+
+
+async def test_list_calls_classify_throttling(
+    gateway: TwilioGateway, emulator: RunningEmulator
+) -> None:
+    # The SDK checks list pages itself and raises a bare TwilioException on a 429.
+    await knobs(emulator, throttle_rate=1.0, retry_after=4)
+    try:
+        failures = await _list_calls(gateway)
+    finally:
+        await knobs(emulator, throttle_rate=0.0, retry_after=1)
+    for failure in failures:
+        assert (failure.status, failure.code) == (429, 20429)
+        assert (failure.kind, failure.retry_after) == (ErrorKind.RETRYABLE, 4)
+
+
+async def test_list_calls_classify_server_errors(
+    gateway: TwilioGateway, emulator: RunningEmulator
+) -> None:
+    await knobs(emulator, error_rate=1.0)
+    try:
+        failures = await _list_calls(gateway)
+    finally:
+        await knobs(emulator, error_rate=0.0)
+    for failure in failures:
+        assert failure.status in (500, 503) and failure.code in (20500, 20503)
+        assert failure.kind is ErrorKind.RETRYABLE, "a read creates nothing: not in doubt"
+
+
+async def test_list_calls_with_wrong_credentials_stop_sending(settings: Settings) -> None:
+    wrong = TwilioGateway(settings.model_copy(update={"twilio_auth_token": "not-the-token"}))
+    try:
+        failures = await _list_calls(wrong)
+        with pytest.raises(TwilioError) as refused:
+            await wrong.send_message(MessageRequest("+14155550177", "HX" + "0" * 32, {}))
+    finally:
+        await wrong.close()
+    for failure in [*failures, refused.value]:
+        assert (failure.status, failure.code, failure.kind) == (401, 20003, ErrorKind.STOP_SEND)
+        assert "Unable to fetch page" not in failure.message
+
+
+async def test_an_unreachable_twilio_sent_nothing(settings: Settings) -> None:
+    unreachable = TwilioGateway(
+        settings.model_copy(update={"twilio_base_url": f"http://127.0.0.1:{free_port()}"})
+    )
+    try:
+        with pytest.raises(TwilioError) as refused:
+            await unreachable.send_message(MessageRequest("+14155550177", "HX" + "0" * 32, {}))
+    finally:
+        await unreachable.close()
+    assert refused.value.status is None and "cannot be reached" in refused.value.message
+    assert refused.value.kind is ErrorKind.RETRYABLE, "no connection: not in doubt"
