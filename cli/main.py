@@ -114,7 +114,10 @@ def serve_command(settings: Settings, host: str | None, port: int | None) -> int
                 pool_size=settings.db_pool_size,
                 statement_timeout_ms=settings.statement_timeout_ms,
             )
-            print(f"\n  GraphiQL:      http://{host}:{port}/graphql", flush=True)
+            if settings.graphiql:
+                print(f"\n  GraphiQL:      http://{host}:{port}/graphql", flush=True)
+            else:
+                print(f"\n  GraphQL:       http://{host}:{port}/graphql (no GraphiQL)", flush=True)
             if settings.sandbox:
                 print(f"  Twilio:        sandbox (emulator at {effective.twilio_base_url})")
             else:

@@ -19,6 +19,7 @@ from gql.context import Context
 from gql.graphiql import graphiql_assets, graphiql_page
 from gql.http import GraphQLView
 from gql.links import tracked_link_endpoint
+from gql.origins import cors_middleware, refuse_websocket
 from gql.schema import schema
 from gql.webhooks.twilio_events import twilio_events_endpoint
 from gql.webhooks.twilio_messages import (
@@ -40,10 +41,18 @@ class GraphQLApp(GraphQLView[Context, None]):
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(
             schema,
-            graphql_ide="graphiql",
+            # Off, strawberry answers a browser's GET of /graphql with 404.
+            graphql_ide="graphiql" if runtime.settings.graphiql else None,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            # Pages on these origins may subscribe; the server's own always may.
+            allowed_origins=runtime.settings.cors_origins,
         )
         self.runtime = runtime
+
+    async def reject_websocket(self, request: WebSocket) -> WebSocket:
+        if not await refuse_websocket(request):
+            await super().reject_websocket(request)
+        return request
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return graphiql_page(request)  # served offline, subscriptions over WebSocket
@@ -72,6 +81,7 @@ class GraphQLApp(GraphQLView[Context, None]):
 def create_app(runtime: Runtime) -> Starlette:
     graphql = GraphQLApp(runtime)
     db = runtime.db
+    settings = runtime.settings
 
     async def healthz(_: Request) -> Response:
         if await db.ping():
@@ -88,7 +98,7 @@ def create_app(runtime: Runtime) -> Starlette:
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
-            graphiql_assets(),
+            *([graphiql_assets()] if settings.graphiql else []),
             Route("/healthz", healthz),
             Route("/webhooks/twilio/events", twilio_events_endpoint(runtime), methods=["POST"]),
             Route("/r/{token}", tracked_link_endpoint(runtime), methods=["GET", "HEAD"]),
@@ -104,8 +114,12 @@ def create_app(runtime: Runtime) -> Starlette:
             ),
         ],
         lifespan=lifespan,
-        # Inside Starlette's error middleware, so a refused body is not logged as an error.
-        middleware=[Middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)],
+        middleware=[
+            # Outermost, so that refusals (413 included) reach the other origin's page too.
+            cors_middleware(settings.cors_origins),
+            # Inside Starlette's error middleware, so a refused body is not logged as an error.
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        ],
         exception_handlers={ClientDisconnect: client_went_away},
     )
 

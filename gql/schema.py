@@ -9,6 +9,7 @@ from strawberry.types import ExecutionContext
 
 from gql.errors import report_errors
 from gql.input_guard import guard_inputs
+from gql.introspection import IntrospectionSwitch
 from gql.limits import RequestLimits
 from gql.mutations.archive_campaign import archive_campaign
 from gql.mutations.campaign_leads import add_campaign_leads, remove_campaign_leads
@@ -84,5 +85,5 @@ schema = CampaignsSchema(
         Merchant,
         Message,
     ],
-    extensions=[RequestLimits],
+    extensions=[RequestLimits, IntrospectionSwitch],
 )

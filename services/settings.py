@@ -2,9 +2,13 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Self
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class Settings(BaseSettings):
@@ -71,6 +75,22 @@ class Settings(BaseSettings):
         default=True,
         validation_alias=AliasChoices("CAMPAIGNS_SEED_DEMO"),
         description="Seed a demo commerce merchant on first start (embedded database only).",
+    )
+
+    graphiql: bool | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CAMPAIGNS_GRAPHIQL"),
+        description="Serve GraphiQL at /graphql; unset: on in sandbox mode, off with credentials.",
+    )
+    introspection: bool | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CAMPAIGNS_INTROSPECTION"),
+        description="Answer __schema/__type; unset: on in sandbox mode, off with credentials.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("CAMPAIGNS_CORS_ORIGINS"),
+        description="Browser origins besides our own allowed over HTTP (CORS) and WebSocket.",
     )
 
     twilio_account_sid: str | None = Field(
@@ -144,6 +164,28 @@ class Settings(BaseSettings):
         description="Seconds after which a claimed, unfinished row is reconciled.",
     )
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):  # the environment's "https://a.example, https://b.example"
+            return [origin for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, origins: list[str]) -> list[str]:
+        return [origin_of(origin) for origin in origins]
+
+    @model_validator(mode="after")
+    def _resolve_switches(self) -> Self:
+        # Decided once, from the credentials the operator gave: sandbox mode later copies
+        # these settings with its emulator's credentials, which must not switch them off.
+        if self.graphiql is None:
+            self.graphiql = self.sandbox
+        if self.introspection is None:
+            self.introspection = self.sandbox
+        return self
+
     @property
     def sandbox(self) -> bool:
         """No Twilio credentials: `serve` runs its own Twilio emulator."""
@@ -155,6 +197,29 @@ class Settings(BaseSettings):
     @property
     def embedded_pgdata(self) -> Path:
         return self.data_dir.resolve() / "pgdata"
+
+
+def origin_of(value: str) -> str:
+    """An allowed origin as browsers send it in `Origin`, or `*`: scheme://host, and the
+    port unless it is the scheme's default."""
+    value = value.strip().rstrip("/")
+    if value == "*":
+        return value
+    parts = urlsplit(value)
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        port = -1
+    scheme, host = parts.scheme.lower(), parts.hostname
+    extra = parts.path or parts.query or parts.fragment or parts.username
+    if scheme not in DEFAULT_PORTS or not host or port == -1 or extra:
+        raise ValueError(
+            f"{value!r} is not an origin: write scheme://host[:port], e.g. https://app.example.com"
+        )
+    host = f"[{host}]" if ":" in host else host
+    if port is None or port == DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
 
 
 @lru_cache

@@ -104,6 +104,10 @@ def settings(database_url: str, server_port: int, emulator: RunningEmulator) -> 
         TWILIO_TIMEOUT=2,
         CAMPAIGNS_SEND_RATE=500,
         CAMPAIGNS_SEND_STALE_AFTER=5,
+        # Credentials mean production defaults (both off); the GraphiQL tests use this
+        # server. tests/gql/test_switches.py checks the defaults of both modes.
+        CAMPAIGNS_GRAPHIQL=True,
+        CAMPAIGNS_INTROSPECTION=True,
     )
 
 

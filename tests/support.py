@@ -150,12 +150,22 @@ class Subscriber:
 
 @contextlib.asynccontextmanager
 async def subscribe(
-    server_url: str, token: str | None, query: str, variables: dict[str, Any] | None = None
+    server_url: str,
+    token: str | None,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    origin: str | None = None,
 ) -> AsyncIterator[Subscriber]:
+    """Subscribes; `origin` is the `Origin` a browser page on that origin would send."""
     import websockets
 
     url = server_url.replace("http://", "ws://") + "/graphql"
-    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as websocket:  # type: ignore[list-item]
+    async with websockets.connect(
+        url,
+        subprotocols=[websockets.Subprotocol("graphql-transport-ws")],
+        origin=websockets.Origin(origin) if origin else None,
+    ) as websocket:
         payload = {"Authorization": f"Bearer {token}"} if token else {}
         await websocket.send(json.dumps({"type": "connection_init", "payload": payload}))
         ack = json.loads(await websocket.recv())
