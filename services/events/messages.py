@@ -48,8 +48,17 @@ class MessageStatusChanged(Event):
             object.__setattr__(self, "ledger_ids", [self.ledger_id])
 
 
+@dataclass(frozen=True)
+class TokenRevoked(Event):
+    """Every process forgets the token at once (services/merchants/token_cache.py)."""
+
+    kind: ClassVar[str] = "token_revoked"
+    token_id: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.kind: cls for cls in (CampaignStatusChanged, SendProgress, MessageStatusChanged)
+    cls.kind: cls
+    for cls in (CampaignStatusChanged, SendProgress, MessageStatusChanged, TokenRevoked)
 }
 
 
