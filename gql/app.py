@@ -83,7 +83,13 @@ def create_app(runtime: Runtime) -> Starlette:
         ],
         lifespan=lifespan,
         # Inside Starlette's error middleware, so a refused body is not logged as an error.
-        middleware=[Middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)],
+        middleware=[
+            Middleware(
+                BodySizeLimit,
+                max_bytes=runtime.settings.max_body_bytes,
+                timeout=runtime.settings.body_timeout,
+            )
+        ],
         exception_handlers={ClientDisconnect: client_went_away},
     )
 

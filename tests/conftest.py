@@ -104,6 +104,7 @@ def settings(database_url: str, server_port: int, emulator: RunningEmulator) -> 
         TWILIO_TIMEOUT=2,
         CAMPAIGNS_SEND_RATE=500,
         CAMPAIGNS_SEND_STALE_AFTER=5,
+        CAMPAIGNS_TOKEN_USAGE_FLUSH=0.2,
     )
 
 
