@@ -17,8 +17,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 TOO_LARGE = b"431 Request Header Fields Too Large"
 
 
-def _respond_and_close(transport: asyncio.BaseTransport, status: bytes, reason: str) -> None:
-    if isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
+def _respond_and_close(transport: asyncio.Transport, status: bytes, reason: str) -> None:
+    # (uvloop's transports are not asyncio.WriteTransport subclasses, hence no isinstance)
+    if not transport.is_closing():
         body = reason.encode()
         transport.write(
             b"HTTP/1.1 " + status + b"\r\ncontent-type: text/plain; charset=utf-8\r\n"

@@ -35,6 +35,10 @@ OVER_LIMIT = 4429  # the protocol's "too many" close code
 
 class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     principal: Principal | None = None
+    # Operations holding one of the token's subscription places. A place is given back
+    # as soon as the client completes the operation (its task ends a little later), or
+    # when the task ends by itself.
+    _holding: set[str] | None = None
 
     @property
     def access(self) -> AccessControl:
@@ -94,12 +98,23 @@ class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             )
             return
         await super().handle_subscribe(message)
-        operation = self.operations.get(message["id"])
-        subscriptions = self.access.ws_subscriptions
+        operation_id = message["id"]
+        operation = self.operations.get(operation_id)
+        holding = self._holding = self._holding if self._holding is not None else set()
+        holding.add(operation_id)
         if operation is not None and operation.task is not None:
-            operation.task.add_done_callback(lambda _: subscriptions.release(principal.token_id))
+            operation.task.add_done_callback(lambda _: self._give_back(operation_id))
         else:
-            subscriptions.release(principal.token_id)
+            self._give_back(operation_id)
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        self._give_back(operation_id)
+        await super().cleanup_operation(operation_id)
+
+    def _give_back(self, operation_id: str) -> None:
+        if self._holding and operation_id in self._holding and self.principal is not None:
+            self._holding.discard(operation_id)
+            self.access.ws_subscriptions.release(self.principal.token_id)
 
     async def _admit_operation(self, principal: Principal) -> Refusal | None:
         subscriptions = self.access.ws_subscriptions

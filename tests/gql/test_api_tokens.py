@@ -45,7 +45,7 @@ async def test_a_created_token_works_is_listed_without_its_secret_and_revokes(
     assert [t["name"] for t in listing["apiTokens"]] == ["default", "ci deploy"]
     assert secret not in str(listing), "the secret is shown once only"
 
-    revoked = (await merchant.client.data(REVOKE, {"id": created["apiToken"]["id"]}))
+    revoked = await merchant.client.data(REVOKE, {"id": created["apiToken"]["id"]})
     assert revoked["revokeApiToken"]["errors"] == []
     assert revoked["revokeApiToken"]["apiToken"]["revokedAt"] is not None
     refused = await ci.execute(VIEWER)
@@ -68,7 +68,9 @@ async def test_a_token_may_revoke_itself_and_stops_at_once(
 
 async def test_names_are_checked(merchant: MerchantAccount) -> None:
     blank = await create(merchant.client, "   ")
-    assert [(e["field"], e["code"]) for e in blank["errors"]] == [(["input", "name"], "INVALID_NAME")]
+    assert [(e["field"], e["code"]) for e in blank["errors"]] == [
+        (["input", "name"], "INVALID_NAME")
+    ]
     taken = await create(merchant.client, "default")
     assert [(e["field"], e["code"]) for e in taken["errors"]] == [
         (["input", "name"], "DUPLICATE_NAME")
