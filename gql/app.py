@@ -23,7 +23,7 @@ from gql.webhooks.twilio_messages import (
     twilio_inbound_message_endpoint,
     twilio_message_status_endpoint,
 )
-from gql.ws_limits import LimitedTransportWSHandler
+from gql.ws_limits import LimitedTransportWSHandler, OpenConnections
 from services.merchants.token_cache import Principal
 from services.runtime import Runtime
 
@@ -38,6 +38,7 @@ class GraphQLApp(GraphQLView[Context, None]):
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         )
         self.runtime = runtime
+        self.open_connections = OpenConnections(runtime.bus)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         # HTTP: TokenGate identified the token and admitted the request. WebSocket:

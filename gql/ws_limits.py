@@ -9,9 +9,10 @@ Refusals are coded: a connection over a limit is closed with 4429 and a reason s
 with the code (`TOO_MANY_CONNECTIONS: …`, `TOO_MANY_AUTH_FAILURES: …`); a subscription
 over a limit gets an `error` message whose error has `extensions.code`
 (`TOO_MANY_SUBSCRIPTIONS`, `RATE_LIMITED`) and `extensions.retryAfter`, and the
-connection stays open.
+connection stays open. Revoking a token closes its connections (4403, `TOKEN_REVOKED`).
 """
 
+import asyncio
 from typing import Any
 
 from graphql import GraphQLError
@@ -27,10 +28,35 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from gql.context import Context
 from gql.token_gate import bearer_token, client_address
+from services.events.bus import EventBus
+from services.events.messages import Event, TokenRevoked
 from services.limits.access import AccessControl, Refusal
 from services.merchants.token_cache import Principal
 
 OVER_LIMIT = 4429  # the protocol's "too many" close code
+REVOKED = 4403  # the protocol's "forbidden"
+
+
+class OpenConnections:
+    """The authenticated WebSockets of this process by token, so that revoking a token
+    also ends the subscriptions it opened (close 4403, reason `TOKEN_REVOKED`)."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.by_token: dict[int, set[BaseGraphQLTransportWSHandler[Context, None]]] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+        bus.watchers.append(self)
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, TokenRevoked):
+            for handler in self.by_token.pop(event.token_id, set()):
+                task = asyncio.create_task(handler.websocket.close(REVOKED, "TOKEN_REVOKED"))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+
+    def on_listening(self) -> None:
+        # A revocation sent while LISTEN was down does not reach connections opened before
+        # it (requests and new connections are refused, as the token cache starts afresh).
+        pass
 
 
 class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -44,12 +70,19 @@ class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def access(self) -> AccessControl:
         return self.context.runtime.access
 
+    @property
+    def open_connections(self) -> OpenConnections:
+        connections: OpenConnections = self.view.open_connections  # type: ignore[attr-defined]
+        return connections
+
     async def handle(self) -> None:
         try:
             await super().handle()
         finally:
             if self.principal is not None:
-                self.access.ws_connections.release(self.principal.token_id)
+                token_id = self.principal.token_id
+                self.access.ws_connections.release(token_id)
+                self.open_connections.by_token.get(token_id, set()).discard(self)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         payload = message.get("payload") or {}
@@ -76,6 +109,7 @@ class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             limit = self.access.ws_connections.limit
             return Refusal("TOO_MANY_CONNECTIONS", f"over {limit} per token", 1.0)
         self.principal = principal
+        self.open_connections.by_token.setdefault(principal.token_id, set()).add(self)
         self.context.merchant = principal.merchant
         self.context.token_id = principal.token_id
         return None

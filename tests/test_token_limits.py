@@ -232,3 +232,29 @@ async def test_a_client_trickling_its_body_is_cut_off(cluster: Cluster, db: Data
     answer = await trickle(cluster.a.url, head, b' {"query": "{ viewer { id } }"} ')
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert b'"code": "REQUEST_TIMEOUT"' in answer
+
+
+async def test_requests_in_flight_per_token(
+    database_url: str, emulator: RunningEmulator, db: Database
+) -> None:
+    token = await new_token(db)
+    head = (
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Length: 500\r\n\r\n{{"
+    ).encode()
+    env = {"CAMPAIGNS_TOKEN_CONCURRENCY": "2"}
+    async with server_process(database_url, emulator.url, env=env) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        slow = [await asyncio.open_connection("127.0.0.1", port) for _ in range(2)]
+        for _, writer in slow:
+            writer.write(head)  # admitted, then waiting for the rest of the body
+        refused = await eventually(
+            lambda: post(server.url, token), lambda response: response.status_code == 429
+        )
+        assert code(refused) == "TOO_MANY_REQUESTS_IN_FLIGHT"
+        assert int(refused.headers["Retry-After"]) >= 1
+        for _, writer in slow:
+            writer.close()
+        await eventually(
+            lambda: post(server.url, token), lambda response: response.status_code == 200
+        )

@@ -87,8 +87,10 @@ async def test_token_create_list_and_revoke(database_url: str, http: httpx.Async
     # The running server forgets the token when the revocation's NOTIFY reaches it.
     await eventually(
         lambda: client.execute("{ viewer { merchant { name } } }"),
-        lambda body: bool(body.get("errors"))
-        and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED",
+        lambda body: (
+            bool(body.get("errors"))
+            and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        ),
         within=5,
     )
     code, _, err = await campaigns(database_url, "token", "revoke", merchant_id, str(created["id"]))

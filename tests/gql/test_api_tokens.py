@@ -3,9 +3,12 @@
 from typing import Any
 
 import httpx
+import pytest
+import websockets
 
 from tests.conftest import MerchantAccount
-from tests.support import GraphQLClient, eventually
+from tests.gql.subscriptions.test_campaign_status import STATUS_CHANGED
+from tests.support import GraphQLClient, eventually, subscribe
 
 TOKENS = "{ apiTokens { id name prefix createdAt lastUsedAt } }"
 CREATE = """
@@ -100,3 +103,16 @@ async def test_a_merchant_neither_sees_nor_revokes_another_merchants_tokens(
 async def test_without_a_token_nothing_is_listed(http: httpx.AsyncClient) -> None:
     body = await GraphQLClient(http, None).execute(TOKENS)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_revoking_a_token_closes_its_websockets(
+    merchant: MerchantAccount, server_url: str
+) -> None:
+    created = await create(merchant.client, "dashboard")
+    async with subscribe(server_url, created["secret"], STATUS_CHANGED) as subscriber:
+        revoked = await merchant.client.data(REVOKE, {"id": created["apiToken"]["id"]})
+        assert revoked["revokeApiToken"]["errors"] == []
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await subscriber.next()
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "TOKEN_REVOKED")
