@@ -1,4 +1,4 @@
-"""`campaigns serve | migrate | merchant create`."""
+"""`campaigns serve | migrate | merchant create | token create|list|revoke`."""
 
 import argparse
 import asyncio
@@ -10,6 +10,7 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
+from cli.tokens import add_token_commands, token_command
 from services.settings import Settings, get_settings
 
 
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("name")
     create.add_argument("--commerce", action="store_true", help="a shop: adds commerce templates")
     create.add_argument("--json", action="store_true", help="print one JSON object")
+    add_token_commands(commands)
     # prefix_chars="\0": every word after `emulator` is its flag (`campaigns emulator --help`).
     emulator_cmd = commands.add_parser("emulator", help="Twilio emulator", prefix_chars="\0")
     emulator_cmd.add_argument("emulator_args", nargs="*")
@@ -46,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve_command(settings, args.host, args.port)
     if args.command == "migrate":
         return migrate_command(settings)
+    if args.command == "token":
+        return token_command(settings, args)
     return create_merchant_command(settings, args.name, args.commerce, args.json)
 
 
@@ -90,6 +94,7 @@ def serve_command(settings: Settings, host: str | None, port: int | None) -> int
     from cli.database import database_url
     from cli.demo import ensure_demo_merchant
     from cli.sandbox import sandbox
+    from cli.slow_clients import guarded_http_protocol
     from db.database import Database
     from db.migrate import upgrade
     from gql.app import create_app
@@ -135,6 +140,9 @@ def serve_command(settings: Settings, host: str | None, port: int | None) -> int
                 host=host,
                 port=port,
                 log_level=settings.log_level,
+                http=guarded_http_protocol(settings.header_timeout, settings.max_header_bytes),
+                timeout_keep_alive=int(settings.keep_alive_timeout),
+                h11_max_incomplete_event_size=settings.max_header_bytes,
             )
             quieter_garbage_collection()
             await uvicorn.Server(config).serve()

@@ -11,9 +11,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types.unset import UnsetType
 
-from db.models import Merchant
 from gql.body_limit import BodySizeLimit
 from gql.context import Context
 from gql.graphiql import graphiql_assets, graphiql_page
@@ -21,23 +19,20 @@ from gql.http import GraphQLView
 from gql.links import tracked_link_endpoint
 from gql.origins import cors_middleware, refuse_websocket
 from gql.schema import schema
+from gql.token_gate import PRINCIPAL, TokenGate
 from gql.webhooks.twilio_events import twilio_events_endpoint
 from gql.webhooks.twilio_messages import (
     twilio_inbound_message_endpoint,
     twilio_message_status_endpoint,
 )
-from services.merchants.service import authenticate
+from gql.ws_limits import LimitedTransportWSHandler, OpenConnections
+from services.merchants.token_cache import Principal
 from services.runtime import Runtime
 
 
-def bearer_token(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 class GraphQLApp(GraphQLView[Context, None]):
+    graphql_transport_ws_handler_class = LimitedTransportWSHandler
+
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(
             schema,
@@ -48,6 +43,7 @@ class GraphQLApp(GraphQLView[Context, None]):
             allowed_origins=runtime.settings.cors_origins,
         )
         self.runtime = runtime
+        self.open_connections = OpenConnections(runtime.bus)
 
     async def reject_websocket(self, request: WebSocket) -> WebSocket:
         if not await refuse_websocket(request):
@@ -58,28 +54,16 @@ class GraphQLApp(GraphQLView[Context, None]):
         return graphiql_page(request)  # served offline, subscriptions over WebSocket
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        merchant = await self._merchant(request.headers.get("authorization"))
-        return Context(self.runtime, merchant)
-
-    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        # graphql-transport-ws carries the token in the connection_init payload; without a
-        # valid one the connection stays open and every subscription is UNAUTHENTICATED.
-        params = context.connection_params or {}
-        header = params.get("Authorization", params.get("authorization"))
-        if context.merchant is None:
-            context.merchant = await self._merchant(header)
-        return await super().on_ws_connect(context)
-
-    async def _merchant(self, authorization: object) -> Merchant | None:
-        token = bearer_token(authorization)
-        if token is None:
-            return None
-        async with self.runtime.db.session() as session:
-            return await authenticate(session, token)
+        # HTTP: TokenGate identified the token and admitted the request. WebSocket:
+        # LimitedTransportWSHandler does both at connection_init.
+        principal: Principal | None = request.scope.get("state", {}).get(PRINCIPAL)
+        if principal is None:
+            return Context(self.runtime, None)
+        return Context(self.runtime, principal.merchant, principal.token_id)
 
 
 def create_app(runtime: Runtime) -> Starlette:
-    graphql = GraphQLApp(runtime)
+    graphql = TokenGate(GraphQLApp(runtime), runtime.access)
     db = runtime.db
     settings = runtime.settings
 
@@ -118,7 +102,9 @@ def create_app(runtime: Runtime) -> Starlette:
             # Outermost, so that refusals (413 included) reach the other origin's page too.
             cors_middleware(settings.cors_origins),
             # Inside Starlette's error middleware, so a refused body is not logged as an error.
-            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout
+            ),
         ],
         exception_handlers={ClientDisconnect: client_went_away},
     )

@@ -21,6 +21,7 @@ from services.twilio.gateway import TwilioGateway
 class Context:
     runtime: Runtime
     merchant: Merchant | None
+    token_id: int | None = None  # which of the merchant's tokens the request came with
     # Set by strawberry from a WebSocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
 

@@ -14,15 +14,18 @@ from gql.limits import RequestLimits
 from gql.mutations.archive_campaign import archive_campaign
 from gql.mutations.campaign_leads import add_campaign_leads, remove_campaign_leads
 from gql.mutations.cancel_campaign_send import cancel_campaign_send
+from gql.mutations.create_api_token import create_api_token
 from gql.mutations.create_campaign import create_campaign
 from gql.mutations.pause_campaign_send import pause_campaign_send
 from gql.mutations.resume_campaign_send import resume_campaign_send
 from gql.mutations.retry_failed_messages import retry_failed_messages
+from gql.mutations.revoke_api_token import revoke_api_token
 from gql.mutations.send_campaign import send_campaign
 from gql.mutations.send_template_message import send_template_message
 from gql.mutations.submit_campaign import submit_campaign
 from gql.mutations.sync_campaign_status import sync_campaign_status
 from gql.mutations.update_campaign import update_campaign
+from gql.queries.api_tokens import ApiTokenQueries
 from gql.queries.campaigns import CampaignQueries
 from gql.queries.node import NodeQueries
 from gql.subscriptions.campaign_send_progress import campaign_send_progress
@@ -33,7 +36,7 @@ from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.people import ConversationUser, Merchant, Message
 from gql.types.send import CampaignSend
 
-Query = merge_types("Query", (NodeQueries, CampaignQueries))
+Query = merge_types("Query", (NodeQueries, CampaignQueries, ApiTokenQueries))
 
 
 @strawberry.type
@@ -51,6 +54,8 @@ class Mutation:
     cancel_campaign_send = cancel_campaign_send
     retry_failed_messages = retry_failed_messages
     send_template_message = send_template_message
+    create_api_token = create_api_token
+    revoke_api_token = revoke_api_token
 
 
 @strawberry.type

@@ -11,6 +11,7 @@ from db.database import Database
 from db.engine import libpq_url
 from services.campaigns.approval_job import ApprovalJob
 from services.events.bus import EventBus
+from services.limits.access import AccessControl
 from services.sends.worker import SendWorker, WorkerConfig
 from services.settings import Settings
 from services.twilio.gateway import TwilioGateway
@@ -23,6 +24,7 @@ class Runtime:
     db: Database
     settings: Settings
     bus: EventBus = field(init=False)
+    access: AccessControl = field(init=False)
     gateway: TwilioGateway | None = field(init=False)
     approval_job: ApprovalJob | None = field(init=False, default=None)
     send_worker: SendWorker | None = field(init=False, default=None)
@@ -30,6 +32,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.bus = EventBus(libpq_url(self.db.url))
+        self.access = AccessControl(self.db, self.bus, self.settings)
         # Background jobs get their own small pool, so they never wait behind requests
         # for a connection (nor requests behind them). No pre-ping: a ping is a round trip
         # per transaction, and the jobs retry on a dropped connection anyway.
@@ -38,6 +41,8 @@ class Runtime:
 
     async def start(self) -> None:
         await self.bus.start()
+        usage = asyncio.create_task(self.access.usage.run(), name="token-usage")
+        self._tasks.append(usage)
         if self.gateway is not None:
             job = ApprovalJob(
                 self.jobs_db,
@@ -63,6 +68,10 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        try:
+            await self.access.usage.flush()
+        except Exception as error:  # the last uses noted; the database may be gone
+            logger.warning("could not record API token use at shutdown: %s", error)
         await self.bus.stop()
         await self.jobs_db.dispose()
         if self.gateway is not None:

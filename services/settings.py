@@ -71,6 +71,76 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CAMPAIGNS_MAX_STRING_LENGTH"),
         description="Characters in any string input without a smaller maximum of its own.",
     )
+    token_rate: float = Field(
+        default=30.0,
+        validation_alias=AliasChoices("CAMPAIGNS_TOKEN_RATE"),
+        description="Requests per second per API token, across all processes; 0: no limit.",
+    )
+    token_burst: int = Field(
+        default=300,
+        validation_alias=AliasChoices("CAMPAIGNS_TOKEN_BURST"),
+        description="Requests an idle API token may make at once before the rate applies.",
+    )
+    token_rate_lease: int = Field(
+        default=10,
+        validation_alias=AliasChoices("CAMPAIGNS_TOKEN_RATE_LEASE"),
+        description="Requests a process takes from a token's shared budget in one UPDATE.",
+    )
+    token_concurrency: int = Field(
+        default=20,
+        validation_alias=AliasChoices("CAMPAIGNS_TOKEN_CONCURRENCY"),
+        description="HTTP requests in flight per API token, per process.",
+    )
+    ws_connections_per_token: int = Field(
+        default=20,
+        validation_alias=AliasChoices("CAMPAIGNS_WS_CONNECTIONS_PER_TOKEN"),
+        description="WebSocket connections per API token, per process.",
+    )
+    ws_subscriptions_per_token: int = Field(
+        default=100,
+        validation_alias=AliasChoices("CAMPAIGNS_WS_SUBSCRIPTIONS_PER_TOKEN"),
+        description="Active subscriptions per API token over all its WebSockets, per process.",
+    )
+    auth_failure_rate: float = Field(
+        default=1.0,
+        validation_alias=AliasChoices("CAMPAIGNS_AUTH_FAILURE_RATE"),
+        description="Failed authentications per second per client address, per process.",
+    )
+    auth_failure_burst: int = Field(
+        default=30,
+        validation_alias=AliasChoices("CAMPAIGNS_AUTH_FAILURE_BURST"),
+        description="Failed authentications a client address may make at once.",
+    )
+    token_cache_ttl: float = Field(
+        default=60.0,
+        validation_alias=AliasChoices("CAMPAIGNS_TOKEN_CACHE_TTL"),
+        description="Seconds a process trusts a token it looked up (revocation evicts at once).",
+    )
+    token_usage_flush_interval: float = Field(
+        default=10.0,
+        validation_alias=AliasChoices("CAMPAIGNS_TOKEN_USAGE_FLUSH"),
+        description="Seconds between two writes of tokens' last use (at most once a minute each).",
+    )
+    header_timeout: float = Field(
+        default=10.0,
+        validation_alias=AliasChoices("CAMPAIGNS_HEADER_TIMEOUT"),
+        description="Seconds a client has to send a request's headers, from its first byte.",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        validation_alias=AliasChoices("CAMPAIGNS_MAX_HEADER_BYTES"),
+        description="Largest request head (request line and headers).",
+    )
+    body_timeout: float = Field(
+        default=30.0,
+        validation_alias=AliasChoices("CAMPAIGNS_BODY_TIMEOUT"),
+        description="Seconds a client has to send a request's whole body.",
+    )
+    keep_alive_timeout: float = Field(
+        default=5.0,
+        validation_alias=AliasChoices("CAMPAIGNS_KEEP_ALIVE_TIMEOUT"),
+        description="Seconds an idle keep-alive connection stays open.",
+    )
     seed_demo: bool = Field(
         default=True,
         validation_alias=AliasChoices("CAMPAIGNS_SEED_DEMO"),

@@ -108,6 +108,7 @@ def settings(database_url: str, server_port: int, emulator: RunningEmulator) -> 
         # server. tests/gql/test_switches.py checks the defaults of both modes.
         CAMPAIGNS_GRAPHIQL=True,
         CAMPAIGNS_INTROSPECTION=True,
+        CAMPAIGNS_TOKEN_USAGE_FLUSH=0.2,
     )
 
 

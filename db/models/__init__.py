@@ -8,11 +8,12 @@ from db.models.campaign import (
     CampaignSend,
 )
 from db.models.conversation import ConversationUser, Message
-from db.models.merchant import ApiToken, Merchant
+from db.models.merchant import ApiToken, ApiTokenRateLimit, Merchant
 from db.models.system import AppSecret, SenderRateLimit
 
 __all__ = [
     "ApiToken",
+    "ApiTokenRateLimit",
     "AppSecret",
     "Campaign",
     "CampaignApprovalEvent",

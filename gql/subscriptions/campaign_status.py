@@ -38,7 +38,10 @@ async def campaign_status_changed(
             campaign = await context.fresh_loaders().campaign.load(event.campaign_id)
             if campaign is None:
                 continue
+            changed = Campaign.from_model(campaign)
+            # The row may already have moved on (changes committed in quick succession):
+            # each event shows the status it reports, so the stream reads as a sequence.
+            changed.status = CampaignStatus(event.status)
             yield CampaignStatusChange(
-                previous_status=CampaignStatus(event.previous_status),
-                campaign=Campaign.from_model(campaign),
+                previous_status=CampaignStatus(event.previous_status), campaign=changed
             )

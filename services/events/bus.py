@@ -1,7 +1,9 @@
 """One LISTEN connection per server process, fanned out to in-process subscribers.
 
 Subscribers register with the bus, not with the connection: when the connection drops,
-the bus reconnects and the same subscribers keep receiving events.
+the bus reconnects and the same subscribers keep receiving events. Watchers see every
+event of every merchant (the token cache forgets revoked tokens that way), and are told
+each time the connection is (re)established, since events sent while it was down are lost.
 """
 
 import asyncio
@@ -9,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 
@@ -18,6 +20,13 @@ from services.events.messages import CHANNEL, Event, decode
 logger = logging.getLogger(__name__)
 
 Filter = Callable[[Event], bool]
+
+
+class Watcher(Protocol):
+    def on_event(self, event: Event) -> None: ...
+
+    def on_listening(self) -> None:
+        """The LISTEN connection is (re)established: events may have been missed."""
 
 
 class Subscription:
@@ -47,6 +56,7 @@ class EventBus:
         self.dsn = dsn
         self.reconnect_delay = reconnect_delay
         self.subscriptions: set[Subscription] = set()
+        self.watchers: list[Watcher] = []
         self.connected = asyncio.Event()
         self.connections = 0  # how many times the LISTEN connection was (re)established
         self._task: asyncio.Task[None] | None = None
@@ -80,6 +90,8 @@ class EventBus:
         if event is None:
             logger.warning("ignoring an event this version does not know: %.200s", payload)
             return
+        for watcher in self.watchers:
+            watcher.on_event(event)
         for subscription in list(self.subscriptions):
             subscription.offer(event)
 
@@ -100,6 +112,8 @@ class EventBus:
                 await connection.add_listener(CHANNEL, self._dispatch)
                 delay = self.reconnect_delay
                 self.connections += 1
+                for watcher in self.watchers:
+                    watcher.on_listening()
                 self.connected.set()
                 logger.info("event bus listening")
                 # A terminated connection does not always call the termination

@@ -62,8 +62,17 @@ def rows_changed(merchant_id: int, campaign_id: int, ledger_ids: list[int]) -> l
     ]
 
 
+@dataclass(frozen=True)
+class TokenRevoked(Event):
+    """Every process forgets the token at once (services/merchants/token_cache.py)."""
+
+    kind: ClassVar[str] = "token_revoked"
+    token_id: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.kind: cls for cls in (CampaignStatusChanged, SendProgress, MessageStatusChanged)
+    cls.kind: cls
+    for cls in (CampaignStatusChanged, SendProgress, MessageStatusChanged, TokenRevoked)
 }
 
 

@@ -1,7 +1,5 @@
 """Merchants and their API tokens."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,13 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Merchant
 from services.campaigns.default_templates import create_default_templates
 from services.merchants.repository import MerchantRepository
-
-TOKEN_PREFIX = "cmp_"
-
-
-def hash_token(token: str) -> str:
-    # Tokens carry 256 random bits, so a plain SHA-256 suffices (no slow KDF needed).
-    return hashlib.sha256(token.encode()).hexdigest()
+from services.merchants.tokens import TokenService
 
 
 @dataclass(frozen=True)
@@ -36,14 +28,5 @@ async def create_merchant(
     return NewMerchant(merchant, token)
 
 
-async def issue_token(session: AsyncSession, merchant: Merchant, label: str = "") -> str:
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    await MerchantRepository(session).add_token(merchant, hash_token(token), label)
-    return token
-
-
-async def authenticate(session: AsyncSession, token: str | None) -> Merchant | None:
-    """The merchant a bearer token belongs to, or None for a missing or unknown token."""
-    if not token or not token.startswith(TOKEN_PREFIX):
-        return None
-    return await MerchantRepository(session).by_token_hash(hash_token(token))
+async def issue_token(session: AsyncSession, merchant: Merchant, name: str = "default") -> str:
+    return (await TokenService(session).issue(merchant.id, name)).secret

@@ -1,0 +1,20 @@
+"""The viewer's API tokens."""
+
+import strawberry
+
+from gql.context import AUTHENTICATED, Context
+from gql.types.api_token import ApiToken
+from services.merchants.tokens import TokenService
+
+
+@strawberry.type
+class ApiTokenQueries:
+    @strawberry.field(
+        permission_classes=AUTHENTICATED,
+        description="The merchant's live API tokens, oldest first (never their secrets).",
+    )
+    async def api_tokens(self, info: strawberry.Info[Context]) -> list[ApiToken]:
+        context = info.context
+        async with context.db.session() as session:
+            tokens = await TokenService(session).list(context.merchant_id)
+        return [ApiToken.from_model(token) for token in tokens]
