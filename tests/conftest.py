@@ -104,6 +104,7 @@ def settings(database_url: str, server_port: int, emulator: RunningEmulator) -> 
         TWILIO_TIMEOUT=2,
         CAMPAIGNS_SEND_RATE=500,
         CAMPAIGNS_SEND_STALE_AFTER=5,
+        CAMPAIGNS_SEND_MAX_BACKOFF=2,  # waits for Twilio: 1-2 s (Retry-After is 1)
     )
 
 
