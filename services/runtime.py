@@ -55,6 +55,7 @@ class Runtime:
                 concurrency=self.settings.send_concurrency,
                 stale_after=timedelta(seconds=self.settings.send_stale_after),
                 max_backoff=self.settings.send_max_backoff,
+                status_check_after=timedelta(seconds=self.settings.status_recheck_after),
                 status_callback=self.settings.base_url() + "/webhooks/twilio/messages/status",
             )
             self.send_worker = SendWorker(self.jobs_db, self.gateway, config)

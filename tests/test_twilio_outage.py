@@ -64,6 +64,7 @@ async def test_a_send_outlasts_a_twilio_outage(
     try:
         send = (await merchant.client.data(SEND, {"id": campaign["id"]}))["sendCampaign"]["send"]
         send_pk = decode_pk(send["id"], "CampaignSend")
+        assert send_pk is not None
         # Every row is refused (429) more often than any row may be tried: none fails.
         waited = await eventually(
             lambda: ledger(db, send_pk), lambda s: s["fewest_waits"] > MAX_ATTEMPTS, within=120

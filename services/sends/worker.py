@@ -40,6 +40,9 @@ class WorkerConfig:
     # waiting for Twilio (429, 5xx on reads, unreachable) is not a try.
     max_attempts: int = 8
     max_backoff: float = 60.0  # seconds, the longest wait for Twilio between two tries
+    # When the status recheck job first looks at an accepted message, if its callbacks
+    # were lost (services/messages/recheck_job.py).
+    status_check_after: timedelta = timedelta(seconds=120)
     status_callback: str | None = None
 
 
@@ -175,7 +178,8 @@ class SendWorker:
         self.record(delivery, sent)
 
     def record(self, delivery: Delivery, sent: SentMessage) -> None:
-        self.recorder.add(Accepted(delivery, outbound_values(delivery, sent)))
+        values = outbound_values(delivery, sent, self.config.status_check_after)
+        self.recorder.add(Accepted(delivery, values))
 
     async def _failed(self, delivery: Delivery, error: TwilioError) -> None:
         if error.kind is ErrorKind.IN_DOUBT:

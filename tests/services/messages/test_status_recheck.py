@@ -90,6 +90,7 @@ async def test_lost_callbacks_converge_and_final_messages_are_not_fetched_again(
     converged = await message_row(scratch_db, message_id)
     assert converged.status is MessageStatus.READ
     assert converged.sent_at and converged.delivered_at and converged.read_at
+    assert converged.status_check_at is None, "read is final: nothing more to ask"
     assert await fetches_of(emulator, sid) == 1
     # Final now: even due again, it is dropped without asking Twilio.
     async with scratch_db.transaction() as session:
