@@ -37,9 +37,16 @@ async def scratch(scratch_db: Database) -> tuple[str, Database, str]:
 
 
 async def approved_send_setup(
-    server: ServerProcess, token: str, emulator: RunningEmulator, name: str, leads: int
+    server: ServerProcess,
+    token: str,
+    emulator: RunningEmulator,
+    name: str,
+    leads: int,
+    numbers: str = "+1415558",
 ) -> tuple[GraphQLClient, str, str]:
-    """An approved campaign with `leads` leads; returns a client, its id and content sid."""
+    """An approved campaign with `leads` leads (phones `numbers` + 4 digits); returns a
+    client, its id and content sid. The emulator is the session's: tests of the same
+    numbers and body would find each other's messages when settling in-doubt rows."""
     http = httpx.AsyncClient(base_url=server.url, timeout=30)
     client = GraphQLClient(http, token)
     campaign = (
@@ -48,7 +55,10 @@ async def approved_send_setup(
         )
     )["createCampaign"]["campaign"]
     people = [
-        {"phone": f"+1415558{i:04d}", "customVariables": {"order_id": str(i), "lead_name": f"N{i}"}}
+        {
+            "phone": f"{numbers}{i:04d}",
+            "customVariables": {"order_id": str(i), "lead_name": f"N{i}"},
+        }
         for i in range(leads)
     ]
     assert (await client.data(ADD, {"campaignId": campaign["id"], "leads": people}))[
@@ -162,7 +172,7 @@ async def test_counters_converge_to_twilio_after_downtime(
     try:
         async with server_process(url, emulator.url, port=port, env=env) as first:
             client, campaign_id, sid = await approved_send_setup(
-                first, token, emulator, "downtime", leads
+                first, token, emulator, "downtime", leads, numbers="+1415559"
             )
             send = (await client.data(SEND, {"id": campaign_id}))["sendCampaign"]["send"]
             async with asyncio.timeout(30):
