@@ -12,6 +12,8 @@ from db.engine import libpq_url
 from services.campaigns.approval_job import ApprovalJob
 from services.events.bus import EventBus
 from services.limits.access import AccessControl
+from services.messages.recheck_job import RecheckConfig, StatusRecheckJob
+from services.messages.rechecks import RecheckPolicy
 from services.sends.worker import SendWorker, WorkerConfig
 from services.settings import Settings
 from services.twilio.gateway import TwilioGateway
@@ -28,6 +30,7 @@ class Runtime:
     gateway: TwilioGateway | None = field(init=False)
     approval_job: ApprovalJob | None = field(init=False, default=None)
     send_worker: SendWorker | None = field(init=False, default=None)
+    status_recheck: StatusRecheckJob | None = field(init=False, default=None)
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
@@ -56,10 +59,23 @@ class Runtime:
                 rate=self.settings.send_rate,
                 concurrency=self.settings.send_concurrency,
                 stale_after=timedelta(seconds=self.settings.send_stale_after),
+                max_backoff=self.settings.send_max_backoff,
+                status_check_after=timedelta(seconds=self.settings.status_recheck_after),
                 status_callback=self.settings.base_url() + "/webhooks/twilio/messages/status",
             )
             self.send_worker = SendWorker(self.jobs_db, self.gateway, config)
             self._tasks.append(asyncio.create_task(self.send_worker.run(), name="send-worker"))
+            self.status_recheck = StatusRecheckJob(self.jobs_db, self.gateway, self._recheck())
+            self._tasks.append(
+                asyncio.create_task(self.status_recheck.run(), name="status-recheck")
+            )
+
+    def _recheck(self) -> RecheckConfig:
+        policy = RecheckPolicy(
+            after=timedelta(seconds=self.settings.status_recheck_after),
+            horizon=timedelta(seconds=self.settings.status_recheck_horizon),
+        )
+        return RecheckConfig(policy, rate=self.settings.status_recheck_rate)
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -234,6 +234,29 @@ class Settings(BaseSettings):
         description="Seconds after which a claimed, unfinished row is reconciled.",
     )
 
+    send_max_backoff: float = Field(
+        default=60.0,
+        validation_alias=AliasChoices("CAMPAIGNS_SEND_MAX_BACKOFF"),
+        description="Longest wait, in seconds, of a row between two tries while Twilio is "
+        "unavailable (429, 5xx, unreachable); waits grow exponentially up to it.",
+    )
+    status_recheck_after: float = Field(
+        default=120.0,
+        validation_alias=AliasChoices("CAMPAIGNS_STATUS_RECHECK_AFTER"),
+        description="Seconds after its last status change that a message not final yet is "
+        "fetched from Twilio (callbacks get lost); later checks back off.",
+    )
+    status_recheck_rate: float = Field(
+        default=20.0,
+        validation_alias=AliasChoices("CAMPAIGNS_STATUS_RECHECK_RATE"),
+        description="Message fetches per second for status rechecks, across all processes.",
+    )
+    status_recheck_horizon: float = Field(
+        default=48 * 3600.0,
+        validation_alias=AliasChoices("CAMPAIGNS_STATUS_RECHECK_HORIZON"),
+        description="Seconds after its last status change that a message is no longer rechecked.",
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -109,6 +109,7 @@ def settings(database_url: str, server_port: int, emulator: RunningEmulator) -> 
         CAMPAIGNS_GRAPHIQL=True,
         CAMPAIGNS_INTROSPECTION=True,
         CAMPAIGNS_TOKEN_USAGE_FLUSH=0.2,
+        CAMPAIGNS_SEND_MAX_BACKOFF=2,  # waits for Twilio: 1-2 s (Retry-After is 1)
     )
 
 

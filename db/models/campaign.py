@@ -171,6 +171,9 @@ class CampaignSend(IdMixin, TimestampMixin, Base):
         str_enum(CampaignSendStatus, "campaign_send_status")
     )
     paused_reason: Mapped[str | None] = mapped_column(Text)
+    # Why rows of a running send are backing off (Twilio unavailable); cleared when
+    # Twilio accepts a message of the send again, or the send ends.
+    waiting_reason: Mapped[str | None] = mapped_column(Text)
     scheduled_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -230,6 +233,9 @@ class CampaignLeadMessage(IdMixin, TimestampMixin, Base):
     claimed_at: Mapped[datetime | None]
     # A pending row is not claimed before this (backoff after 429 / 5xx).
     next_attempt_at: Mapped[datetime | None]
+    # Times the row waited for Twilio (429, 5xx on reads, unreachable): not attempts,
+    # since nothing went out; they only lengthen the next backoff.
+    backoffs: Mapped[int] = mapped_column(Integer, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     # Set when retryFailedMessages requeued this row: it is retried once, not forever.
     retried: Mapped[bool] = mapped_column(Boolean, server_default=false())

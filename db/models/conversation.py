@@ -4,10 +4,13 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +39,14 @@ class Message(IdMixin, TimestampMixin, Base):
     """A WhatsApp message in a conversation, in either direction."""
 
     __tablename__ = "messages"
+    __table_args__ = (
+        # The status recheck job finds messages due a look at Twilio by this time.
+        Index(
+            "ix_messages_status_check_at",
+            "status_check_at",
+            postgresql_where=text("status_check_at IS NOT NULL"),
+        ),
+    )
 
     merchant_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("merchants.id", ondelete="CASCADE"), index=True
@@ -57,3 +68,8 @@ class Message(IdMixin, TimestampMixin, Base):
     delivered_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
+    # When the status recheck job (services/messages/recheck_job.py) may next ask Twilio
+    # for this message's status, in case callbacks were lost; NULL once there is nothing
+    # to ask (a final status, no sid, an inbound message, past the horizon). Every new
+    # message starts due: the job itself decides, by its age, when to look.
+    status_check_at: Mapped[datetime | None] = mapped_column(server_default=func.now())

@@ -16,6 +16,13 @@ class CampaignSend(Node):
     model: strawberry.Private[models.CampaignSend]
     status: CampaignSendStatus
     paused_reason: str | None
+    waiting_reason: str | None = strawberry.field(
+        description=(
+            "Why a running send's rows are waiting (Twilio unavailable: 429, 5xx, "
+            "unreachable); they retry with backoff, and this clears once Twilio accepts "
+            "a message of the send again."
+        )
+    )
     scheduled_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
@@ -29,6 +36,9 @@ class CampaignSend(Node):
             id=strawberry.ID(encode_id("CampaignSend", model.id)),
             status=model.status,
             paused_reason=model.paused_reason,
+            waiting_reason=(
+                model.waiting_reason if model.status is CampaignSendStatus.RUNNING else None
+            ),
             scheduled_at=model.scheduled_at,
             started_at=model.started_at,
             finished_at=model.finished_at,

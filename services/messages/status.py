@@ -26,6 +26,7 @@ from services.events.messages import (
     publish,
     rows_changed,
 )
+from services.messages.rechecks import OPEN_STATUSES
 from services.messages.text import storable
 from services.sends.claims import pause_send
 
@@ -119,6 +120,10 @@ class StatusUpdate:
 # one integer per row lets a single set-based UPDATE apply different statuses.
 _LIMITS: dict[MessageStatus, int] = {s: len(replaceable_by(s)) for s in MessageStatus}
 assert all(replaceable_by(s) == PROGRESS[: _LIMITS[s]] for s in MessageStatus)
+# A message in a final status has nothing more for the status recheck job to learn.
+_FINAL_SQL = ", ".join(
+    f"'{s.value}'" for s in (*PROGRESS, *sorted(FAILURES)) if s not in OPEN_STATUSES
+)
 _POSITION_SQL = " ".join(f"WHEN '{s.value}' THEN {i}" for i, s in enumerate(PROGRESS))
 
 
@@ -157,6 +162,8 @@ _MOVE = text(
                 ELSE COALESCE(m.failed_at, GREATEST(v.failed_at, m.sent_at)) END,
             error_code = COALESCE(v.error_code, m.error_code),
             error_message = COALESCE(v.error_message, m.error_message),
+            status_check_at = CASE WHEN v.status IN ({_FINAL_SQL}) THEN NULL
+                ELSE m.status_check_at END,
             updated_at = now()
         FROM v
         WHERE m.sid = v.sid

@@ -145,12 +145,19 @@ async def opt_out(session: AsyncSession, person_id: int) -> None:
 
 
 async def requeue(
-    session: AsyncSession, claim: Claim, error: str | None, after: timedelta | None, *, count: bool
+    session: AsyncSession,
+    claim: Claim,
+    error: str | None,
+    after: timedelta | None,
+    *,
+    count: bool,
+    backoff: bool = False,
 ) -> None:
     """Back to pending, to be claimed again after `after`; `count=False` gives the attempt
-    back (a pause is not the row's fault). A row whose send was cancelled while it was in
-    flight is cancelled instead: no worker would ever claim it again. The send's row is
-    read FOR SHARE, so a cancel committing meanwhile is seen."""
+    back (nothing went out: a pause, or Twilio unavailable), `backoff=True` counts a wait
+    for Twilio instead. A row whose send was cancelled while it was in flight is
+    cancelled instead: no worker would ever claim it again. The send's row is read FOR
+    SHARE, so a cancel committing meanwhile is seen."""
     send_status = (
         select(CampaignSend.status)
         .where(CampaignSend.id == L.campaign_send_id)
@@ -168,7 +175,25 @@ async def requeue(
     }
     if not count:
         values["attempts"] = L.attempts - 1
+    if backoff:
+        values["backoffs"] = L.backoffs + 1
     await session.execute(update(L).where(_mine(claim)).values(**values))
+
+
+async def send_waiting(session: AsyncSession, send_id: int, reason: str) -> bool:
+    """Say on a running send that its rows wait for Twilio; True when the reason changed
+    (an unchanged one is not written, so concurrent failures take no lock on the send)."""
+    changed = await session.execute(
+        update(CampaignSend)
+        .where(
+            CampaignSend.id == send_id,
+            CampaignSend.status == CampaignSendStatus.RUNNING,
+            CampaignSend.waiting_reason.is_distinct_from(reason),
+        )
+        .values(waiting_reason=reason)
+        .returning(CampaignSend.id)
+    )
+    return changed.first() is not None
 
 
 async def note_error(session: AsyncSession, claims: Sequence[Claim], error: str) -> None:
@@ -227,7 +252,7 @@ async def complete_finished(session: AsyncSession) -> list[CampaignSend]:
     completed = await session.execute(
         update(CampaignSend)
         .where(CampaignSend.status == CampaignSendStatus.RUNNING, ~unfinished.exists())
-        .values(status=CampaignSendStatus.COMPLETED, finished_at=func.now())
+        .values(status=CampaignSendStatus.COMPLETED, finished_at=func.now(), waiting_reason=None)
         .returning(CampaignSend)
     )
     return list(completed.scalars())

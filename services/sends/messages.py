@@ -1,5 +1,6 @@
 """The Message row for a message Twilio accepted."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from db.enums import MessageDirection, MessageStatus
@@ -9,10 +10,14 @@ from services.sends.context import Delivery
 from services.twilio.gateway import SentMessage
 
 
-def outbound_values(delivery: Delivery, sent: SentMessage) -> dict[str, Any]:
+def outbound_values(
+    delivery: Delivery, sent: SentMessage, check_after: timedelta | None = None
+) -> dict[str, Any]:
     """Column values, for the batched insert of accepted messages (no ORM object: at a
-    thousand messages a second their bookkeeping is a real share of the CPU)."""
-    return {
+    thousand messages a second their bookkeeping is a real share of the CPU).
+    `check_after`: when the status recheck job may first look at it (by default at once,
+    and the job reschedules it), so that it leaves a send's messages alone meanwhile."""
+    values = {
         "merchant_id": delivery.person.merchant_id,
         "conversation_user_id": delivery.person.id,
         "direction": MessageDirection.OUTBOUND,
@@ -24,6 +29,9 @@ def outbound_values(delivery: Delivery, sent: SentMessage) -> dict[str, Any]:
         "error_code": sent.error_code,
         "error_message": sent.error_message,
     }
+    if check_after is not None:
+        values["status_check_at"] = datetime.now(UTC) + check_after
+    return values
 
 
 def outbound_message(delivery: Delivery, sent: SentMessage) -> Message:

@@ -61,9 +61,3 @@ async def pause_for(session: AsyncSession, delivery: Delivery, error: TwilioErro
         "Twilio refused our credentials" if error.status in (401, 403) else "Twilio refused"
     )
     return await claims.pause_send(session, send_id, f"{what}: {error}")
-
-
-def failed_reason(error: TwilioError, attempts: int, *, exhausted: bool) -> str:
-    if exhausted:
-        return f"Not sent after {attempts} attempts: {error}"
-    return f"Not sent: {error}"

@@ -38,6 +38,12 @@ _CLOSE_ROWS = text(
     bindparam("contexts", type_=ARRAY(JSONB)),
 )
 
+# Only sends that say they wait are written (no row lock is taken on the others).
+_NOT_WAITING = text(
+    "UPDATE campaign_sends SET waiting_reason = NULL "
+    "WHERE id = ANY(:ids) AND waiting_reason IS NOT NULL"
+).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
+
 
 @dataclass(frozen=True)
 class Accepted:
@@ -120,6 +126,11 @@ class Recorder:
                 for a in batch
                 if a.delivery.row.campaign_send_id is not None
             }
+            if sends:
+                # Twilio accepts messages again: the sends no longer wait for it.
+                await session.execute(
+                    _NOT_WAITING, {"ids": sorted(send_id for _, _, send_id in sends)}
+                )
             for merchant_id, campaign_id, send_id in sends:
                 assert send_id is not None
                 await publish(session, SendProgress(merchant_id, campaign_id, send_id))

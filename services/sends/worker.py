@@ -10,7 +10,7 @@ import asyncio
 import logging
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,7 +36,13 @@ class WorkerConfig:
     batch: int = 50  # rows claimed at once
     poll_interval: float = 0.2
     stale_after: timedelta = timedelta(seconds=60)
-    max_attempts: int = 8  # tries of a row through 429s and 5xx before it fails
+    # Tries of a row that may have gone out (crashes, unresolved doubt) before it fails;
+    # waiting for Twilio (429, 5xx on reads, unreachable) is not a try.
+    max_attempts: int = 8
+    max_backoff: float = 60.0  # seconds, the longest wait for Twilio between two tries
+    # When the status recheck job first looks at an accepted message, if its callbacks
+    # were lost (services/messages/recheck_job.py).
+    status_check_after: timedelta = timedelta(seconds=120)
     status_callback: str | None = None
 
 
@@ -172,7 +178,8 @@ class SendWorker:
         self.record(delivery, sent)
 
     def record(self, delivery: Delivery, sent: SentMessage) -> None:
-        self.recorder.add(Accepted(delivery, outbound_values(delivery, sent)))
+        values = outbound_values(delivery, sent, self.config.status_check_after)
+        self.recorder.add(Accepted(delivery, values))
 
     async def _failed(self, delivery: Delivery, error: TwilioError) -> None:
         if error.kind is ErrorKind.IN_DOUBT:
@@ -187,13 +194,16 @@ class SendWorker:
                     delivery, f"In doubt: {error}; Twilio's message list: {looked.error}"
                 )
                 return
+            # Twilio's list shows nothing went out: no more than a refusal to try later.
+            error = replace(error, kind=ErrorKind.RETRYABLE)
         async with self.db.transaction() as session:
             await self._settle(session, delivery, error)
 
     async def _settle(self, session: AsyncSession, delivery: Delivery, error: TwilioError) -> None:
-        """What a Twilio error means for the row: a one-off message is tried once, a row
-        of a send is retried (429, 5xx, not found after a timeout) until max_attempts,
-        fails (permanent errors) or waits for its send to resume (sender errors)."""
+        """What a Twilio error means for the row: a one-off message is tried once; a row
+        of a send fails (permanent errors), waits for its send to resume (sender errors)
+        or waits for Twilio (429, 5xx, unreachable, not found after a timeout) for as
+        long as Twilio is unavailable: nothing went out, so no attempt is used up."""
         claim, row = delivery.claim, delivery.row
         one_off = row.campaign_send_id is None
         if error.kind is ErrorKind.STOP_SEND and not one_off:
@@ -201,15 +211,28 @@ class SendWorker:
             if await outcomes.pause_for(session, delivery, error):
                 await self._progress(session, delivery, force=True)
             return
-        exhausted = not one_off and row.attempts >= self.config.max_attempts
-        if one_off or error.kind is ErrorKind.PERMANENT or exhausted:
-            reason = outcomes.failed_reason(error, row.attempts, exhausted=exhausted)
-            await outcomes.fail(session, delivery, error.code, reason)
+        if one_off or error.kind is not ErrorKind.RETRYABLE:
+            await outcomes.fail(session, delivery, error.code, f"Not sent: {error}")
             if error.code == OPTED_OUT:
                 await claims.opt_out(session, delivery.person.id)
             await self._progress(session, delivery, force=False)
             return
-        await claims.requeue(session, claim, str(error), _backoff(row.attempts, error), count=True)
+        await self._wait_for_twilio(session, delivery, error)
+
+    async def _wait_for_twilio(
+        self, session: AsyncSession, delivery: Delivery, error: TwilioError
+    ) -> None:
+        """Back the row off and say why, on the row and on its send. The send's row is
+        updated first (and only when its reason changes): requeue reads it FOR SHARE,
+        and taking that before the UPDATE could deadlock two workers."""
+        delay = _backoff(delivery.row.backoffs, error, self.config.max_backoff)
+        seconds = round(delay.total_seconds(), 1)
+        if delivery.row.campaign_send_id is not None and await claims.send_waiting(
+            session, delivery.row.campaign_send_id, f"Waiting for Twilio: {error}"
+        ):
+            await self._progress(session, delivery, force=False)
+        reason = f"Waiting for Twilio, next try in {seconds} s: {error}"
+        await claims.requeue(session, delivery.claim, reason, delay, count=False, backoff=True)
 
     async def _progress(self, session: AsyncSession, delivery: Delivery, *, force: bool) -> None:
         """At most a few progress events a second per send; the final state always goes
@@ -234,9 +257,9 @@ async def _reserve(session: AsyncSession, sender: str, count: int, rate: float) 
     return [now + delay for delay in delays]
 
 
-def _backoff(attempts: int, error: TwilioError) -> timedelta:
-    """Retry-After when Twilio gave one, else exponential backoff with full jitter."""
-    if error.retry_after:
-        return timedelta(seconds=error.retry_after)
-    ceiling = min(30.0, 0.5 * 2 ** min(attempts, 6))
-    return timedelta(seconds=random.uniform(0.1, ceiling))
+def _backoff(backoffs: int, error: TwilioError, cap: float) -> timedelta:
+    """Exponential backoff with jitter (half to all of 0.5 s doubled per earlier wait, at
+    most `cap`), never shorter than Twilio's Retry-After."""
+    ceiling = min(cap, 0.5 * 2 ** min(backoffs, 16))
+    delay = random.uniform(ceiling / 2, ceiling)
+    return timedelta(seconds=max(delay, error.retry_after or 0.0))

@@ -36,6 +36,7 @@ class SentMessage:
     error_message: str | None = None
     date_created: datetime | None = None
     body: str | None = None
+    date_updated: datetime | None = None  # when Twilio last changed it (its status)
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,12 @@ class TwilioGateway:
         )
         return [_sent(m) for m in messages]
 
+    async def fetch_message(self, sid: str) -> SentMessage:
+        """One message as Twilio has it now: how a status whose callback was lost is
+        read again (services/messages/recheck_job.py)."""
+        message = await self._call(lambda: self.client.messages(sid).fetch_async())
+        return _sent(message)
+
 
 def _page_error(error: TwilioException) -> TwilioError:
     """Classify a paging failure by the answer it carries (status, Twilio's error body,
@@ -232,4 +239,5 @@ def _sent(message: Any) -> SentMessage:
         error_message=message.error_message,
         date_created=message.date_created,
         body=message.body,
+        date_updated=message.date_updated,
     )

@@ -212,26 +212,6 @@ async def test_failed_and_skipped_rows_are_reported_live(
     assert active == {"+14155550941": False, "+14155550942": True, "+14155521211": True}
 
 
-async def test_rows_out_of_retries_fail_with_their_reason(
-    merchant: MerchantAccount, emulator: RunningEmulator
-) -> None:
-    leads = [{"phone": "+14155550951", "name": "Ana", "customVariables": {"order_id": "1"}}]
-    campaign = await service_template(merchant, emulator, "always_throttled", leads)
-    await emulator_admin(emulator, "PATCH", "/knobs", {"throttle_rate": 1.0, "retry_after": 1})
-    try:
-        send = (await merchant.client.data(SEND, {"id": campaign["id"]}))["sendCampaign"]["send"]
-        done = await wait_for_send(merchant, send["id"], within=30)
-    finally:
-        await emulator_admin(emulator, "PATCH", "/knobs", FAULTS_OFF)
-    assert (done["failed"], done["queued"]) == (1, 0)
-    data = (await merchant.client.data(CAMPAIGN, {"id": campaign["id"]}))["campaign"]
-    [edge] = data["messages"]["edges"]
-    row = await row_of(merchant, edge["node"]["id"])
-    assert row["state"] == "FAILED"
-    assert "after 8 attempts" in row["lastError"] and "20429" in row["lastError"]
-    assert (row["message"]["status"], row["message"]["errorCode"]) == ("FAILED", 20429)
-
-
 async def test_a_row_abandoned_mid_send_fails_once_out_of_attempts(
     merchant: MerchantAccount, emulator: RunningEmulator, db: Database
 ) -> None:

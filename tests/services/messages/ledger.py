@@ -64,10 +64,11 @@ async def send_message(
     in_a_send: bool = True,
     status: MessageStatus = MessageStatus.QUEUED,
     age: timedelta = timedelta(0),
+    sid: str | None = None,
 ) -> SentMessage:
     """What the send engine records for a message Twilio accepted `age` ago, in a send
     of the lead's campaign (or as a one-off send when `in_a_send` is false)."""
-    sid = new_sid()
+    sid = sid or new_sid()
     async with db.transaction() as session:
         send = None
         if in_a_send:

@@ -1,0 +1,122 @@
+"""The status recheck job: our messages' statuses converge to Twilio's when status
+callbacks were lost (this server down or restarting, a callback refused or dropped).
+
+A message whose status is not final (services/messages/rechecks.py: OPEN_STATUSES) and
+has not changed for `after` (2 minutes by default) is fetched from Twilio; if that
+changes nothing, the next fetch waits as long again as the status has been still, and
+after `horizon` (48 hours by default) it is no longer fetched.
+
+Every server process runs the job: claims give each due message to one process, and the
+fetches of all processes share one pace (a sender_rate_limits row, as a sender's
+messages do), so together they stay under `rate` fetches a second. Twilio is asked with
+no transaction open; its answers are applied by the monotonic, set-based UPDATE the
+status callbacks use (services/messages/status.py), which publishes messageStatusChanged
+and campaignSendProgress.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from db.database import Database
+from services.messages.rechecks import Due, RecheckPolicy, claim_due, forget
+from services.messages.status import StatusUpdate, apply_statuses
+from services.sends.pacing import reserve
+from services.twilio.errors import TwilioError
+from services.twilio.gateway import SentMessage, TwilioGateway
+
+logger = logging.getLogger(__name__)
+
+# The pacing row all processes' fetches share (one Twilio account, one REST budget).
+PACE_KEY = "twilio:message-fetch"
+
+
+@dataclass(frozen=True)
+class RecheckConfig:
+    policy: RecheckPolicy
+    rate: float = 20.0  # fetches per second across all processes; 0: no cap
+    batch: int = 100  # messages claimed at once
+    concurrency: int = 8  # fetches in flight per process
+    interval: float = 1.0  # seconds between two looks when nothing was due
+
+
+Fetched = SentMessage | TwilioError | None  # None: not asked (Twilio said to wait)
+
+
+class StatusRecheckJob:
+    def __init__(self, db: Database, gateway: TwilioGateway, config: RecheckConfig) -> None:
+        self.db = db
+        self.gateway = gateway
+        self.config = config
+        self._slots = asyncio.Semaphore(config.concurrency)
+        self._quiet_until = 0.0  # monotonic; after a 429, no fetch before its Retry-After
+
+    async def run(self) -> None:
+        while True:
+            try:
+                claimed = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("status recheck failed")
+                claimed = 0
+            if claimed < self.config.batch:
+                await asyncio.sleep(self.config.interval)
+
+    async def run_once(self) -> int:
+        """Look at one batch of due messages; returns how many were due."""
+        quiet = self._quiet_until - time.monotonic()
+        if quiet > 0:
+            await asyncio.sleep(quiet)
+        async with self.db.transaction() as session:
+            claimed, due = await claim_due(session, self.config.policy, self.config.batch)
+            if not due:
+                return claimed
+            slots = await reserve(session, PACE_KEY, len(due), self.config.rate)
+        start = time.monotonic()
+        fetched = await asyncio.gather(
+            *(self._fetch(d, start + delay) for d, delay in zip(due, slots.delays, strict=True))
+        )
+        await self._apply(due, fetched)
+        return claimed
+
+    async def _fetch(self, due: Due, deadline: float) -> Fetched:
+        wait = deadline - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if time.monotonic() < self._quiet_until:
+            return None  # its next check is scheduled already
+        async with self._slots:
+            try:
+                return await self.gateway.fetch_message(due.sid)
+            except TwilioError as error:
+                if error.status == 429:
+                    self._quiet_until = time.monotonic() + (error.retry_after or 1.0)
+                logger.warning("status recheck of message %s: %s", due.sid, error)
+                return error
+
+    async def _apply(self, due: Sequence[Due], fetched: Sequence[Fetched]) -> None:
+        now = datetime.now(UTC)
+        updates = [
+            StatusUpdate(
+                item.sid, item.status, item.error_code, item.error_message, item.date_updated or now
+            )
+            for item in fetched
+            if isinstance(item, SentMessage)
+        ]
+        # Twilio does not know it (an account or sandbox reset): nothing more to learn.
+        unknown = [
+            d.message_id
+            for d, item in zip(due, fetched, strict=True)
+            if isinstance(item, TwilioError) and item.status == 404
+        ]
+        if not updates and not unknown:
+            return
+        async with self.db.transaction() as session:
+            await forget(session, unknown)
+            if updates:
+                await apply_statuses(session, updates)
+        logger.info("rechecked %d message statuses with Twilio", len(updates))
