@@ -61,7 +61,7 @@ class ApprovalJob:
 
     async def _lead(self, connection: AsyncConnection) -> None:
         self.leading = True
-        logger.info("this process runs the approval job")
+        logger.debug("this process runs the approval job")
         while True:
             await self.run_once()
             await asyncio.sleep(self.interval)
