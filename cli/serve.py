@@ -14,6 +14,7 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
+from emulator.store import StateFileError
 from services.settings import Settings
 
 # Loggers whose INFO lines drown the useful ones: the twilio SDK logs every request and
@@ -81,7 +82,11 @@ def serve_command(settings: Settings, host: str | None, port: int | None) -> int
         return 1
     url = database_url(settings)
     upgrade(url)
-    run_loop(_serve(settings, url, listener, emulator_listener))
+    try:
+        run_loop(_serve(settings, url, listener, emulator_listener))
+    except StateFileError as error:
+        print(f"campaigns: {error} (delete it to start the sandbox afresh)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -11,6 +11,8 @@ most the last fraction of a second of message statuses, and is never half-writte
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 from dataclasses import asdict, fields
 from datetime import datetime
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from emulator.state import Approval, Content, Message, State
+
+log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 0.1  # seconds between two writes of changed messages
 
@@ -44,6 +48,9 @@ class Store:
     def __init__(self, path: Path, account_sid: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        # Owner only, as it holds what merchants sent; SQLite gives its -wal and -shm
+        # files the database file's mode, so they are created private too.
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
         # Autocommit: each write below opens its own transaction explicitly.
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         try:
@@ -54,7 +61,6 @@ class Store:
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise StateFileError(f"{path}: {error}") from None
-        path.chmod(0o600)  # it holds what merchants sent
         self._changed: dict[str, Message] = {}
 
     def _claim(self, account_sid: str) -> None:
@@ -67,6 +73,12 @@ class Store:
             )
 
     def load(self) -> State:
+        try:
+            return self._load()
+        except (sqlite3.DatabaseError, ValueError, TypeError, KeyError) as error:
+            raise StateFileError(f"{self.path} cannot be read: {error!r}") from None
+
+    def _load(self) -> State:
         state = State()
         for (data,) in self._db.execute("SELECT data FROM contents ORDER BY rowid"):
             content = _content(json.loads(data))
@@ -101,8 +113,13 @@ class Store:
             return
         changed, self._changed = self._changed, {}
         rows = [(sid, json.dumps(_record(m, _MESSAGE_DATES))) for sid, m in changed.items()]
-        with self._db:
-            self._db.executemany(_UPSERT.format(table="messages"), rows)
+        try:
+            with self._db:
+                self._db.executemany(_UPSERT.format(table="messages"), rows)
+        except sqlite3.OperationalError as error:
+            # Busy (another process on the same file) or a full disk: kept for the next try.
+            log.warning("state file %s not written, will try again: %s", self.path, error)
+            self._changed = {**changed, **self._changed}
 
     def clear(self) -> None:
         self._changed = {}

@@ -55,8 +55,14 @@ async def campaigns(env: dict[str, str], *args: str) -> tuple[int, str, str]:
 
 
 @asynccontextmanager
-async def serving(env: dict[str, str], port: int, console: Path) -> AsyncIterator[str]:
-    """`campaigns serve`, stdout and stderr into one file as a terminal shows them."""
+async def serving(
+    env: dict[str, str],
+    port: int,
+    console: Path,
+    running: list[asyncio.subprocess.Process] | None = None,
+) -> AsyncIterator[str]:
+    """`campaigns serve`, stdout and stderr into one file as a terminal shows them; the
+    process is appended to `running` for a test that kills it."""
     with console.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -70,6 +76,8 @@ async def serving(env: dict[str, str], port: int, console: Path) -> AsyncIterato
             stderr=asyncio.subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
+    if running is not None:
+        running.append(process)
     try:
         await eventually(lambda: _banner_shown(process, console), bool, within=60)
         yield url
@@ -190,3 +198,46 @@ async def test_no_sandbox_running_is_one_line(tmp_path: Path) -> None:
     assert (code, out) == (1, "")
     assert err.startswith("campaigns: no sandbox is running for the data directory")
     assert err.count("\n") == 1
+
+
+async def test_a_review_cut_short_by_a_kill_completes_after_the_restart(
+    postgres: str, tmp_path: Path
+) -> None:
+    port, data_dir = free_port(), tmp_path / "data"
+    async with scratch_url(postgres) as database_url:
+        env = sandbox_env(database_url, data_dir, CAMPAIGNS_SUBMIT_DEFAULT_TEMPLATES="false")
+        code, out, err = await campaigns(env, "merchant", "create", "Kiosk", "--json")
+        assert code == 0, err
+        token = out.split('"token": "')[1].split('"')[0]
+        running: list[asyncio.subprocess.Process] = []
+        async with (
+            serving(env, port, tmp_path / "first.log", running) as url,
+            httpx.AsyncClient(base_url=url, timeout=30) as http,
+        ):
+            client = GraphQLClient(http, token)
+            campaign = await create_campaign(client, name="cut_short", body=BODY)
+            submitted = (await client.data(SUBMIT, {"id": campaign["id"]}))["submitCampaign"]
+            assert submitted["campaign"]["status"] == "RECEIVED"
+            running[0].send_signal(signal.SIGKILL)  # mid-review: no clean-up of any kind
+            await running[0].wait()
+
+        async with (
+            serving(env, port, tmp_path / "second.log") as url,
+            httpx.AsyncClient(base_url=url, timeout=30) as http,
+        ):
+            client = GraphQLClient(http, token)
+            await eventually(
+                lambda: node(client, campaign["id"]), lambda n: n["approval"] == "APPROVED"
+            )
+
+
+async def test_an_unreadable_sandbox_state_is_one_line(postgres: str, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "sandbox-emulator.sqlite3").write_text("not a database")
+    async with scratch_url(postgres) as database_url:
+        env = sandbox_env(database_url, data_dir)
+        code, out, err = await campaigns(env, "serve", "--port", str(free_port()))
+    assert (code, out) == (1, "")
+    assert err.startswith("campaigns: ") and "sandbox-emulator.sqlite3" in err
+    assert err.count("\n") == 1, err
