@@ -87,10 +87,14 @@ def _admin(
         response = httpx.request(method, url, json=body, params=params, timeout=30)
     except httpx.HTTPError as error:
         raise CustomerError(f"the sandbox's emulator did not answer: {error}") from None
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {"error": response.text.strip() or f"HTTP {response.status_code}"}
     if response.status_code >= 400:
-        reason = response.json().get("error", response.text)
+        reason = answer.get("error", response.text) if isinstance(answer, dict) else answer
         raise CustomerError(f"the sandbox refused: {reason}")
-    return response.json()
+    return answer
 
 
 def _report(delivery: dict[str, Any], what: str) -> int:
