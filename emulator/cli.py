@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from emulator.config import (
@@ -35,6 +36,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--account-sid", default=DEFAULT_ACCOUNT_SID)
     p.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN)
     p.add_argument("--events-sink", help="URL that receives Event Streams events (JSON)")
+    p.add_argument("--inbound-url", help="the sender's webhook for incoming messages (form)")
+    p.add_argument(
+        "--state", type=Path, help="SQLite file keeping contents, approvals and messages"
+    )
     p.add_argument("--specs", type=Path, help=f"Twilio OpenAPI specs folder (or ${SPECS_ENV})")
     p.add_argument("--seed", type=int, help="fix the fault dice")
     p.add_argument("--approval-delay", type=_non_negative, default=1.0, help="seconds per step")
@@ -70,12 +75,14 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         duplicate_rate=args.duplicate_rate,
         reorder_rate=args.reorder_rate,
         events_sink=args.events_sink,
+        inbound_url=args.inbound_url,
     )
     return EmulatorConfig(
         account_sid=args.account_sid,
         auth_token=args.auth_token,
         specs_dir=args.specs,
         seed=args.seed,
+        state_path=args.state,
         knobs=knobs,
     )
 
@@ -84,12 +91,17 @@ def run(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from emulator.app import create_app
+    from emulator.store import StateFileError
 
     args = parser().parse_args(argv)
     if args.mps <= 0:
         parser().error("--mps must be positive")
     config = config_from(args)
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except StateFileError as error:
+        print(f"emulator: {error}", file=sys.stderr)
+        return 1
     print(
         f"Twilio emulator on http://{args.host}:{args.port}  "
         f"account {config.account_sid}  token {config.auth_token}  "

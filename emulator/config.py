@@ -36,6 +36,7 @@ class Knobs:
     event_retries: int = 3  # Event Streams retries a sink; status callbacks are not retried
     event_retry_delay: float = 0.5
     events_sink: str | None = None
+    inbound_url: str | None = None  # the sender's webhook for incoming messages
 
     def update(self, changes: dict[str, Any]) -> Knobs:
         """A copy with `changes` applied; ValueError names the first bad key or value."""
@@ -55,9 +56,9 @@ _INTS = {"retry_after", "event_retries"}
 
 
 def _check_knob(key: str, value: Any) -> None:
-    if key == "events_sink":
+    if key in ("events_sink", "inbound_url"):
         if value is not None and not (isinstance(value, str) and value.startswith("http")):
-            raise ValueError("events_sink must be an http(s) URL or null")
+            raise ValueError(f"{key} must be an http(s) URL or null")
         return
     if key == "content_api_limits":
         if not isinstance(value, bool):
@@ -84,6 +85,8 @@ class EmulatorConfig:
     auth_token: str = DEFAULT_AUTH_TOKEN
     specs_dir: Path | None = None  # None: see `resolve_specs_dir`
     seed: int | None = None  # fixes the fault dice, for reproducible runs
+    # A SQLite file keeping contents, approvals and messages across restarts (emulator.store).
+    state_path: Path | None = None
     knobs: Knobs = field(default_factory=Knobs)
 
 

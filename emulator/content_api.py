@@ -5,6 +5,7 @@ sends it: a client pointed at the emulator has to rewrite them (next_page_url in
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -45,6 +46,7 @@ async def create_content(emulator: Emulator, request: Validated) -> Response:
         types=types,
     )
     emulator.state.contents[content.sid] = content
+    emulator.content_changed(content)
     return JSONResponse(content.resource(), status_code=201)
 
 
@@ -58,9 +60,13 @@ async def delete_content(emulator: Emulator, request: Validated) -> Response:
     task = emulator.state.lifecycles.pop(content.sid, None)
     if task is not None:
         task.cancel()
+    blocked: tuple[str, datetime] | None = None
     if content.approval is not None:
         # WhatsApp keeps a deleted template's name blocked for 30 days.
-        emulator.state.deleted_names[content.approval.name] = now()
+        blocked = (content.approval.name, now())
+        emulator.state.deleted_names[blocked[0]] = blocked[1]
+    if emulator.store is not None:
+        emulator.store.delete_content(content, blocked)
     return Response(status_code=204)
 
 

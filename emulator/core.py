@@ -11,7 +11,8 @@ from typing import Any
 
 from emulator.config import EmulatorConfig, Knobs, resolve_specs_dir
 from emulator.openapi import SpecSet
-from emulator.state import State
+from emulator.state import Content, Message, State
+from emulator.store import FLUSH_INTERVAL, Store
 from emulator.webhooks import Webhooks
 
 
@@ -24,10 +25,32 @@ class Emulator:
         self.basic_auth = "Basic " + base64.b64encode(credentials).decode()
         self.specs = specs or SpecSet(resolve_specs_dir(config.specs_dir))
         self.knobs: Knobs = replace(config.knobs)
-        self.state = State()
+        # With a state file, what a previous run left is served again (emulator.store).
+        self.store = Store(config.state_path, config.account_sid) if config.state_path else None
+        self.state = self.store.load() if self.store else State()
         self.rng = random.Random(config.seed)
         self.webhooks = Webhooks(self)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._flusher: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """In the serving loop, before the first request: begin writing the state file."""
+        if self.store is not None and self._flusher is None:
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_forever())
+
+    async def _flush_forever(self) -> None:
+        assert self.store is not None
+        while True:
+            await asyncio.sleep(FLUSH_INTERVAL)
+            self.store.flush()
+
+    def content_changed(self, content: Content) -> None:
+        if self.store is not None:
+            self.store.save_content(content)
+
+    def message_changed(self, message: Message) -> None:
+        if self.store is not None:
+            self.store.message_changed(message)
 
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run in the background; kept so that reset and shutdown can cancel it."""
@@ -49,9 +72,18 @@ class Emulator:
         """As freshly started: no state, the start-up knobs, the dice re-seeded."""
         await self.cancel_tasks()
         self.state = State()
+        if self.store is not None:
+            self.store.clear()
         self.knobs = replace(self.config.knobs)
         self.rng = random.Random(self.config.seed)
 
     async def aclose(self) -> None:
         await self.cancel_tasks()
+        if self._flusher is not None:
+            self._flusher.cancel()
+            await asyncio.gather(self._flusher, return_exceptions=True)
+            self._flusher = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
         await self.webhooks.aclose()

@@ -25,6 +25,7 @@ from emulator.state import Message, now
 
 SERVICE_SENDER = "whatsapp:+14155238886"  # what a Messaging Service picks from its pool
 Step = tuple[str, int | None]
+FINAL = ("read", "failed", "undelivered", "canceled")
 
 
 def start(emulator: Emulator, message: Message) -> None:
@@ -63,7 +64,10 @@ async def _run(emulator: Emulator, message: Message) -> None:
 
     async def step(status: str, code: int | None) -> None:
         await asyncio.sleep(emulator.knobs.status_delay)
+        if message.scripted:
+            return
         _apply(message, status, code)
+        emulator.message_changed(message)
         if message.status_callback is None:
             return
         params = callback_params(message)
@@ -74,16 +78,38 @@ async def _run(emulator: Emulator, message: Message) -> None:
 
     if message.status == "accepted":
         await step("queued", None)
-    wait = _reserve_slot(emulator, message.sender)
-    if wait is None:
-        await step("failed", 30001)
+    steps: list[Step]
+    if message.status != "queued":  # resumed after a restart, past the queue
+        steps = _after(_plan(emulator, message), message.status)
+    elif (wait := _reserve_slot(emulator, message.sender)) is None:
+        steps = [("failed", 30001)]
     else:
         await asyncio.sleep(wait)
-        for status, code in _plan(emulator, message):
-            await step(status, code)
+        steps = _plan(emulator, message)
+    for status, code in steps:
+        await step(status, code)
     for params in reversed(held):
         assert message.status_callback is not None
         await _send(emulator, message.status_callback, params)
+
+
+def _after(plan: list[Step], status: str) -> list[Step]:
+    statuses = [planned for planned, _ in plan]
+    return plan[statuses.index(status) + 1 :] if status in statuses else []
+
+
+def resume(emulator: Emulator) -> None:
+    """After a restart with a state file: messages on their way go on from their status."""
+    for message in emulator.state.messages.values():
+        if message.status not in FINAL and not message.scripted:
+            start(emulator, message)
+
+
+def script(emulator: Emulator, message: Message, status: str, code: int | None) -> None:
+    """A status given through the admin API, applied now; the automatic ones stop."""
+    message.scripted = True
+    _apply(message, status, code)
+    emulator.message_changed(message)
 
 
 def _apply(message: Message, status: str, code: int | None) -> None:
@@ -97,7 +123,7 @@ def _apply(message: Message, status: str, code: int | None) -> None:
     if status == "sent":
         message.date_sent = moment
     if code is not None:
-        message.error_code, message.error_message = code, MESSAGES[code]
+        message.error_code, message.error_message = code, MESSAGES.get(code, "Error")
 
 
 def callback_params(message: Message) -> dict[str, str]:

@@ -71,6 +71,7 @@ async def create_message(emulator: Emulator, request: Validated) -> Response:
         sender=from_ or service or "",
     )
     emulator.state.messages[message.sid] = message
+    emulator.message_changed(message)
     delivery.start(emulator, message)
     return JSONResponse(message.resource(), status_code=201)
 

@@ -156,6 +156,9 @@ class Message:
     date_updated: datetime = field(default_factory=now)
     date_sent: datetime | None = None
     history: list[str] = field(default_factory=list)
+    # Set once a status is given through the admin API: from then on statuses come from
+    # there, and the automatic progression stops.
+    scripted: bool = False
 
     @property
     def uri(self) -> str:

@@ -1,8 +1,9 @@
 """Outgoing webhooks, signed exactly as Twilio signs them.
 
-- Status callbacks: form POSTs; X-Twilio-Signature = base64(HMAC-SHA1(auth token, URL +
-  every param name and value, sorted by name)). Sent once, as Twilio does without a
-  connection override: a failed callback is recorded, not retried.
+- Status callbacks, and incoming messages (played through the admin API): form POSTs;
+  X-Twilio-Signature = base64(HMAC-SHA1(auth token, URL + every param name and value,
+  sorted by name)). Sent once, as Twilio does without a connection override: a failed
+  callback is recorded, not retried.
 - Event Streams: a JSON array of CloudEvents; the sink URL gets `bodySHA256=<hex sha256 of
   the body>` in its query string and the HMAC covers that URL alone. Retried
   (`event_retries`, `event_retry_delay`) and delivered one at a time, in order.
@@ -86,15 +87,17 @@ class Webhooks:
 
     async def status_callback(self, url: str, params: dict[str, str], token: str) -> Delivery:
         """POST one status callback; `token` is the idempotency token, kept on duplicates."""
+        return await self.form_post("status_callback", url, params, token)
+
+    async def form_post(self, kind: str, url: str, params: dict[str, str], token: str) -> Delivery:
+        """A signed form POST, as status callbacks and incoming messages reach their URL."""
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "User-Agent": USER_AGENT,
             "I-Twilio-Idempotency-Token": token,
             "X-Twilio-Signature": self._sign(url, params),
         }
-        delivery = self._emulator.state.new_delivery(
-            "status_callback", url, urlencode(params), headers
-        )
+        delivery = self._emulator.state.new_delivery(kind, url, urlencode(params), headers)
         await self._attempt(delivery)
         return delivery
 

@@ -26,7 +26,16 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("CAMPAIGNS_HOST"))
     port: int = Field(default=8000, validation_alias=AliasChoices("CAMPAIGNS_PORT"))
-    log_level: str = Field(default="info", validation_alias=AliasChoices("CAMPAIGNS_LOG_LEVEL"))
+    log_level: str = Field(
+        default="info",
+        validation_alias=AliasChoices("CAMPAIGNS_LOG_LEVEL"),
+        description="info: the server's own events; debug adds every Twilio SDK request.",
+    )
+    access_log: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("CAMPAIGNS_ACCESS_LOG"),
+        description="Log every HTTP request served (and, in sandbox mode, the emulator's).",
+    )
     db_pool_size: int = Field(default=10, validation_alias=AliasChoices("CAMPAIGNS_DB_POOL_SIZE"))
     max_leads_per_call: int = Field(
         default=10_000, validation_alias=AliasChoices("CAMPAIGNS_MAX_LEADS_PER_CALL")
@@ -212,6 +221,11 @@ class Settings(BaseSettings):
         description="Sandbox mode: seconds the emulator takes per approval step.",
     )
 
+    sandbox_status_delay: float = Field(
+        default=0.2,
+        validation_alias=AliasChoices("CAMPAIGNS_SANDBOX_STATUS_DELAY"),
+        description="Sandbox mode: seconds between two statuses of a message.",
+    )
     sandbox_emulator_port: int = Field(
         default=0,
         validation_alias=AliasChoices("CAMPAIGNS_SANDBOX_EMULATOR_PORT"),

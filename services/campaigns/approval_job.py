@@ -84,7 +84,7 @@ class ApprovalJob:
 
     async def _lead(self, connection: AsyncConnection) -> None:
         self.leading = True
-        logger.info("this process runs the approval job")
+        logger.debug("this process runs the approval job")
         try:
             await sync_default_templates(self.db)
         except Exception:  # polling must go on; the next leader tries the sync again

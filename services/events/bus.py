@@ -115,7 +115,9 @@ class EventBus:
                 for watcher in self.watchers:
                     watcher.on_listening()
                 self.connected.set()
-                logger.info("event bus listening")
+                # A reconnection is news; the first connection, at start-up, is not.
+                level = logging.INFO if self.connections > 1 else logging.DEBUG
+                logger.log(level, "event bus listening")
                 # A terminated connection does not always call the termination
                 # listener (a killed backend mid-idle), so also check it now and then.
                 while not lost.is_set() and not connection.is_closed():

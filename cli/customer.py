@@ -1,0 +1,107 @@
+"""`campaigns sandbox reply | status`: play the customer against a running sandbox.
+
+The running `campaigns serve` (another terminal) wrote where its emulator listens to the
+data directory (cli.sandbox); these commands ask that emulator, through its admin API, to
+send the webhook Twilio would send: an incoming message to the server's inbound webhook,
+or a status callback for a message. Each prints one line and exits non-zero when it did
+not get through."""
+
+import sys
+from typing import Any
+
+import httpx
+
+from cli.sandbox import read_sandbox_file
+from services.phones import normalize_e164
+from services.settings import Settings
+
+
+class CustomerError(Exception):
+    pass
+
+
+def reply_command(settings: Settings, phone: str, text: str, name: str) -> int:
+    running = _running_sandbox(settings)
+    customer = _phone(phone)
+    body = {"from": customer, "to": running["sender"], "body": text, "profile_name": name}
+    answer = _admin(running, "POST", "/_emulator/inbound", body)
+    delivery = answer["delivery"]
+    return _report(delivery, f"reply {text!r} from {customer} to {running['sender']}")
+
+
+def status_command(settings: Settings, target: str, status: str, error_code: int | None) -> int:
+    running = _running_sandbox(settings)
+    sid = target if target.startswith(("SM", "MM")) else _latest_message_to(running, target)
+    body = {"status": status, "error_code": error_code}
+    answer = _admin(running, "POST", f"/_emulator/messages/{sid}/status", body)
+    delivery = answer["delivery"]
+    if delivery is None:
+        print(f"{sid} is now {status}; it asked for no status callback, none sent")
+        return 0
+    code = f" (error {error_code})" if error_code is not None else ""
+    return _report(delivery, f"{sid} {status}{code}")
+
+
+def _running_sandbox(settings: Settings) -> dict[str, Any]:
+    saved = read_sandbox_file(settings.data_dir)
+    if not saved or not saved.get("emulator_url"):
+        raise CustomerError(_not_running(settings))
+    try:
+        httpx.get(f"{saved['emulator_url']}/_emulator/health", timeout=2).raise_for_status()
+    except httpx.HTTPError:
+        raise CustomerError(_not_running(settings)) from None
+    return saved
+
+
+def _not_running(settings: Settings) -> str:
+    return (
+        f"no sandbox is running for the data directory {settings.data_dir} "
+        "(start one with `campaigns serve`, without Twilio credentials)"
+    )
+
+
+def _phone(raw: str) -> str:
+    phone = normalize_e164(raw.removeprefix("whatsapp:"))
+    if phone is None:
+        raise CustomerError(f"{raw!r} is not a phone number (E.164, e.g. +14155550101)")
+    return f"whatsapp:{phone}"
+
+
+def _latest_message_to(running: dict[str, Any], raw: str) -> str:
+    messages = _admin(running, "GET", "/_emulator/messages", params={"to": _phone(raw)})
+    if not messages:
+        raise CustomerError(f"the sandbox sent no message to {raw}")
+    sid: str = messages[-1]["sid"]
+    return sid
+
+
+def _admin(
+    running: dict[str, Any],
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    params: dict[str, str] | None = None,
+) -> Any:
+    url = running["emulator_url"] + path
+    try:
+        response = httpx.request(method, url, json=body, params=params, timeout=30)
+    except httpx.HTTPError as error:
+        raise CustomerError(f"the sandbox's emulator did not answer: {error}") from None
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {"error": response.text.strip() or f"HTTP {response.status_code}"}
+    if response.status_code >= 400:
+        reason = answer.get("error", response.text) if isinstance(answer, dict) else answer
+        raise CustomerError(f"the sandbox refused: {reason}")
+    return answer
+
+
+def _report(delivery: dict[str, Any], what: str) -> int:
+    target, status = delivery["url"].split("?")[0], delivery["http_status"]
+    if status is not None and 200 <= status < 300:
+        print(f"{what}: delivered to {target} (HTTP {status})")
+        return 0
+    reason = delivery["error"] or f"HTTP {status}"
+    print(f"campaigns: {what}: not delivered to {target}: {reason}", file=sys.stderr)
+    return 1
