@@ -10,6 +10,7 @@ from gql.input_guard import InputGuard
 from gql.types.common import UserError
 from gql.types.lead import CampaignLead
 from services.campaigns.leads import LeadInput, LeadService, LeadsResult
+from services.cooperative import cooperatively
 
 
 @strawberry.input
@@ -27,11 +28,13 @@ class CampaignLeadsPayload:
     errors: list[UserError]
 
 
-def _payload(result: LeadsResult | list[UserError]) -> CampaignLeadsPayload:
+async def _payload(context: Context, result: LeadsResult | list[UserError]) -> CampaignLeadsPayload:
     if isinstance(result, list):
         return CampaignLeadsPayload(leads=[], errors=result)
+    # The people were just written: their fields need not be read again.
+    context.loaders.person.prime_many(result.people)
     return CampaignLeadsPayload(
-        leads=[CampaignLead.from_model(lead) for lead in result.leads],
+        leads=[CampaignLead.from_model(lead) async for lead in cooperatively(result.leads)],
         errors=UserError.list_from(result.errors),
     )
 
@@ -53,16 +56,17 @@ async def add_campaign_leads(
     context = info.context
     pk = decode_pk(campaign_id, "Campaign")
     if pk is None:
-        return _payload(UserError.not_found("Campaign", "campaignId"))
+        return await _payload(context, UserError.not_found("Campaign", "campaignId"))
     inputs = [LeadInput(lead.phone, lead.name, lead.custom_variables) for lead in leads]
     service_limit = context.settings.max_leads_per_call
-    return _payload(
+    return await _payload(
+        context,
         await in_transaction(
             context,
             lambda session: LeadService(session, service_limit).add(
                 context.merchant_id, pk, inputs
             ),
-        )
+        ),
     )
 
 
@@ -76,10 +80,11 @@ async def remove_campaign_leads(
     context = info.context
     pk = decode_pk(campaign_id, "Campaign")
     if pk is None:
-        return _payload(UserError.not_found("Campaign", "campaignId"))
+        return await _payload(context, UserError.not_found("Campaign", "campaignId"))
     ids = [decode_pk(lead_id, "CampaignLead") for lead_id in lead_ids]
-    return _payload(
+    return await _payload(
+        context,
         await in_transaction(
             context, lambda session: LeadService(session).remove(context.merchant_id, pk, ids)
-        )
+        ),
     )
