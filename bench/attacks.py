@@ -1,9 +1,13 @@
-"""How long the known attacks take, and how long they stall the server's event loop.
+"""How long the known attacks take, how long they stall the server's event loop, and how
+much memory they take.
 
 The server runs in this process (so a ticker on its event loop sees every stall) with its
-default limits; the attacks are sent from a thread with bodies prepared beforehand, so the
-client costs the loop nothing. For each attack it prints the status, the wall time, the
-longest event-loop stall while it ran, the response size and what was logged.
+default limits, on the event loop and garbage-collector settings `campaigns serve` uses;
+the attacks are sent from a thread with bodies prepared beforehand, so the client costs
+the loop nothing. For each attack it prints the status, the wall time, the longest
+event-loop stall while it ran, the process's resident memory at its peak during the
+attack and after it (both relative to before it), the response size and what was logged.
+The bodies are built before the first attack, so the memory is the server's own.
 
     .venv/bin/python -m bench.attacks [-v]    (-v prints what was logged)
 
@@ -19,11 +23,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
+import psutil
 from sqlalchemy import update
 
+from cli.main import quieter_garbage_collection, run_loop
 from db.database import Database
 from db.enums import CampaignStatus
 from db.migrate import upgrade_async
@@ -57,6 +64,38 @@ class LoopLag:
 
 
 VERBOSE = "-v" in sys.argv
+MB = 1024 * 1024
+
+
+class Memory:
+    """The process's resident memory, sampled every millisecond while `watching`."""
+
+    def __init__(self) -> None:
+        self.process = psutil.Process()
+        self.before = self.peak = self.rss()
+
+    def rss(self) -> int:
+        return int(self.process.memory_info().rss)
+
+    def watching(self, work: Callable[[], Any]) -> Any:
+        self.before = self.peak = self.rss()
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.001):
+                self.peak = max(self.peak, self.rss())
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            return work()
+        finally:
+            done.set()
+            sampler.join()
+            self.peak = max(self.peak, self.rss())
+
+    def columns(self) -> str:
+        return f"{(self.peak - self.before) / MB:+8.1f} {(self.rss() - self.before) / MB:+8.1f}"
 
 
 class LogVolume(logging.Handler):
@@ -180,27 +219,35 @@ def run_attacks(server: str, token: str, other: str, campaign_id: str, lag: Loop
         logging.getLogger(name).addHandler(volume)
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the bench client's own lines
-    print(f"{'attack':42} {'status':>6} {'seconds':>8} {'stall ms':>9} {'bytes':>8} {'log':>8}")
+    memory = Memory()
+    start_rss = memory.rss()
+    print(
+        f"{'attack':42} {'status':>6} {'seconds':>8} {'stall ms':>9} {'peak MB':>8} "
+        f"{'kept MB':>8} {'bytes':>8} {'log':>8}"
+    )
     with httpx.Client(base_url=server, timeout=120) as client:
         for attack in attacks(token, campaign_id):
             lag.worst, logged = 0.0, volume.bytes
             start = time.perf_counter()
             try:
-                response = attack.send(client)
+                response = memory.watching(partial(attack.send, client))
                 status, size = str(response.status_code), len(response.content)
             except httpx.HTTPError as error:  # the server stopped reading: 413 unread
                 status, size = type(error).__name__[:6], 0
             seconds = time.perf_counter() - start
             print(
                 f"{attack.name:42} {status:>6} {seconds:8.3f} {lag.worst * 1000:9.1f} "
-                f"{size:8} {volume.bytes - logged:8}"
+                f"{memory.columns()} {size:8} {volume.bytes - logged:8}"
             )
         lag.worst = 0.0
-        waited, _ = concurrent_filters(client, token, other)
+        waited, _ = memory.watching(lambda: concurrent_filters(client, token, other))
         print(
             f"another merchant during 32 concurrent 1 MB filters: waited {waited:.3f} s, "
-            f"stall {lag.worst * 1000:.1f} ms"
+            f"stall {lag.worst * 1000:.1f} ms, memory peak/kept MB {memory.columns()}"
         )
+    print(
+        f"resident memory: {start_rss / MB:.0f} MB before the attacks, {memory.rss() / MB:.0f} after"
+    )
 
 
 async def main() -> None:
@@ -215,6 +262,7 @@ async def main() -> None:
         try:
             async with serve(create_app(Runtime(db, settings))) as served:
                 campaign_id = await five_versions(served, db, token)
+                quieter_garbage_collection()
                 await asyncio.to_thread(run_attacks, served, token, other, campaign_id, lag)
         finally:
             ticker.cancel()
@@ -223,4 +271,4 @@ async def main() -> None:
 
 if __name__ == "__main__":
     threading.current_thread().name = "bench"
-    asyncio.run(main())
+    run_loop(main())

@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from gql.errors import report_errors
+from gql.execution import CooperativeExecutionContext
 from gql.input_guard import guard_inputs
 from gql.limits import RequestLimits
 from gql.mutations.archive_campaign import archive_campaign
@@ -85,4 +86,5 @@ schema = CampaignsSchema(
         Message,
     ],
     extensions=[RequestLimits],
+    execution_context_class=CooperativeExecutionContext,
 )

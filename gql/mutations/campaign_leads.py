@@ -1,7 +1,12 @@
 """addCampaignLeads and removeCampaignLeads."""
 
+from collections.abc import Mapping
+from typing import Any
+
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.arguments import InputContext
+from strawberry.types.base import get_object_definition
 
 from gql.context import AUTHENTICATED, Context
 from gql.errors import in_transaction
@@ -22,6 +27,21 @@ class CampaignLeadInput:
     )
 
 
+def _lead_from_input(cls: type, value: Mapping[str, Any], _: InputContext) -> CampaignLeadInput:
+    # Strawberry's own conversion reads each field's annotation again for every lead:
+    # ~40 µs a lead, 0.4 s of a stalled event loop for 10,000 of them. The fields are
+    # scalars graphql-core has already coerced, so they are taken as they are.
+    lead: CampaignLeadInput = cls(
+        phone=value["phone"],
+        name=value.get("name"),
+        custom_variables=value.get("customVariables"),
+    )
+    return lead
+
+
+get_object_definition(CampaignLeadInput, strict=True).from_input = _lead_from_input
+
+
 @strawberry.type
 class CampaignLeadsPayload:
     leads: list[CampaignLead] = strawberry.field(description="The leads that were changed.")
@@ -32,7 +52,8 @@ async def _payload(context: Context, result: LeadsResult | list[UserError]) -> C
     if isinstance(result, list):
         return CampaignLeadsPayload(leads=[], errors=result)
     # The people were just written: their fields need not be read again.
-    context.loaders.person.prime_many(result.people)
+    async for person in cooperatively(result.people.values()):
+        context.loaders.person.prime(person.id, person)
     return CampaignLeadsPayload(
         leads=[CampaignLead.from_model(lead) async for lead in cooperatively(result.leads)],
         errors=UserError.list_from(result.errors),

@@ -110,13 +110,15 @@ class LeadRepository:
         for batch, replace_custom in ((with_custom, True), (without_custom, False)):
             if not batch:
                 continue
-            given = _unnest(
-                ("person", [p for p, _ in batch], BigInteger()),
-                ("custom", [c or {} for _, c in batch], JSONB()),
-            )
+            people = ("person", [p for p, _ in batch], BigInteger())
+            targets = ["campaign_id", "conversation_user_id"]
+            if replace_custom:
+                given = _unnest(people, ("custom", [c for _, c in batch], JSONB()))
+                targets.append("custom_variables")
+            else:  # the column's default, '{}', comes from the server: no JSON to encode
+                given = _unnest(people)
             values = insert(CampaignLead).from_select(
-                ["campaign_id", "conversation_user_id", "custom_variables"],
-                select(literal(campaign_id, BigInteger), given.c.person, given.c.custom),
+                targets, select(literal(campaign_id, BigInteger), *given.c)
             )
             changes: dict[str, Any] = {"active": True, "updated_at": func.now()}
             if replace_custom:
