@@ -62,12 +62,20 @@ class LeadRow:
     created_at: datetime
 
 
-def _unnest(*columns: tuple[str, Sequence[Any], TypeEngine[Any]]) -> TableValuedAlias:
+Column = tuple[str, Sequence[Any], TypeEngine[Any]]  # name, values, type
+Arrays = dict[str, list[Any]]  # bind parameter -> the values of one column
+# Parameters given as they are to the one statement (not as rows of an ORM bulk insert).
+_RAW = {"dml_strategy": "raw"}
+
+
+def _unnest(*columns: Column) -> tuple[TableValuedAlias, Arrays]:
     """Rows given as one array per column: one bind parameter each, so the statement is
     compiled (and prepared) once whatever the number of rows, where a multi-row VALUES
-    list took seconds to compile for 10,000 rows."""
-    arrays = [bindparam(name, list(values), ARRAY(type_)) for name, values, type_ in columns]
-    return func.unnest(*arrays).table_valued(*(name for name, _, _ in columns)).render_derived()
+    list took seconds to compile for 10,000 rows. The arrays are passed when executing,
+    not held by the statement, which SQLAlchemy's statement cache would keep alive."""
+    arrays = [bindparam(name, type_=ARRAY(type_)) for name, _, type_ in columns]
+    rows = func.unnest(*arrays).table_valued(*(name for name, _, _ in columns))
+    return rows.render_derived(), {name: list(values) for name, values, _ in columns}
 
 
 class LeadRepository:
@@ -81,7 +89,7 @@ class LeadRepository:
         phone. Phones must be unique within `people`."""
         if not people:
             return {}
-        given = _unnest(
+        given, arrays = _unnest(
             ("phone", [phone for phone, _ in people], Text()),
             ("name", [name for _, name in people], Text()),
         )
@@ -96,7 +104,7 @@ class LeadRepository:
                 "updated_at": func.now(),
             },
         ).returning(*_PERSON_COLUMNS)
-        rows = await self.session.execute(statement)
+        rows = await self.session.execute(statement, arrays, execution_options=_RAW)
         return {row[1]: PersonRow(*row) for row in rows}
 
     async def upsert_leads(
@@ -113,10 +121,10 @@ class LeadRepository:
             people = ("person", [p for p, _ in batch], BigInteger())
             targets = ["campaign_id", "conversation_user_id"]
             if replace_custom:
-                given = _unnest(people, ("custom", [c for _, c in batch], JSONB()))
+                given, arrays = _unnest(people, ("custom", [c for _, c in batch], JSONB()))
                 targets.append("custom_variables")
             else:  # the column's default, '{}', comes from the server: no JSON to encode
-                given = _unnest(people)
+                given, arrays = _unnest(people)
             values = insert(CampaignLead).from_select(
                 targets, select(literal(campaign_id, BigInteger), *given.c)
             )
@@ -127,7 +135,7 @@ class LeadRepository:
                 index_elements=[CampaignLead.campaign_id, CampaignLead.conversation_user_id],
                 set_=changes,
             ).returning(*_LEAD_COLUMNS)
-            rows = await self.session.execute(statement)
+            rows = await self.session.execute(statement, arrays, execution_options=_RAW)
             result.extend(LeadRow(*row) for row in rows)
         return result
 
