@@ -1,9 +1,13 @@
-"""How long the known attacks take, and how long they stall the server's event loop.
+"""How long the known attacks take, how long they stall the server's event loop, and how
+much memory they take.
 
 The server runs in this process (so a ticker on its event loop sees every stall) with its
-default limits; the attacks are sent from a thread with bodies prepared beforehand, so the
-client costs the loop nothing. For each attack it prints the status, the wall time, the
-longest event-loop stall while it ran, the response size and what was logged.
+default limits, on the event loop and garbage-collector settings `campaigns serve` uses;
+the attacks are sent from another process with bodies prepared beforehand, so the client
+costs the server neither time nor memory. For each attack it prints the status, the wall
+time, the longest event-loop stall while it ran, the server process's resident memory at
+its peak during the attack and after it (both relative to before it: memory an earlier
+attack freed is reused first), the response size and what was logged.
 
     .venv/bin/python -m bench.attacks [-v]    (-v prints what was logged)
 
@@ -13,17 +17,21 @@ Uses DATABASE_URL's server if set, else an embedded PostgreSQL in a temporary fo
 import asyncio
 import json
 import logging
+import multiprocessing
+import statistics
 import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import psutil
 from sqlalchemy import update
 
+from cli.main import quieter_garbage_collection, run_loop
 from db.database import Database
 from db.enums import CampaignStatus
 from db.migrate import upgrade_async
@@ -57,6 +65,41 @@ class LoopLag:
 
 
 VERBOSE = "-v" in sys.argv
+# This machine's other work stalls the loop now and then (tens of ms, even for a request
+# that does nothing): the median of a few runs says what the request itself costs.
+REPEAT = 3
+MB = 1024 * 1024
+
+
+class Memory:
+    """The process's resident memory, sampled every millisecond while `watching`."""
+
+    def __init__(self) -> None:
+        self.process = psutil.Process()
+        self.before = self.peak = self.rss()
+
+    def rss(self) -> int:
+        return int(self.process.memory_info().rss)
+
+    def watching(self, work: Callable[[], Any]) -> Any:
+        self.before = self.peak = self.rss()
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.001):
+                self.peak = max(self.peak, self.rss())
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            return work()
+        finally:
+            done.set()
+            sampler.join()
+            self.peak = max(self.peak, self.rss())
+
+    def columns(self) -> str:
+        return f"{(self.peak - self.before) / MB:+8.1f} {(self.rss() - self.before) / MB:+8.1f}"
 
 
 class LogVolume(logging.Handler):
@@ -174,33 +217,81 @@ async def five_versions(server: str, db: Database, token: str) -> str:
     return campaign_id
 
 
+# The attacker runs in a process of its own: in this one its threads (and its copies of
+# 50 MB bodies) would hold the GIL, and take memory, while the server is being measured.
+_CLIENT: dict[str, Any] = {}
+
+
+def _start_client(server: str, token: str, other: str, campaign_id: str) -> None:
+    _CLIENT.update(
+        http=httpx.Client(base_url=server, timeout=120),
+        attacks=attacks(token, campaign_id),
+        tokens=(token, other),
+    )
+
+
+def _attack_names() -> list[str]:
+    return [attack.name for attack in _CLIENT["attacks"]]
+
+
+def _send(index: int) -> tuple[str, int, float]:
+    """Status, response size and seconds of one attack."""
+    start = time.perf_counter()
+    try:
+        response = _CLIENT["attacks"][index].send(_CLIENT["http"])
+        status, size = str(response.status_code), len(response.content)
+    except httpx.HTTPError as error:  # the server stopped reading: 413 unread
+        status, size = type(error).__name__[:6], 0
+    return status, size, time.perf_counter() - start
+
+
+def _concurrent() -> float:
+    return concurrent_filters(_CLIENT["http"], *_CLIENT["tokens"])[0]
+
+
 def run_attacks(server: str, token: str, other: str, campaign_id: str, lag: LoopLag) -> None:
     volume = LogVolume()
     for name in ("", "uvicorn.error", "uvicorn"):
         logging.getLogger(name).addHandler(volume)
     logging.getLogger().setLevel(logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # the bench client's own lines
-    print(f"{'attack':42} {'status':>6} {'seconds':>8} {'stall ms':>9} {'bytes':>8} {'log':>8}")
-    with httpx.Client(base_url=server, timeout=120) as client:
-        for attack in attacks(token, campaign_id):
-            lag.worst, logged = 0.0, volume.bytes
-            start = time.perf_counter()
-            try:
-                response = attack.send(client)
-                status, size = str(response.status_code), len(response.content)
-            except httpx.HTTPError as error:  # the server stopped reading: 413 unread
-                status, size = type(error).__name__[:6], 0
-            seconds = time.perf_counter() - start
+    memory = Memory()
+    start_rss = memory.rss()
+    print(f"each attack {REPEAT} times; stall: median and worst; memory: the first time")
+    print(
+        f"{'attack':42} {'status':>6} {'seconds':>8} {'stall ms':>13} {'peak MB':>8} "
+        f"{'kept MB':>8} {'bytes':>8} {'log':>8}"
+    )
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        1, spawn, _start_client, (server, token, other, campaign_id)
+    ) as client:
+        for index, name in enumerate(client.submit(_attack_names).result()):
+            stalls, logged = [], volume.bytes
+            for time_ in range(REPEAT):
+                lag.worst = 0.0
+                if time_ == 0:
+                    status, size, seconds = memory.watching(client.submit(_send, index).result)
+                    columns = memory.columns()
+                else:
+                    client.submit(_send, index).result()
+                stalls.append(lag.worst * 1000)
             print(
-                f"{attack.name:42} {status:>6} {seconds:8.3f} {lag.worst * 1000:9.1f} "
-                f"{size:8} {volume.bytes - logged:8}"
+                f"{name:42} {status:>6} {seconds:8.3f} {_stalls(stalls)} "
+                f"{columns} {size:8} {(volume.bytes - logged) // REPEAT:8}"
             )
         lag.worst = 0.0
-        waited, _ = concurrent_filters(client, token, other)
+        waited = memory.watching(client.submit(_concurrent).result)
         print(
             f"another merchant during 32 concurrent 1 MB filters: waited {waited:.3f} s, "
-            f"stall {lag.worst * 1000:.1f} ms"
+            f"stall {lag.worst * 1000:.1f} ms, memory peak/kept MB {memory.columns()}"
         )
+    print(
+        f"resident memory: {start_rss / MB:.0f} MB before the attacks, {memory.rss() / MB:.0f} after"
+    )
+
+
+def _stalls(stalls: list[float]) -> str:
+    return f"{statistics.median(stalls):6.1f} {max(stalls):6.1f}"
 
 
 async def main() -> None:
@@ -215,6 +306,7 @@ async def main() -> None:
         try:
             async with serve(create_app(Runtime(db, settings))) as served:
                 campaign_id = await five_versions(served, db, token)
+                quieter_garbage_collection()
                 await asyncio.to_thread(run_attacks, served, token, other, campaign_id, lag)
         finally:
             ticker.cancel()
@@ -223,4 +315,4 @@ async def main() -> None:
 
 if __name__ == "__main__":
     threading.current_thread().name = "bench"
-    asyncio.run(main())
+    run_loop(main())

@@ -26,6 +26,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from gql.errors import bad_input
 from gql.types.common import UserError
+from services.cooperative import cooperatively
 from services.errors import ErrorCode
 from services.settings import Settings
 
@@ -105,14 +106,32 @@ class InputGuard(FieldExtension):
     def apply(self, field: StrawberryField) -> None:
         self.field = field
 
-    def problems(self, info: strawberry.Info, kwargs: dict[str, Any]) -> list[Problem]:
+    def _arguments(
+        self, info: strawberry.Info, kwargs: dict[str, Any]
+    ) -> Iterator[tuple[str, Any, int]]:
+        """(GraphQL name, value, maximum string length) of each argument."""
         settings = getattr(info.context, "settings", None)
         default = settings.max_string_length if isinstance(settings, Settings) else 2_048
-        found: list[Problem] = []
         for argument in self.field.arguments:
             name = argument.graphql_name or to_camel_case(argument.python_name)
-            value = kwargs.get(argument.python_name)
-            found.extend(find_problems(value, (name,), MAX_LENGTHS.get(name, default)))
+            yield name, kwargs.get(argument.python_name), MAX_LENGTHS.get(name, default)
+
+    def problems(self, info: strawberry.Info, kwargs: dict[str, Any]) -> list[Problem]:
+        found: list[Problem] = []
+        for name, value, limit in self._arguments(info, kwargs):
+            found.extend(find_problems(value, (name,), limit))
+        return found
+
+    async def problems_async(self, info: strawberry.Info, kwargs: dict[str, Any]) -> list[Problem]:
+        """As `problems`, but a batch's items (10,000 leads took ~0.1 s to walk) are
+        walked in slices that leave the event loop its turn."""
+        found: list[Problem] = []
+        for name, value, limit in self._arguments(info, kwargs):
+            if name == self.batch and isinstance(value, list):
+                async for index, item in cooperatively(enumerate(value)):
+                    found.extend(find_problems(item, (name, str(index)), limit, depth=1))
+            else:
+                found.extend(find_problems(value, (name,), limit))
         return found
 
     def resolve(
@@ -130,7 +149,7 @@ class InputGuard(FieldExtension):
         info: strawberry.Info,
         **kwargs: Any,
     ) -> Any:
-        problems = self.problems(info, kwargs)
+        problems = await self.problems_async(info, kwargs)
         if not problems:
             return await next_(source, info, **kwargs)
         if info.operation.operation.value != "mutation":

@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from gql.errors import report_errors
+from gql.execution import CooperativeExecutionContext
 from gql.input_guard import guard_inputs
 from gql.introspection import IntrospectionSwitch
 from gql.limits import RequestLimits
@@ -91,4 +92,5 @@ schema = CampaignsSchema(
         Message,
     ],
     extensions=[RequestLimits, IntrospectionSwitch],
+    execution_context_class=CooperativeExecutionContext,
 )

@@ -1,7 +1,12 @@
 """addCampaignLeads and removeCampaignLeads."""
 
+from collections.abc import Mapping
+from typing import Any
+
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.arguments import InputContext
+from strawberry.types.base import get_object_definition
 
 from gql.context import AUTHENTICATED, Context
 from gql.errors import in_transaction
@@ -10,6 +15,7 @@ from gql.input_guard import InputGuard
 from gql.types.common import UserError
 from gql.types.lead import CampaignLead
 from services.campaigns.leads import LeadInput, LeadService, LeadsResult
+from services.cooperative import cooperatively
 
 
 @strawberry.input
@@ -21,17 +27,35 @@ class CampaignLeadInput:
     )
 
 
+def _lead_from_input(cls: type, value: Mapping[str, Any], _: InputContext) -> CampaignLeadInput:
+    # Strawberry's own conversion resolves each field's annotation again for every lead:
+    # for 10,000 leads it held the event loop 0.4-0.7 s on the bench machine. The fields
+    # are scalars graphql-core has already coerced, so they are taken as they are.
+    lead: CampaignLeadInput = cls(
+        phone=value["phone"],
+        name=value.get("name"),
+        custom_variables=value.get("customVariables"),
+    )
+    return lead
+
+
+get_object_definition(CampaignLeadInput, strict=True).from_input = _lead_from_input
+
+
 @strawberry.type
 class CampaignLeadsPayload:
     leads: list[CampaignLead] = strawberry.field(description="The leads that were changed.")
     errors: list[UserError]
 
 
-def _payload(result: LeadsResult | list[UserError]) -> CampaignLeadsPayload:
+async def _payload(context: Context, result: LeadsResult | list[UserError]) -> CampaignLeadsPayload:
     if isinstance(result, list):
         return CampaignLeadsPayload(leads=[], errors=result)
+    # The people were just written: their fields need not be read again.
+    async for person in cooperatively(result.people.values()):
+        context.loaders.person.prime(person.id, person)
     return CampaignLeadsPayload(
-        leads=[CampaignLead.from_model(lead) for lead in result.leads],
+        leads=[CampaignLead.from_model(lead) async for lead in cooperatively(result.leads)],
         errors=UserError.list_from(result.errors),
     )
 
@@ -53,16 +77,17 @@ async def add_campaign_leads(
     context = info.context
     pk = decode_pk(campaign_id, "Campaign")
     if pk is None:
-        return _payload(UserError.not_found("Campaign", "campaignId"))
+        return await _payload(context, UserError.not_found("Campaign", "campaignId"))
     inputs = [LeadInput(lead.phone, lead.name, lead.custom_variables) for lead in leads]
     service_limit = context.settings.max_leads_per_call
-    return _payload(
+    return await _payload(
+        context,
         await in_transaction(
             context,
             lambda session: LeadService(session, service_limit).add(
                 context.merchant_id, pk, inputs
             ),
-        )
+        ),
     )
 
 
@@ -76,10 +101,11 @@ async def remove_campaign_leads(
     context = info.context
     pk = decode_pk(campaign_id, "Campaign")
     if pk is None:
-        return _payload(UserError.not_found("Campaign", "campaignId"))
+        return await _payload(context, UserError.not_found("Campaign", "campaignId"))
     ids = [decode_pk(lead_id, "CampaignLead") for lead_id in lead_ids]
-    return _payload(
+    return await _payload(
+        context,
         await in_transaction(
             context, lambda session: LeadService(session).remove(context.merchant_id, pk, ids)
-        )
+        ),
     )

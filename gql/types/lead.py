@@ -10,11 +10,12 @@ from gql.ids import encode_id
 from gql.types.common import Node
 from gql.types.enums import LedgerState
 from gql.types.people import ConversationUser, Message
+from services.campaigns.leads_repository import LeadRow
 
 
 @strawberry.type(description="One person in a campaign's audience.")
 class CampaignLead(Node):
-    model: strawberry.Private[models.CampaignLead]
+    conversation_user_id: strawberry.Private[int]
     active: bool = strawberry.field(description="Still queued for the next send.")
     custom_variables: JSON = strawberry.field(
         description="Variable type -> value, overriding lead and merchant data."
@@ -22,9 +23,9 @@ class CampaignLead(Node):
     created_at: datetime
 
     @classmethod
-    def from_model(cls, model: models.CampaignLead) -> "CampaignLead":
+    def from_model(cls, model: models.CampaignLead | LeadRow) -> "CampaignLead":
         return cls(
-            model=model,
+            conversation_user_id=model.conversation_user_id,
             id=strawberry.ID(encode_id("CampaignLead", model.id)),
             active=model.active,
             custom_variables=JSON(model.custom_variables),
@@ -33,7 +34,7 @@ class CampaignLead(Node):
 
     @strawberry.field
     async def conversation_user(self, info: strawberry.Info) -> ConversationUser:
-        person = await info.context.loaders.person.load(self.model.conversation_user_id)
+        person = await info.context.loaders.person.load(self.conversation_user_id)
         return ConversationUser.from_model(person)
 
 

@@ -8,6 +8,7 @@ from db import models
 from gql.ids import encode_id
 from gql.types.common import Node
 from gql.types.enums import MessageStatus
+from services.campaigns.leads_repository import PersonRow
 
 
 @strawberry.type
@@ -31,7 +32,7 @@ class ConversationUser(Node):
     opted_out_at: datetime | None
 
     @classmethod
-    def from_model(cls, model: models.ConversationUser) -> "ConversationUser":
+    def from_model(cls, model: models.ConversationUser | PersonRow) -> "ConversationUser":
         return cls(
             id=strawberry.ID(encode_id("ConversationUser", model.id)),
             phone=model.phone,

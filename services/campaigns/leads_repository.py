@@ -1,14 +1,81 @@
 """Queries for audiences: conversation users and campaign leads."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Text,
+    and_,
+    bindparam,
+    func,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.types import TypeEngine
 
 from db.models import Campaign, CampaignLead, ConversationUser
 from services.pagination import Page, PageRequest
+
+_PERSON_COLUMNS = (
+    ConversationUser.id,
+    ConversationUser.phone,
+    ConversationUser.name,
+    ConversationUser.opted_out_at,
+)
+_LEAD_COLUMNS = (
+    CampaignLead.id,
+    CampaignLead.campaign_id,
+    CampaignLead.conversation_user_id,
+    CampaignLead.active,
+    CampaignLead.custom_variables,
+    CampaignLead.created_at,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """A conversation user as a plain row: 10,000 ORM objects cost the event loop ~0.3 s."""
+
+    id: int
+    phone: str
+    name: str | None
+    opted_out_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRow:
+    """A campaign lead as a plain row (see PersonRow)."""
+
+    id: int
+    campaign_id: int
+    conversation_user_id: int
+    active: bool
+    custom_variables: dict[str, Any]
+    created_at: datetime
+
+
+Column = tuple[str, Sequence[Any], TypeEngine[Any]]  # name, values, type
+Arrays = dict[str, list[Any]]  # bind parameter -> the values of one column
+# Parameters given as they are to the one statement (not as rows of an ORM bulk insert).
+_RAW = {"dml_strategy": "raw"}
+
+
+def _unnest(*columns: Column) -> tuple[TableValuedAlias, Arrays]:
+    """Rows given as one array per column: one bind parameter each, so the statement is
+    compiled (and prepared) once whatever the number of rows, where a multi-row VALUES
+    list took seconds to compile for 10,000 rows. The arrays are passed when executing,
+    not held by the statement, which SQLAlchemy's statement cache would keep alive."""
+    arrays = [bindparam(name, type_=ARRAY(type_)) for name, _, type_ in columns]
+    rows = func.unnest(*arrays).table_valued(*(name for name, _, _ in columns))
+    return rows.render_derived(), {name: list(values) for name, values, _ in columns}
 
 
 class LeadRepository:
@@ -17,13 +84,18 @@ class LeadRepository:
 
     async def upsert_people(
         self, merchant_id: int, people: Sequence[tuple[str, str | None]]
-    ) -> dict[str, int]:
-        """Insert (phone, name) pairs, keeping known names when none is given; ids by phone.
-        Phones must be unique within `people`."""
+    ) -> dict[str, PersonRow]:
+        """Insert (phone, name) pairs, keeping known names when none is given; rows by
+        phone. Phones must be unique within `people`."""
         if not people:
             return {}
-        values = insert(ConversationUser).values(
-            [{"merchant_id": merchant_id, "phone": phone, "name": name} for phone, name in people]
+        given, arrays = _unnest(
+            ("phone", [phone for phone, _ in people], Text()),
+            ("name", [name for _, name in people], Text()),
+        )
+        values = insert(ConversationUser).from_select(
+            ["merchant_id", "phone", "name"],
+            select(literal(merchant_id, BigInteger), given.c.phone, given.c.name),
         )
         statement = values.on_conflict_do_update(
             index_elements=[ConversationUser.merchant_id, ConversationUser.phone],
@@ -31,30 +103,30 @@ class LeadRepository:
                 "name": func.coalesce(values.excluded.name, ConversationUser.name),
                 "updated_at": func.now(),
             },
-        ).returning(ConversationUser.phone, ConversationUser.id)
-        rows = await self.session.execute(statement)
-        return {phone: person_id for phone, person_id in rows.all()}
+        ).returning(*_PERSON_COLUMNS)
+        rows = await self.session.execute(statement, arrays, execution_options=_RAW)
+        return {row[1]: PersonRow(*row) for row in rows}
 
     async def upsert_leads(
         self, campaign_id: int, leads: Sequence[tuple[int, dict[str, Any] | None]]
-    ) -> list[CampaignLead]:
+    ) -> list[LeadRow]:
         """Add (conversation user id, custom variables) pairs. An existing lead is
         reactivated; its custom variables are replaced only where new ones are given."""
-        result: list[CampaignLead] = []
+        result: list[LeadRow] = []
         with_custom = [(p, c) for p, c in leads if c is not None]
         without_custom = [(p, c) for p, c in leads if c is None]
         for batch, replace_custom in ((with_custom, True), (without_custom, False)):
             if not batch:
                 continue
-            values = insert(CampaignLead).values(
-                [
-                    {
-                        "campaign_id": campaign_id,
-                        "conversation_user_id": p,
-                        "custom_variables": c or {},
-                    }
-                    for p, c in batch
-                ]
+            people = ("person", [p for p, _ in batch], BigInteger())
+            targets = ["campaign_id", "conversation_user_id"]
+            if replace_custom:
+                given, arrays = _unnest(people, ("custom", [c for _, c in batch], JSONB()))
+                targets.append("custom_variables")
+            else:  # the column's default, '{}', comes from the server: no JSON to encode
+                given, arrays = _unnest(people)
+            values = insert(CampaignLead).from_select(
+                targets, select(literal(campaign_id, BigInteger), *given.c)
             )
             changes: dict[str, Any] = {"active": True, "updated_at": func.now()}
             if replace_custom:
@@ -62,22 +134,20 @@ class LeadRepository:
             statement = values.on_conflict_do_update(
                 index_elements=[CampaignLead.campaign_id, CampaignLead.conversation_user_id],
                 set_=changes,
-            ).returning(CampaignLead)
-            rows = await self.session.execute(
-                statement, execution_options={"populate_existing": True}
-            )
-            result.extend(rows.scalars())
+            ).returning(*_LEAD_COLUMNS)
+            rows = await self.session.execute(statement, arrays, execution_options=_RAW)
+            result.extend(LeadRow(*row) for row in rows)
         return result
 
-    async def deactivate(self, campaign_id: int, lead_ids: Sequence[int]) -> list[CampaignLead]:
+    async def deactivate(self, campaign_id: int, lead_ids: Sequence[int]) -> list[LeadRow]:
         statement = (
             update(CampaignLead)
             .where(CampaignLead.campaign_id == campaign_id, CampaignLead.id.in_(lead_ids))
             .values(active=False, updated_at=func.now())
-            .returning(CampaignLead)
+            .returning(*_LEAD_COLUMNS)
         )
-        rows = await self.session.execute(statement, execution_options={"populate_existing": True})
-        return list(rows.scalars())
+        rows = await self.session.execute(statement)
+        return [LeadRow(*row) for row in rows]
 
     async def carry_forward(self, from_campaign_id: int, to_campaign_id: int) -> None:
         """Copy the active leads of one version to the next."""
@@ -99,13 +169,11 @@ class LeadRepository:
         )
         return {lead.id: lead for lead in (await self.session.execute(statement)).scalars()}
 
-    async def people_by_ids(
-        self, merchant_id: int, ids: Sequence[int]
-    ) -> dict[int, ConversationUser]:
-        statement = select(ConversationUser).where(
+    async def people_by_ids(self, merchant_id: int, ids: Sequence[int]) -> dict[int, PersonRow]:
+        statement = select(*_PERSON_COLUMNS).where(
             ConversationUser.id.in_(ids), ConversationUser.merchant_id == merchant_id
         )
-        return {p.id: p for p in (await self.session.execute(statement)).scalars()}
+        return {row[0]: PersonRow(*row) for row in (await self.session.execute(statement))}
 
     async def pages_by_campaign(
         self, campaign_ids: Sequence[int], request: PageRequest

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignType, LedgerState
 from db.models import Campaign, CampaignLead, CampaignLeadMessage, ConversationUser, Merchant
+from services.campaigns.leads_repository import LeadRow, PersonRow
 from services.campaigns.rendering import LeadData, Rendered, render, values_for
 from services.errors import ErrorCode
 
@@ -39,8 +40,8 @@ _REASON_OF = {
 
 @dataclass(frozen=True)
 class Recipient:
-    lead: CampaignLead
-    person: ConversationUser
+    lead: CampaignLead | LeadRow
+    person: ConversationUser | PersonRow
 
 
 @dataclass(frozen=True)

@@ -84,8 +84,7 @@ async def _write(
     variables: dict[str, str],
 ) -> Claim:
     leads = LeadRepository(session)
-    person_id = (await leads.upsert_people(merchant_id, [(phone, None)]))[phone]
-    person = (await leads.people_by_ids(merchant_id, [person_id]))[person_id]
+    person = (await leads.upsert_people(merchant_id, [(phone, None)]))[phone]
     if person.opted_out_at is not None:
         raise ServiceError.single(
             ErrorCode.OPTED_OUT, "This person opted out of your messages.", (*INPUT, "to")

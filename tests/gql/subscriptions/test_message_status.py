@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from db.database import Database
-from db.models import CampaignLead
 from gql.ids import encode_id
+from services.campaigns.leads_repository import LeadRow
 from services.messages.status import StatusUpdate, apply_status, apply_statuses
 from services.runtime import Runtime
 from tests.conftest import MerchantAccount
@@ -32,13 +32,11 @@ async def callback(
         )
 
 
-async def new_lead(
-    account: MerchantAccount, db: Database, phone: str | None = None
-) -> CampaignLead:
+async def new_lead(account: MerchantAccount, db: Database, phone: str | None = None) -> LeadRow:
     return await campaign_with_lead(db, account.merchant.id, phone or new_phone())
 
 
-def campaign_id(lead: CampaignLead) -> str:
+def campaign_id(lead: LeadRow) -> str:
     return encode_id("Campaign", lead.campaign_id)
 
 

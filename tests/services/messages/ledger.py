@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from db.database import Database
 from db.enums import CampaignSendStatus, LedgerState, MessageDirection, MessageStatus
-from db.models import CampaignLead, CampaignLeadMessage, CampaignSend, ConversationUser, Message
+from db.models import CampaignLeadMessage, CampaignSend, ConversationUser, Message
 from services.campaigns.drafts import CampaignDraft
 from services.campaigns.leads import LeadInput, LeadService
+from services.campaigns.leads_repository import LeadRow
 from services.campaigns.service import CampaignService
 from services.merchants.service import create_merchant
 from services.phones import normalize_e164
@@ -45,7 +46,7 @@ async def new_merchant_id(db: Database, name: str = "Message Shop") -> int:
     return created.merchant.id
 
 
-async def campaign_with_lead(db: Database, merchant_id: int, phone: str) -> CampaignLead:
+async def campaign_with_lead(db: Database, merchant_id: int, phone: str) -> LeadRow:
     """A new campaign of the merchant with one lead; returns the lead."""
     async with db.transaction() as session:
         name = "promo_" + secrets.token_hex(4)
@@ -59,7 +60,7 @@ async def campaign_with_lead(db: Database, merchant_id: int, phone: str) -> Camp
 async def send_message(
     db: Database,
     merchant_id: int,
-    lead: CampaignLead,
+    lead: LeadRow,
     *,
     in_a_send: bool = True,
     status: MessageStatus = MessageStatus.QUEUED,
