@@ -31,7 +31,7 @@ import httpx
 import psutil
 from sqlalchemy import update
 
-from cli.main import quieter_garbage_collection, run_loop
+from cli.serve import quieter_garbage_collection, run_loop
 from db.database import Database
 from db.enums import CampaignStatus
 from db.migrate import upgrade_async
