@@ -61,8 +61,8 @@ async def test_every_admin_call_without_the_credentials_is_refused(
         for method, path in every_admin_call(message.sid, content_sid):
             for authorization in REFUSED_AUTHORIZATIONS:
                 headers = {"Authorization": authorization} if authorization else {}
-                sends = {"json": payload} if method in ("POST", "PATCH") else {}
-                response = await stranger.request(method, path, headers=headers, **sends)
+                body = payload if method in ("POST", "PATCH") else None
+                response = await stranger.request(method, path, headers=headers, json=body)
                 what = f"{method} {path} with {authorization!r}"
                 assert response.status_code == 401, what
                 assert response.headers["WWW-Authenticate"] == 'Basic realm="Twilio emulator"'
