@@ -50,6 +50,7 @@ SYNC, SEND, SEND_QUERY = (
     contract("CampaignSend"),
 )
 MESSAGE_STATUS = contract("MessageStatusChanged")
+ADMIN_AUTH = (EMULATOR_SID, EMULATOR_TOKEN)  # the emulator's admin API asks for its account
 BODY = "Hi {{lead_name}}, your order {{order_id}} is ready for pickup at the store."
 
 
@@ -76,7 +77,7 @@ async def start_emulator(port: int, latency_ms: int) -> asyncio.subprocess.Proce
         "warning",
         stdout=asyncio.subprocess.DEVNULL,
     )
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(auth=ADMIN_AUTH) as client:
         for _ in range(200):
             try:
                 await client.get(f"http://127.0.0.1:{port}/_emulator/health")
@@ -104,7 +105,7 @@ async def prepare(client: GraphQLClient, emulator: str, name: str, leads: int) -
     sid = (await client.data(SUBMIT, {"id": campaign_id}))["submitCampaign"]["campaign"][
         "contentSid"
     ]
-    async with httpx.AsyncClient(base_url=emulator) as admin:
+    async with httpx.AsyncClient(base_url=emulator, auth=ADMIN_AUTH) as admin:
         await admin.post(
             f"/_emulator/contents/{sid}/approval", json={"status": "approved", "immediately": True}
         )
@@ -138,7 +139,7 @@ async def accepted_rate(db: Database, content_sid: str) -> tuple[int, float]:
 
 
 async def throttled(emulator: str) -> int:
-    async with httpx.AsyncClient(base_url=emulator, timeout=60) as admin:
+    async with httpx.AsyncClient(base_url=emulator, timeout=60, auth=ADMIN_AUTH) as admin:
         requests = (await admin.get("/_emulator/requests")).json()
     return sum(1 for r in requests if r["status"] == 429)
 

@@ -3,17 +3,20 @@
 The running `campaigns serve` (another terminal) wrote where its emulator listens to the
 data directory (cli.sandbox); these commands ask that emulator, through its admin API, to
 send the webhook Twilio would send: an incoming message to the server's inbound webhook,
-or a status callback for a message. Each prints one line and exits non-zero when it did
-not get through."""
+or a status callback for a message. The admin API asks for the sandbox's account SID and
+auth token (HTTP Basic), which the same file holds. Each prints one line and exits
+non-zero when it did not get through."""
 
 import sys
 from typing import Any
 
 import httpx
 
-from cli.sandbox import read_sandbox_file
+from cli.sandbox import read_sandbox_file, sandbox_file
 from services.phones import normalize_e164
 from services.settings import Settings
+
+_CREDENTIALS = ("account_sid", "auth_token")  # sandbox.json's, for HTTP Basic
 
 
 class CustomerError(Exception):
@@ -44,13 +47,26 @@ def status_command(settings: Settings, target: str, status: str, error_code: int
 
 def _running_sandbox(settings: Settings) -> dict[str, Any]:
     saved = read_sandbox_file(settings.data_dir)
-    if not saved or not saved.get("emulator_url"):
+    if not saved or not all(saved.get(key) for key in ("emulator_url", *_CREDENTIALS)):
         raise CustomerError(_not_running(settings))
+    url = f"{saved['emulator_url']}/_emulator/health"
     try:
-        httpx.get(f"{saved['emulator_url']}/_emulator/health", timeout=2).raise_for_status()
+        response = httpx.get(url, auth=_credentials(saved), timeout=2)
     except httpx.HTTPError:
         raise CustomerError(_not_running(settings)) from None
+    if response.status_code == 401:
+        # Another emulator on that port, or the file rewritten since: not this sandbox.
+        raise CustomerError(
+            f"the emulator at {saved['emulator_url']} refused the account in "
+            f"{sandbox_file(settings.data_dir)}; restart `campaigns serve` for this data directory"
+        )
+    if response.status_code != 200:
+        raise CustomerError(_not_running(settings))
     return saved
+
+
+def _credentials(running: dict[str, Any]) -> tuple[str, str]:
+    return str(running["account_sid"]), str(running["auth_token"])
 
 
 def _not_running(settings: Settings) -> str:
@@ -84,7 +100,9 @@ def _admin(
 ) -> Any:
     url = running["emulator_url"] + path
     try:
-        response = httpx.request(method, url, json=body, params=params, timeout=30)
+        response = httpx.request(
+            method, url, json=body, params=params, auth=_credentials(running), timeout=30
+        )
     except httpx.HTTPError as error:
         raise CustomerError(f"the sandbox's emulator did not answer: {error}") from None
     try:
@@ -92,7 +110,12 @@ def _admin(
     except ValueError:
         answer = {"error": response.text.strip() or f"HTTP {response.status_code}"}
     if response.status_code >= 400:
-        reason = answer.get("error", response.text) if isinstance(answer, dict) else answer
+        # The admin API's own refusals say "error"; a Twilio-style one (401) says "message".
+        reason = (
+            answer.get("error") or answer.get("message", response.text)
+            if isinstance(answer, dict)
+            else answer
+        )
         raise CustomerError(f"the sandbox refused: {reason}")
     return answer
 

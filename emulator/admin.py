@@ -1,4 +1,6 @@
-"""The JSON admin API under /_emulator/, for tests: no auth, no faults.
+"""The JSON admin API under /_emulator/, for tests: no faults, and the Twilio API's HTTP
+Basic credentials (account SID, auth token) on every call, since its lists hold every
+message body and tracked link sent; without them 401 / 20003 in Twilio's error body.
 
 GET   /_emulator/health                    {"ok": true}
 POST  /_emulator/reset                     drop all state, restore start-up knobs and dice
@@ -27,15 +29,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from emulator import approvals, customer
+from emulator import approvals, auth, customer
 from emulator.core import Emulator
 from emulator.delivery import SERVICE_SENDER
 from emulator.rules import CATEGORIES
 from emulator.state import Message, iso
+
+
+class RequireCredentials:
+    """Middleware of the /_emulator mount: every request under it, unknown paths and
+    methods included, shows the account's credentials before anything is routed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            emulator: Emulator = scope["app"].state.emulator
+            if not auth.authorized(emulator, Headers(scope=scope).get("authorization", "")):
+                await auth.refusal(auth.ADMIN_REALM).response()(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _emulator(request: Request) -> Emulator:

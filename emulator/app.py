@@ -1,22 +1,21 @@
-"""The ASGI app: /_emulator/ is the admin API; every other path is Twilio's, served as
+"""The ASGI app: /_emulator/ is the admin API (behind the same HTTP Basic credentials);
+every other path is Twilio's, served as
 latency -> HTTP Basic auth -> 429 / 5xx faults -> OpenAPI validation -> handler ->
 timeout faults, with every refusal in Twilio's error body."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from emulator import admin, approvals, content_api, delivery, faults, messages_api
+from emulator import admin, approvals, auth, content_api, delivery, faults, messages_api
 from emulator.config import EmulatorConfig
 from emulator.core import Emulator
 from emulator.errors import TwilioError, not_found
@@ -46,7 +45,11 @@ def create_app(config: EmulatorConfig | Emulator | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            Mount("/_emulator", routes=admin.routes),
+            Mount(
+                "/_emulator",
+                routes=admin.routes,
+                middleware=[Middleware(admin.RequireCredentials)],
+            ),
             Route("/{path:path}", twilio_api, methods=METHODS),
         ],
         lifespan=lifespan,
@@ -118,18 +121,5 @@ def _headers(request: Request) -> dict[str, str]:
 
 
 def _check_auth(emulator: Emulator, request: Request) -> None:
-    header = request.headers.get("Authorization", "")
-    if header == emulator.basic_auth:
-        return  # the header every client sends; anything else is decoded below
-    scheme, _, encoded = header.partition(" ")
-    try:
-        user, _, password = base64.b64decode(encoded).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        user = password = ""
-    config = emulator.config
-    given = f"{user}:{password}".encode()
-    expected = f"{config.account_sid}:{config.auth_token}".encode()
-    if scheme.lower() != "basic" or not hmac.compare_digest(given, expected):
-        raise TwilioError(
-            401, 20003, "Authenticate", {"WWW-Authenticate": 'Basic realm="Twilio API"'}
-        )
+    if not auth.authorized(emulator, request.headers.get("Authorization", "")):
+        raise auth.refusal(auth.API_REALM)

@@ -92,7 +92,9 @@ async def _approved_content(client: httpx.AsyncClient, authorization: str) -> st
     )
     submitted.raise_for_status()
     forced = await client.post(
-        f"/_emulator/contents/{sid}/approval", json={"status": "approved", "immediately": True}
+        f"/_emulator/contents/{sid}/approval",
+        headers=auth,
+        json={"status": "approved", "immediately": True},
     )
     forced.raise_for_status()
     return sid

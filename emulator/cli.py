@@ -105,7 +105,8 @@ def run(argv: list[str] | None = None) -> int:
     print(
         f"Twilio emulator on http://{args.host}:{args.port}  "
         f"account {config.account_sid}  token {config.auth_token}  "
-        f"admin http://{args.host}:{args.port}/_emulator/knobs",
+        f"admin: curl -u {config.account_sid}:{config.auth_token} "
+        f"http://{args.host}:{args.port}/_emulator/knobs",
         flush=True,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)

@@ -78,6 +78,11 @@ class RunningEmulator:
     url: str
     sink: str  # where it sends Event Streams deliveries
 
+    @property
+    def credentials(self) -> tuple[str, str]:
+        """HTTP Basic for its Twilio and admin APIs: the account SID and auth token."""
+        return self.state.config.account_sid, self.state.config.auth_token
+
 
 @pytest.fixture(scope="session")
 async def emulator(server_port: int) -> AsyncIterator[RunningEmulator]:

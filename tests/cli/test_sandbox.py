@@ -3,6 +3,7 @@ Its console is quiet, a taken port is one line, the sandbox survives a restart, 
 `campaigns sandbox reply | status` play the customer from another terminal."""
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -168,10 +169,32 @@ async def test_the_sandbox_survives_a_restart_and_plays_the_customer(
             assert (code, err) == (0, ""), err
             assert "(HTTP 200)" in out
             assert await node(client, message_id) == {"status": "UNDELIVERED", "errorCode": 63049}
+            await _the_admin_api_needs_the_sandbox_account(env, data_dir)
 
         code, out, err = await campaigns(env, "sandbox", "reply", CUSTOMER, "START")
         assert code == 1 and out == ""
         assert err.startswith("campaigns: no sandbox is running") and err.count("\n") == 1
+
+
+async def _the_admin_api_needs_the_sandbox_account(env: dict[str, str], data_dir: Path) -> None:
+    """What the person was sent is not for whoever reaches the port: the emulator's admin
+    API asks for the account in sandbox.json, and a wrong one is said in one line."""
+    saved_file = data_dir / "sandbox.json"
+    saved = json.loads(saved_file.read_text())
+    async with httpx.AsyncClient(base_url=saved["emulator_url"]) as stranger:
+        refused = await stranger.get("/_emulator/messages")
+        assert refused.status_code == 401 and "order 1042" not in refused.text
+        assert refused.headers["WWW-Authenticate"] == 'Basic realm="Twilio emulator"'
+        account = (saved["account_sid"], saved["auth_token"])
+        listed = await stranger.get("/_emulator/messages", auth=account)
+        assert listed.status_code == 200 and "order 1042" in listed.text
+    saved_file.write_text(json.dumps(saved | {"auth_token": "not-the-token"}))
+    try:
+        code, out, err = await campaigns(env, "sandbox", "reply", CUSTOMER, "START")
+    finally:
+        saved_file.write_text(json.dumps(saved))
+    assert (code, out) == (1, "")
+    assert "refused the account in" in err and err.count("\n") == 1, err
 
 
 async def _a_taken_port_is_one_line(env: dict[str, str], port: int) -> None:

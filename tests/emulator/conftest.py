@@ -125,7 +125,7 @@ async def emulator_server() -> AsyncIterator[EmulatorServer]:
     emulator = Emulator(config, SpecSet(resolve_specs_dir(None), cross_check=True))
     async with (
         serve(create_app(emulator)) as url,
-        httpx.AsyncClient(base_url=url, timeout=10) as admin,
+        httpx.AsyncClient(base_url=url, timeout=10, auth=(ACCOUNT_SID, AUTH_TOKEN)) as admin,
     ):
         yield EmulatorServer(url, emulator, admin)
 

@@ -17,7 +17,7 @@ SEND_QUERY = contract("CampaignSend")
 async def emulator_admin(
     emulator: RunningEmulator, method: str, path: str, body: Any = None
 ) -> Any:
-    async with httpx.AsyncClient(base_url=emulator.url) as client:
+    async with httpx.AsyncClient(base_url=emulator.url, auth=emulator.credentials) as client:
         response = await client.request(method, f"/_emulator{path}", json=body)
     assert response.status_code < 300, response.text
     return response.json()

@@ -19,5 +19,5 @@ async def gateway(settings: Settings) -> AsyncIterator[TwilioGateway]:
 
 
 async def knobs(emulator: RunningEmulator, **changes: object) -> None:
-    async with httpx.AsyncClient(base_url=emulator.url) as client:
+    async with httpx.AsyncClient(base_url=emulator.url, auth=emulator.credentials) as client:
         (await client.patch("/_emulator/knobs", json=changes)).raise_for_status()
