@@ -7,7 +7,7 @@ from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from gql.errors import report_errors
+from gql.errors import RequestErrorCodes, report_errors
 from gql.input_guard import guard_inputs
 from gql.limits import RequestLimits
 from gql.mutations.archive_campaign import archive_campaign
@@ -24,6 +24,7 @@ from gql.mutations.sync_campaign_status import sync_campaign_status
 from gql.mutations.update_campaign import update_campaign
 from gql.queries.campaigns import CampaignQueries
 from gql.queries.node import NodeQueries
+from gql.scalars import SCALAR_OVERRIDES
 from gql.subscriptions.campaign_send_progress import campaign_send_progress
 from gql.subscriptions.campaign_status import campaign_status_changed
 from gql.subscriptions.message_status import message_status_changed
@@ -84,5 +85,6 @@ schema = CampaignsSchema(
         Merchant,
         Message,
     ],
-    extensions=[RequestLimits],
+    extensions=[RequestLimits, RequestErrorCodes],
+    scalar_overrides=SCALAR_OVERRIDES,
 )
