@@ -7,6 +7,7 @@ examples in .hypothesis/ for the next run, for a longer hunt on a workstation:
     HYPOTHESIS_PROFILE=fuzz .venv/bin/pytest tests/fuzz
 """
 
+import logging
 import os
 import time
 from collections import Counter
@@ -56,6 +57,7 @@ class Tally:
     requests: Counter[str] = field(default_factory=Counter)
     codes: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
+    with_data: int = 0  # GraphQL answers in which a root field resolved to a value
     seconds: float = 0.0
 
 
@@ -75,6 +77,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     total = sum(TALLY.requests.values())
     write = terminalreporter.write_line
     write(f"fuzz ({PROFILE}): {total} requests in {TALLY.seconds:.1f} s")
+    write(f"  GraphQL answers with data in a root field: {TALLY.with_data}")
     write("  by kind: " + ", ".join(f"{k} {n}" for k, n in TALLY.requests.most_common()))
     write("  statuses: " + ", ".join(f"{k} {n}" for k, n in sorted(TALLY.statuses.items())))
     write("  error codes: " + ", ".join(f"{k} {n}" for k, n in TALLY.codes.most_common()))
@@ -132,9 +135,15 @@ async def world(db: Database, http: httpx.AsyncClient, emulator: RunningEmulator
 
 
 @pytest.fixture
-async def healthy_after(http: httpx.AsyncClient) -> AsyncIterator[None]:
-    """The server still answers once the test's requests are done: no request wedged
-    the event loop or exhausted the connection pool."""
+async def healthy_after(
+    http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[None]:
+    """The server still answers once the test's requests are done (no request wedged
+    the event loop or exhausted the connection pool), and nothing it did meanwhile, in a
+    request or in a background job the requests started, logged an error."""
+    caplog.set_level(logging.WARNING)
     yield
     response = await http.get("/healthz", timeout=5)
     assert response.status_code == 200, response.text
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [f"{r.name}: {r.getMessage()}" for r in errors[:5]]

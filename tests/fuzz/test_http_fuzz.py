@@ -133,7 +133,7 @@ async def test_graphql_endpoint_survives_malformed_requests(
     count(tally, f"HTTP {method} /graphql", response)
 
 
-@settings(max_examples=cases(250))
+@settings(max_examples=cases(200))
 @given(path=st.sampled_from(WEBHOOKS), body=BODIES, content_type=CONTENT_TYPES, data=st.data())
 async def test_unsigned_webhooks_are_refused(
     http: httpx.AsyncClient,
@@ -223,7 +223,7 @@ async def test_signed_event_deliveries_with_any_body(
     count(tally, "webhook, signed events", response)
 
 
-@settings(max_examples=cases(150))
+@settings(max_examples=cases(100))
 @given(
     token=st.one_of(unicode_text(60), adversarial_text(huge=False)),
     method=st.sampled_from(["GET", "HEAD"]),
