@@ -3,11 +3,12 @@ deciding what of an error reaches the client and what the log."""
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.extensions import SchemaExtension
 
 from gql.context import Context
 from gql.types.common import UserError
@@ -59,10 +60,31 @@ def _is_request_error(error: GraphQLError) -> bool:
     return error.path is None and isinstance(original, ValueError | TypeError)
 
 
+class RequestErrorCodes(SchemaExtension):
+    """Codes for the client's mistakes that graphql-core reports without one, named as
+    Apollo Server names them (most GraphQL clients know these): a document that does not
+    parse, or does not validate. What is left uncoded is a request error of execution
+    (variables that cannot be coerced to their types): BAD_USER_INPUT, in report_errors."""
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        _code_uncoded(self.execution_context.pre_execution_errors, "GRAPHQL_PARSE_FAILED")
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        _code_uncoded(self.execution_context.pre_execution_errors, "GRAPHQL_VALIDATION_FAILED")
+
+
+def _code_uncoded(errors: list[GraphQLError] | None, code: str) -> None:
+    for error in errors or ():
+        if not (error.extensions or {}).get("code"):
+            error.extensions = {**(error.extensions or {}), "code": code}
+
+
 def report_errors(errors: list[GraphQLError], timeout_ms: int | None = None) -> None:
     """What the client sees of each error, and the log lines: none for the client's
     mistakes, one line for a timeout, and for anything unexpected the whole story once,
-    under an error id the client also gets.
+    under an error id the client also gets. Every error leaves with `extensions.code`.
 
     Errors are rewritten in place: strawberry calls this once for every transport, before
     the result is serialised."""
@@ -83,6 +105,8 @@ def report_errors(errors: list[GraphQLError], timeout_ms: int | None = None) -> 
             logger.warning("statement timeout at %s", error.path)
         elif not _is_request_error(error):
             _mask(error)
+        else:
+            _code_uncoded([error], "BAD_USER_INPUT")
 
 
 def _mask(error: GraphQLError) -> None:

@@ -226,4 +226,7 @@ def guard_inputs(*root_types: type) -> None:
         for field in root_type.__strawberry_definition__.fields:  # type: ignore[attr-defined]
             has_guard = any(isinstance(e, InputGuard) for e in field.extensions)
             if field.arguments and not has_guard:
-                field.extensions.append(InputGuard())
+                # First in the list is innermost: the permission check (appended by
+                # strawberry) runs before it, so an unauthenticated client is told
+                # UNAUTHENTICATED whatever its input.
+                field.extensions.insert(0, InputGuard())

@@ -7,7 +7,7 @@ from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from gql.errors import report_errors
+from gql.errors import RequestErrorCodes, report_errors
 from gql.execution import CooperativeExecutionContext
 from gql.input_guard import guard_inputs
 from gql.introspection import IntrospectionSwitch
@@ -29,6 +29,7 @@ from gql.mutations.update_campaign import update_campaign
 from gql.queries.api_tokens import ApiTokenQueries
 from gql.queries.campaigns import CampaignQueries
 from gql.queries.node import NodeQueries
+from gql.scalars import SCALAR_OVERRIDES
 from gql.subscriptions.campaign_send_progress import campaign_send_progress
 from gql.subscriptions.campaign_status import campaign_status_changed
 from gql.subscriptions.message_status import message_status_changed
@@ -91,6 +92,7 @@ schema = CampaignsSchema(
         Merchant,
         Message,
     ],
-    extensions=[RequestLimits, IntrospectionSwitch],
+    extensions=[RequestLimits, IntrospectionSwitch, RequestErrorCodes],
     execution_context_class=CooperativeExecutionContext,
+    scalar_overrides=SCALAR_OVERRIDES,
 )

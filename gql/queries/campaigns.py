@@ -4,14 +4,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gql.context import AUTHENTICATED, Context
-from gql.errors import bad_input
 from gql.ids import decode_pk
 from gql.types.campaign import Campaign
 from gql.types.common import UserError
 from gql.types.enums import CampaignAuthorType, CampaignStatus, CampaignType
 from gql.types.pagination import (
     Connection,
-    InvalidPageArguments,
     connection_from_page,
     page_request,
 )
@@ -66,10 +64,7 @@ class CampaignQueries:
         after: str | None = None,
         filter: CampaignFilter | None = None,
     ) -> Connection[Campaign]:
-        try:
-            request = page_request(first, after, "Campaign")
-        except InvalidPageArguments as error:
-            raise bad_input(str(error)) from error
+        request = page_request(first, after, "Campaign")
         where = (filter or CampaignFilter()).to_service()
         context = info.context
         async with context.db.session() as session:

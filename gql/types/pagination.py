@@ -5,6 +5,7 @@ from typing import Generic, Protocol, TypeVar
 
 import strawberry
 
+from gql.errors import bad_input
 from gql.ids import decode_pk, encode_id
 from gql.types.common import PageInfo
 from services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
@@ -33,20 +34,17 @@ class Connection(Generic[T]):
     edges: list[Edge[T]]
 
 
-class InvalidPageArguments(ValueError):
-    pass
-
-
 def page_request(first: int | None, after: str | None, cursor_type: str) -> PageRequest:
-    """Validate `first` and `after`, raising a message fit for a GraphQL error."""
+    """Validate `first` and `after`, raising a BAD_USER_INPUT GraphQL error: the same for
+    a root connection and a nested one (`campaign { leads(after: ...) }`)."""
     limit = DEFAULT_PAGE_SIZE if first is None else first
     if not 0 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidPageArguments(f"`first` must be between 0 and {MAX_PAGE_SIZE}.")
+        raise bad_input(f"`first` must be between 0 and {MAX_PAGE_SIZE}.", ["first"])
     after_id = None
     if after is not None:
         after_id = decode_pk(after, cursor_type)
         if after_id is None:
-            raise InvalidPageArguments("`after` is not a cursor of this connection.")
+            raise bad_input("`after` is not a cursor of this connection.", ["after"])
     return PageRequest(limit, after_id)
 
 

@@ -50,6 +50,8 @@ def twilio_events_endpoint(runtime: Runtime) -> Any:
             updates = _approval_updates(events)
         except ValueError as error:
             return refuse(400, f"Malformed event delivery: {error}")
+        except RecursionError:  # json.loads recurses once per nesting level
+            return refuse(400, "Malformed event delivery: the JSON is nested too deeply.")
         applied = 0
         for sid, kind, value in updates:
             async with runtime.db.transaction() as session:
