@@ -108,7 +108,7 @@ async def test_custom_variables_are_replaced_only_when_given(gql: GraphQLClient)
     assert replaced["leads"][0]["customVariables"] == {"order_id": "8"}
 
 
-async def test_ten_thousand_leads_in_four_statements(gql: GraphQLClient, db: Database) -> None:
+async def test_ten_thousand_leads_in_three_statements(gql: GraphQLClient, db: Database) -> None:
     campaign = await create_campaign(gql)
     leads: list[dict[str, Any]] = [
         {"phone": f"+1415555{i:04d}", "name": f"Lead {i}"} for i in range(10_000)
@@ -116,7 +116,10 @@ async def test_ten_thousand_leads_in_four_statements(gql: GraphQLClient, db: Dat
     statements: list[str] = []
 
     def count(*args: Any) -> None:
-        statements.append(args[2])
+        # The token's bookkeeping (a cache miss, a rate lease every few requests, the usage
+        # writer's timer) comes and goes; the count is of the mutation's own work.
+        if "api_token" not in args[2]:
+            statements.append(args[2])
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", count)
     try:
@@ -129,10 +132,10 @@ async def test_ten_thousand_leads_in_four_statements(gql: GraphQLClient, db: Dat
         (lead["phone"], lead["name"]) for lead in leads
     ], "every lead, in the order given, with its person"
     inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
-    # One INSERT per table, its rows given as arrays; the others find the merchant and
-    # the campaign. The people's fields in the response are not read back.
+    # One INSERT per table, its rows given as arrays, and one SELECT of the campaign. The
+    # people's fields in the response are not read back.
     assert len(inserts) == 2, inserts
-    assert len(statements) == 4, statements
+    assert len(statements) == 3, statements
 
 
 async def test_more_than_ten_thousand_leads_are_refused_whole(gql: GraphQLClient) -> None:
