@@ -19,7 +19,7 @@ from emulator import admin, approvals, auth, content_api, delivery, faults, mess
 from emulator.config import EmulatorConfig
 from emulator.core import Emulator
 from emulator.errors import TwilioError, not_found
-from emulator.openapi import Validated
+from emulator.openapi import Operation, RawRequest, Validated
 from emulator.state import ReceivedRequest
 
 Handler = Callable[[Emulator, Validated], Awaitable[Response]]
@@ -29,10 +29,6 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 def create_app(config: EmulatorConfig | Emulator | None = None) -> Starlette:
     emulator = config if isinstance(config, Emulator) else Emulator(config or EmulatorConfig())
-    # The operations served are compiled now, not on their first request (emulator.compiled).
-    for _, _, route in emulator.specs.routes():
-        if route.operation_id in HANDLERS:
-            route.compiled()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -92,16 +88,15 @@ async def _serve(emulator: Emulator, request: Request) -> tuple[Response, str | 
     if error_after and not (creates_message and emulator.rng.random() < 0.5):
         raise faults.server_error(emulator)
     query = {key: request.query_params.getlist(key) for key in request.query_params}
-    validated = emulator.specs.validate(
-        operation, method, path, query, _headers(request), await request.body()
-    )
+    raw = RawRequest(method, path, query, _headers(request), await request.body())
+    validated = emulator.specs.validate(operation, raw)
     account = validated.path.get("AccountSid")
     if account is not None and account != emulator.config.account_sid:
         raise not_found(path)
     handler = HANDLERS.get(operation.operation_id)
     if handler is None:
         raise TwilioError(501, 20500, f"{operation.operation_id} is not emulated")
-    response = await handler(emulator, validated)
+    response = await _handle(emulator, handler, operation, validated)
     if error_after:
         return faults.server_error(emulator).response(), "error_after_create"
     if creates_message:
@@ -109,6 +104,20 @@ async def _serve(emulator: Emulator, request: Request) -> tuple[Response, str | 
         if late is not None:
             return late, f"timeout_{emulator.knobs.timeout_mode}"
     return response, None
+
+
+async def _handle(
+    emulator: Emulator, handler: Handler, operation: Operation, validated: Validated
+) -> Response:
+    try:
+        return await handler(emulator, validated)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        # A request left unjudged (`--validate sample|off`) that the handler cannot read:
+        # openapi-core says why, in Twilio's body, instead of a 500.
+        if validated.checked or validated.raw is None:
+            raise
+        emulator.specs.judge(operation, validated.raw)
+        raise
 
 
 def _headers(request: Request) -> dict[str, str]:

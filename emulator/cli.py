@@ -10,6 +10,7 @@ from emulator.config import (
     DEFAULT_ACCOUNT_SID,
     DEFAULT_AUTH_TOKEN,
     SPECS_ENV,
+    VALIDATIONS,
     EmulatorConfig,
     Knobs,
 )
@@ -41,6 +42,12 @@ def parser() -> argparse.ArgumentParser:
         "--state", type=Path, help="SQLite file keeping contents, approvals and messages"
     )
     p.add_argument("--specs", type=Path, help=f"Twilio OpenAPI specs folder (or ${SPECS_ENV})")
+    p.add_argument(
+        "--validate",
+        choices=VALIDATIONS,
+        default="all",
+        help="requests checked against the specs: all, a sample, or none",
+    )
     p.add_argument("--seed", type=int, help="fix the fault dice")
     p.add_argument("--approval-delay", type=_non_negative, default=1.0, help="seconds per step")
     p.add_argument("--status-delay", type=_non_negative, default=0.2, help="seconds per status")
@@ -83,6 +90,7 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         specs_dir=args.specs,
         seed=args.seed,
         state_path=args.state,
+        validation=args.validate,
         knobs=knobs,
     )
 

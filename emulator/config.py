@@ -13,6 +13,9 @@ DEFAULT_ACCOUNT_SID = "AC" + "deadbeef" * 4
 DEFAULT_AUTH_TOKEN = "emulator_auth_token"
 
 TimeoutMode = Literal["delay", "drop"]
+# How many requests openapi-core judges against the specs (emulator.openapi).
+Validation = Literal["all", "sample", "off"]
+VALIDATIONS: tuple[Validation, ...] = ("all", "sample", "off")
 
 
 @dataclass
@@ -87,6 +90,7 @@ class EmulatorConfig:
     seed: int | None = None  # fixes the fault dice, for reproducible runs
     # A SQLite file keeping contents, approvals and messages across restarts (emulator.store).
     state_path: Path | None = None
+    validation: Validation = "all"
     knobs: Knobs = field(default_factory=Knobs)
 
 

@@ -23,7 +23,7 @@ class Emulator:
         # The Authorization header of a client with the right credentials, as clients
         # write it: matched as a string before any decoding (emulator.app).
         self.basic_auth = "Basic " + base64.b64encode(credentials).decode()
-        self.specs = specs or SpecSet(resolve_specs_dir(config.specs_dir))
+        self.specs = specs or SpecSet(resolve_specs_dir(config.specs_dir), config.validation)
         self.knobs: Knobs = replace(config.knobs)
         # With a state file, what a previous run left is served again (emulator.store).
         self.store = Store(config.state_path, config.account_sid) if config.state_path else None

@@ -1,24 +1,29 @@
 """Every request is checked against Twilio's own OpenAPI specs before a handler sees it.
 
-openapi-core is the judge (path templates, methods, parameter casting and schemas, form and
-JSON bodies, `additionalProperties: false` under a content type); this module feeds it the
-requests and turns its findings into Twilio's error codes. Twilio's custom formats
-(`phone-number`, `date-time-rfc-2822`, ...) are documentation, not checks: Twilio itself
-accepts `DateSent>=2024-01-01` for a `date-time`, so they are all accepted here and the
-handlers check the few values Twilio really refuses (To, From, StatusCallback, ...).
+openapi-core is the judge (parameter casting and schemas, form and JSON bodies,
+`additionalProperties: false` under a content type); this module feeds it the requests and
+turns its findings into Twilio's error codes. Twilio's custom formats (`phone-number`,
+`date-time-rfc-2822`, ...) are documentation, not checks: Twilio itself accepts
+`DateSent>=2024-01-01` for a `date-time`, so they are all accepted here and the handlers
+check the few values Twilio really refuses (To, From, StatusCallback, ...).
 
-Asking openapi-core costs ~10 ms of CPU a request (it re-resolves the specs each time), so
-the requests it would accept are recognised by emulator.compiled instead: the same schemas,
-validator class and format checker, compiled once per operation, in tens of microseconds.
-A request that does not pass there goes to openapi-core as before, and its findings make
-the refusal.
+openapi-core costs 15-20 ms of CPU for a message create, so emulator.fastcheck first
+checks the request against the same schemas compiled with fastjsonschema (tens of
+microseconds); what it does not accept goes to openapi-core, whose findings make the
+refusal. How many requests are checked at all is a setting (`EmulatorConfig.validation`,
+`--validate`): `all` (the default and the tests, which with `cross_check` also ask
+openapi-core about every request and fail on any difference), `sample` (each operation's
+first request, then one in SAMPLE_EVERY) or `off`. The handlers read what `_read` decodes
+(path variables, query, form or JSON body), checked or not, so a request means the same
+whatever the setting; an unchecked request that a handler cannot read (a missing field, a
+wrong type) is judged then (emulator.app): refused in Twilio's body, not with a 500.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,8 +31,6 @@ from urllib.parse import parse_qsl
 from openapi_core import Config, OpenAPI
 from openapi_core.casting.schemas.exceptions import CastError
 from openapi_core.datatypes import RequestParameters
-from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
-from openapi_core.templating.paths.finders import APICallPathFinder
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.request.exceptions import (
     MissingRequiredParameter,
@@ -39,14 +42,20 @@ from openapi_core.validation.request.exceptions import (
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from emulator.compiled import Result, Route, SpecRouter
+from emulator.config import Validation
 from emulator.errors import TwilioError, bad_request, not_found
+from emulator.fastcheck import FastCheck
+from emulator.routing import HTTP_METHODS, Router
 
 SPEC_FILES = ("twilio_api_v2010.json", "twilio_content_v1.json", "twilio_events_v1.json")
 _LENIENT_FORMATS = (
     "phone-number", "date-time-rfc-2822", "date-time", "date", "uri", "uri-map", "http-method",
     "iso-country-code", "currency", "phone-number-capabilities", "endpoint", "twiml", "ice-server",
 )  # fmt: skip
+# `sample`: after an operation's first request, one in this many is judged.
+SAMPLE_EVERY = 20
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
 
 # Which Twilio code a refused parameter gets; the rest get 20001 (invalid parameter).
 PARAMETER_CODES = {
@@ -59,17 +68,25 @@ PARAMETER_CODES = {
 MISSING_CODES = {"To": 21604}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Operation:
-    """A request matched to one operation of one spec."""
+    """A request matched to one operation of one spec, with the path's variables."""
 
     operation_id: str
     server: str
     api: OpenAPI
-    # Where the compiled router found it, with the path's variables; None when
-    # openapi-core's own finder did (then openapi-core validates too).
-    route: Route | None = None
-    variables: dict[str, str] = field(default_factory=dict)
+    fast: FastCheck
+    variables: dict[str, str]
+    integers: frozenset[str]  # its query parameters of type integer
+
+
+@dataclass(frozen=True)
+class RawRequest:
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]  # lower-case keys
+    body: bytes
 
 
 @dataclass
@@ -78,30 +95,29 @@ class Validated:
     path: dict[str, Any]
     query: dict[str, Any]
     body: Any
+    # Whether it was checked against the specs (see the module docstring), and what was.
+    checked: bool = True
+    raw: RawRequest | None = None
 
 
 class _Request:
     """The request as openapi-core reads it, on the spec's own server (not our host)."""
 
-    def __init__(
-        self,
-        server: str,
-        method: str,
-        path: str,
-        query: ImmutableMultiDict[str, str],
-        headers: Headers,
-        body: bytes | None,
-    ) -> None:
+    def __init__(self, server: str, raw: RawRequest) -> None:
         self.host_url = server
-        self.path = path
-        self.method = method.lower()
-        self.body = body
+        self.path = raw.path
+        self.method = raw.method.lower()
+        self.body = raw.body or None
+        headers = Headers(list(raw.headers.items()))
         self.content_type = headers.get("Content-Type", "application/octet-stream")
+        query = ImmutableMultiDict([(k, v) for k, values in raw.query.items() for v in values])
         self.parameters = RequestParameters(query=query, header=headers)
 
 
 class SpecSet:
-    def __init__(self, specs_dir: Path, cross_check: bool = False) -> None:
+    def __init__(
+        self, specs_dir: Path, validation: Validation = "all", cross_check: bool = False
+    ) -> None:
         # Twilio's formats are accepted as they are (see the module docstring)...
         lenient: dict[str, Any] = {name: lambda _value: True for name in _LENIENT_FORMATS}
         # ...and left as the strings they came as (no datetime for a `date-time`).
@@ -113,152 +129,135 @@ class SpecSet:
             extra_format_validators=lenient,
             extra_format_unmarshallers=keep,
         )
-        self._apis: list[tuple[str, OpenAPI]] = []
-        for name in SPEC_FILES:
-            spec = json.loads((specs_dir / name).read_text(encoding="utf-8"))
-            server = spec["servers"][0]["url"]
-            self._apis.append((server, OpenAPI.from_dict(spec, config=config)))
-        self._routers = [
-            SpecRouter(server, api, frozenset(_LENIENT_FORMATS)) for server, api in self._apis
-        ]
-        # Tests: also ask openapi-core about every request and fail on any difference.
+        specs = [json.loads((specs_dir / n).read_text(encoding="utf-8")) for n in SPEC_FILES]
+        self._apis = [OpenAPI.from_dict(spec, config=config) for spec in specs]
+        self.router = Router(specs)
+        self._integers = [_integer_query_parameters(spec) for spec in specs]
+        self._fast = [FastCheck(spec, _LENIENT_FORMATS) for spec in specs]
+        self.validation = validation
         self.cross_check = cross_check
-        # Requests that openapi-core judged though compiled checks exist (refusals, and
-        # what emulator.compiled does not model); `misses`: those it then accepted, each a
-        # request that paid openapi-core's price for nothing.
-        self.fallbacks = 0
-        self.misses = 0
-
-    def routes(self) -> Iterator[tuple[str, str, Route]]:
-        """(path template, lower-case method, route) for every operation of the specs."""
-        for router in self._routers:
-            yield from router.routes()
+        self._seen: dict[str, int] = {}  # requests per operation, for `sample`
+        self.checked = 0  # requests checked against the specs
+        self.judged = 0  # of those, and of the unchecked ones a handler could not read:
+        # the requests openapi-core judged
 
     def match(self, method: str, path: str) -> Operation:
         """The operation for a path and method; 404 for an unknown path, 405 for a method."""
-        for router in self._routers:
-            found = router.find(method, path)
-            if found is not None:
-                route, variables = found
-                operation = Operation(route.operation_id, route.server, route.api, route, variables)
-                if self.cross_check:
-                    try:
-                        slow = self._find(method, path)
-                    except TwilioError as refusal:
-                        raise AssertionError(
-                            f"compiled router found {route.operation_id} for {method} {path}, "
-                            f"openapi-core refused: {refusal}"
-                        ) from None
-                    _assert_same_operation(operation, slow, method, path)
-                return operation
-        return self._find(method, path)
+        found = self.router.find(method, path)
+        integers = self._integers[found.spec].get(found.operation_id, frozenset())
+        api, fast = self._apis[found.spec], self._fast[found.spec]
+        return Operation(found.operation_id, found.server, api, fast, found.variables, integers)
 
-    def _find(self, method: str, path: str) -> Operation:
-        """openapi-core's path finder, spec after spec: what decides a 404 or a 405."""
-        wrong_method = False
-        for server, api in self._apis:
-            try:
-                found = APICallPathFinder(api.spec).find(method.lower(), server + path)
-            except OperationNotFound:
-                wrong_method = True
-                continue
-            except PathNotFound:
-                continue
-            return Operation(str(found.operation["operationId"]), server, api)
-        if wrong_method:
-            raise TwilioError(405, 20004, f"Method {method} not allowed for {path}")
-        raise not_found(path)
-
-    def validate(
-        self,
-        operation: Operation,
-        method: str,
-        path: str,
-        query: Mapping[str, list[str]],
-        headers: Mapping[str, str],
-        body: bytes,
-    ) -> Validated:
-        compiled = operation.route.compiled() if operation.route is not None else None
-        if compiled is None:
-            return self._validate(operation, method, path, query, headers, body)
+    def validate(self, operation: Operation, raw: RawRequest) -> Validated:
+        """The request as the handlers read it, checked against the specs first if chosen."""
+        checked = self._chosen(operation.operation_id)
+        content_type = raw.headers.get("content-type", "").split(";")[0].strip().lower()
         try:
-            fast = compiled.validate(path, operation.variables, query, headers, body)
-        except Exception:  # a refusal, or a request it does not model: ask openapi-core
-            self.fallbacks += 1
-            validated = self._validate(operation, method, path, query, headers, body)
-            self.misses += 1
-            return validated
-        if self.cross_check:
-            try:
-                slow = self._validate(operation, method, path, query, headers, body)
-            except TwilioError as refusal:
-                raise AssertionError(
-                    f"compiled validation accepted {method} {path}, openapi-core refused: {refusal}"
-                ) from None
-            _assert_same_result(fast, slow, method, path)
-        return Validated(operation.operation_id, fast.path, fast.query, fast.body)
+            validated, body = _read(operation, raw, content_type)
+        except TwilioError:
+            if checked:
+                self.judge(operation, raw)  # openapi-core's words for the refusal
+            raise
+        if checked:
+            self.checked += 1
+            fast = operation.fast.accepts(
+                operation.operation_id,
+                content_type,
+                operation.variables,
+                raw.query,
+                body,
+                form=content_type == FORM,
+            )
+            if not fast:
+                self.judge(operation, raw)
+            elif self.cross_check:
+                self._judge_too(operation, raw)
+        validated.checked, validated.raw = checked, raw
+        return validated
 
-    def _validate(
-        self,
-        operation: Operation,
-        method: str,
-        path: str,
-        query: Mapping[str, list[str]],
-        headers: Mapping[str, str],
-        body: bytes,
-    ) -> Validated:
-        """openapi-core on the whole request: its findings become Twilio's refusal."""
-        request = _Request(
-            operation.server,
-            method,
-            path,
-            ImmutableMultiDict([(k, v) for k, values in query.items() for v in values]),
-            Headers(list(headers.items())),
-            body or None,
-        )
-        result = operation.api.unmarshal_request(request)
+    def _judge_too(self, operation: Operation, raw: RawRequest) -> None:
+        """Tests: openapi-core must accept what fastjsonschema accepted."""
+        try:
+            self.judge(operation, raw)
+        except TwilioError as refusal:
+            raise AssertionError(
+                f"fastjsonschema accepted {raw.method} {raw.path} {raw.body!r}, "
+                f"openapi-core refused: {refusal}"
+            ) from None
+
+    def _chosen(self, operation_id: str) -> bool:
+        if self.validation == "all":
+            return True
+        if self.validation == "off":
+            return False
+        seen = self._seen.get(operation_id, 0)
+        self._seen[operation_id] = seen + 1
+        return seen % SAMPLE_EVERY == 0
+
+    def judge(self, operation: Operation, raw: RawRequest) -> None:
+        """openapi-core on the whole request: its first finding becomes Twilio's refusal."""
+        self.judged += 1
+        result = operation.api.unmarshal_request(_Request(operation.server, raw))
         # Credentials were checked before validation, as Twilio does: 401 comes first.
         errors = [e for e in result.errors if not isinstance(e, SecurityValidationError)]
         if errors:
-            raise _twilio_error(errors[0], path)
-        return Validated(
-            operation.operation_id,
-            dict(result.parameters.path),
-            dict(result.parameters.query),
-            result.body,
-        )
+            raise _twilio_error(errors[0], raw.path)
 
     def response_errors(
         self, method: str, path: str, query: str, status: int, body: bytes, content_type: str
     ) -> list[str]:
         """What is wrong with one of our answers, per the spec's response schema (for tests)."""
         operation = self.match(method, path)
-        request = MockRequest(operation.server, method.lower(), path, args=_query_dict(query))
+        args = dict(parse_qsl(query))
+        request = MockRequest(operation.server, method.lower(), path, args=args)
         response = MockResponse(body, status_code=status, content_type=content_type)
         result = operation.api.unmarshal_response(request, response)
         return [_describe(e) for e in result.errors]
 
 
-def _assert_same_operation(fast: Operation, slow: Operation, method: str, path: str) -> None:
-    if (fast.operation_id, fast.server) != (slow.operation_id, slow.server):
-        raise AssertionError(
-            f"compiled router: {method} {path} is {fast.operation_id} on {fast.server}, "
-            f"openapi-core says {slow.operation_id} on {slow.server}"
-        )
+def _integer_query_parameters(spec: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """Per operationId, the query parameters the spec types as integers (PageSize, Page)."""
+    found: dict[str, frozenset[str]] = {}
+    for item in spec["paths"].values():
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            found[operation["operationId"]] = frozenset(
+                p["name"]
+                for p in [*item.get("parameters", []), *operation.get("parameters", [])]
+                if p.get("in") == "query" and p.get("schema", {}).get("type") == "integer"
+            )
+    return found
 
 
-def _assert_same_result(fast: Result, slow: Validated, method: str, path: str) -> None:
-    """Same values, types and key order as openapi-core's (JSON keeps all three)."""
-    ours = json.dumps([fast.path, fast.query, fast.body], default=repr)
-    theirs = json.dumps([slow.path, slow.query, slow.body], default=repr)
-    if ours != theirs:
-        raise AssertionError(
-            f"compiled validation of {method} {path}: {ours}; openapi-core: {theirs}"
-        )
-
-
-def _query_dict(query: str) -> dict[str, str]:
-    return dict(parse_qsl(query))
+def _read(operation: Operation, raw: RawRequest, content_type: str) -> tuple[Validated, Any]:
+    """What the handlers read: path variables, query (integers as int) and body (a form as
+    a dict, JSON decoded); and the body for the check (a form as its (key, value) pairs)."""
+    query: dict[str, Any] = {}
+    for name, values in raw.query.items():
+        value: Any = values[0] if len(values) == 1 else values
+        if name in operation.integers:
+            try:
+                value = int(values[0])
+            except ValueError:
+                raise bad_request(20001, f"Invalid parameter {name}: {values[0]!r}") from None
+        query[name] = value
+    body: Any = None
+    checked_body: Any = None
+    if content_type == FORM:
+        pairs = parse_qsl(raw.body.decode("utf-8", "replace"), keep_blank_values=True)
+        form: dict[str, list[str]] = {}
+        for key, item in pairs:
+            form.setdefault(key, []).append(item)
+        body = {key: values[0] if len(values) == 1 else values for key, values in form.items()}
+        checked_body = pairs
+    elif content_type == JSON and raw.body:
+        try:
+            body = checked_body = json.loads(raw.body)
+        except ValueError as error:
+            raise bad_request(20001, f"Request input may be invalid: {error}") from None
+    return Validated(operation.operation_id, dict(operation.variables), query, body), checked_body
 
 
 def _describe(error: BaseException) -> str:

@@ -120,8 +120,8 @@ async def sink_server() -> AsyncIterator[Sink]:
 @pytest.fixture(scope="session")
 async def emulator_server() -> AsyncIterator[EmulatorServer]:
     config = EmulatorConfig(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, seed=7, knobs=FAST)
-    # Every request the tests make is judged by openapi-core too: a difference with the
-    # compiled validation fails the request (a 500).
+    # Every request the tests make is judged by openapi-core too: a request fastjsonschema
+    # accepts and openapi-core refuses fails the request (a 500).
     emulator = Emulator(config, SpecSet(resolve_specs_dir(None), cross_check=True))
     async with (
         serve(create_app(emulator)) as url,

@@ -1,7 +1,7 @@
 """How many message creates (and status callbacks) a second one emulator process handles.
 
-    .venv/bin/python -m emulator.bench_validation [-n 3000] [--concurrency 20] [--profile]
-    .venv/bin/python -m emulator.bench_validation -n 0 --callbacks 3000
+    .venv/bin/python -m bench.emulator_validation [-n 3000] [--validate all,sample,off]
+    .venv/bin/python -m bench.emulator_validation -n 0 --callbacks 3000
 
 Message creates: `POST /2010-04-01/Accounts/{sid}/Messages.json` (form body, HTTP Basic
 auth, an approved ContentSid with ContentVariables, as the project's sender sends it)
@@ -10,16 +10,16 @@ core (the process pins itself to one CPU where it can). The requests are built b
 clock starts (form encoding, URL parsing, the auth header): that is the load generator's
 work, done in another process in the real benchmark. No StatusCallback is given, so no
 callbacks are sent; `mps` is raised so that the per-sender cap does not hold messages back.
-The messages' status lifecycles (a task each) do run, in the same loop. Printed: requests
-a second end to end (httpx client + emulator), the emulator's own time per request (inside
-the ASGI app) and the cost of request validation alone (SpecSet.match + SpecSet.validate).
+The messages' status lifecycles (a task each) do run, in the same loop.
+
+The floor, measured first in the same run: the same requests to an ASGI app that only
+answers 201, i.e. what the client and transport alone allow. Printed per `--validate`
+setting: requests a second end to end and as a share of the floor, the emulator's own time
+per request (inside the ASGI app) and how many requests openapi-core judged.
 
 `--callbacks N`: N signed status callbacks, as emulator.delivery sends them, to a minimal
 keep-alive HTTP sink in another process (on another CPU where there is one). Printed:
 callbacks a second, and the emulator process's CPU time per callback.
-
-The script also runs against the emulator as it was before compiled validation (it only
-reads what both versions have), for before/after figures.
 """
 
 from __future__ import annotations
@@ -27,11 +27,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import cProfile
 import importlib.util
 import json
 import os
-import pstats
 import sys
 import time
 import uuid
@@ -42,7 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator import delivery
 from emulator.app import create_app
-from emulator.config import EmulatorConfig, Knobs
+from emulator.config import VALIDATIONS, EmulatorConfig, Knobs, Validation
 from emulator.core import Emulator
 from emulator.state import Message
 
@@ -51,6 +49,9 @@ AUTH_TOKEN = "bench_auth_token"
 SENDER = "whatsapp:+15550001111"
 MESSAGES = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
 FORM = "application/x-www-form-urlencoded"
+# The header is set on each request: no client-side auth flow to run per request.
+_CREDENTIALS = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+HEADERS = {"Authorization": f"Basic {_CREDENTIALS}", "Content-Type": FORM}
 
 
 class Timed:
@@ -111,76 +112,78 @@ def _form(i: int, content_sid: str) -> bytes:
     ).encode()
 
 
-def _fallbacks(emulator: Emulator) -> int | None:
-    # The counter of compiled validation; absent from the emulator before it.
-    count = getattr(emulator.specs, "fallbacks", None)
-    return count if isinstance(count, int) else None
+async def _answer_201(scope: Scope, receive: Receive, send: Send) -> None:
+    """The floor's app: reads the request, answers 201 with a small JSON body."""
+    while (await receive()).get("more_body"):
+        pass
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"2")]
+    await send({"type": "http.response.start", "status": 201, "headers": headers})
+    await send({"type": "http.response.body", "body": b"{}"})
 
 
-def _validation_us(emulator: Emulator, content_sid: str, headers: dict[str, str]) -> float:
-    """Microseconds per match + validate of one message create, as the app calls them."""
-    body = _form(0, content_sid)
-    lowered = {key.lower(): value for key, value in headers.items()}
-    rounds, start = 0, time.perf_counter()
-    while rounds < 20 or (time.perf_counter() - start < 1.0 and rounds < 5000):
-        operation = emulator.specs.match("POST", MESSAGES)
-        emulator.specs.validate(operation, "POST", MESSAGES, {}, lowered, body)
-        rounds += 1
-    return (time.perf_counter() - start) / rounds * 1e6
+async def _send_all(
+    client: httpx.AsyncClient, requests: list[httpx.Request], concurrency: int
+) -> float:
+    """Seconds to send every request, `concurrency` in flight; each must answer 201."""
+    pending = iter(requests)
+
+    async def worker() -> None:
+        for request in pending:  # one shared iterator: each request is sent once
+            response = await client.send(request)
+            if response.status_code != 201:
+                raise RuntimeError(f"{response.status_code}: {response.text}")
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - start
 
 
-async def run(n: int, concurrency: int, profile: bool) -> None:
+def _requests(client: httpx.AsyncClient, n: int, content_sid: str) -> list[httpx.Request]:
+    return [
+        client.build_request(
+            "POST", MESSAGES, content=_form(1_000_000 + i, content_sid), headers=HEADERS
+        )
+        for i in range(n)
+    ]
+
+
+async def floor(n: int, concurrency: int) -> float:
+    """Requests a second that the client and transport allow: the ceiling of any app."""
+    transport = httpx.ASGITransport(app=_answer_201)
+    async with httpx.AsyncClient(transport=transport, base_url="https://api.twilio.com") as client:
+        elapsed = await _send_all(client, _requests(client, n, "HX" + "0" * 32), concurrency)
+    rate = n / elapsed
+    print(f"floor, an app answering 201: {rate:,.0f} requests/second")
+    return rate
+
+
+async def run(n: int, concurrency: int, validation: Validation, floor_rate: float) -> None:
     """N message creates through httpx.ASGITransport; prints the figures."""
     knobs = Knobs(mps=1_000_000.0)
-    config = EmulatorConfig(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, knobs=knobs)
+    config = EmulatorConfig(
+        account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, validation=validation, knobs=knobs
+    )
     emulator = Emulator(config)  # the specs are loaded here, outside the clock
     app = Timed(create_app(emulator))
-    credentials = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
-    headers = {"Authorization": f"Basic {credentials}", "Content-Type": FORM}
-    # The header is set on each request: no client-side auth flow to run per request.
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="https://api.twilio.com"
     ) as client:
-        content_sid = await _approved_content(client, headers["Authorization"])
-        # An operation's validators are compiled on its first request: warm up first.
-        for i in range(20):
-            warm_up = await client.post(MESSAGES, content=_form(i, content_sid), headers=headers)
+        content_sid = await _approved_content(client, HEADERS["Authorization"])
+        for i in range(20):  # warm up (first requests of each operation, caches)
+            warm_up = await client.post(MESSAGES, content=_form(i, content_sid), headers=HEADERS)
             warm_up.raise_for_status()
-        requests = [
-            client.build_request(
-                "POST", MESSAGES, content=_form(1_000_000 + i, content_sid), headers=headers
-            )
-            for i in range(n)
-        ]
-        pending = iter(requests)
-        app.seconds, app.calls = 0.0, 0
-        fallbacks = _fallbacks(emulator)
-
-        async def worker() -> None:
-            for request in pending:  # one shared iterator: each request is sent once
-                response = await client.send(request)
-                if response.status_code != 201:
-                    raise RuntimeError(f"{response.status_code}: {response.text}")
-
-        profiler = cProfile.Profile() if profile else None
-        start = time.perf_counter()
-        if profiler is not None:
-            profiler.enable()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        if profiler is not None:
-            profiler.disable()
-        elapsed = time.perf_counter() - start
+        requests = _requests(client, n, content_sid)
+        app.seconds, app.calls, judged = 0.0, 0, emulator.specs.judged
+        elapsed = await _send_all(client, requests, concurrency)
         in_app = app.seconds / max(app.calls, 1)
-        validation = _validation_us(emulator, content_sid, headers)
-        after = _fallbacks(emulator)
+        judged = emulator.specs.judged - judged
     await emulator.aclose()
-    if profiler is not None:
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
-    print(f"{n} message creates through httpx.ASGITransport: {n / elapsed:,.0f} requests/second")
+    rate = n / elapsed
+    print(
+        f"--validate {validation}: {n} message creates, {rate:,.0f} requests/second "
+        f"({rate / floor_rate:.2f} of the floor); judged by openapi-core: {judged}"
+    )
     print(f"  emulator (inside the ASGI app): {in_app * 1e6:.0f} us/request, {1 / in_app:,.0f}/s")
-    print(f"  validation (match + validate): {validation:.0f} us/request")
-    if fallbacks is not None and after is not None:
-        print(f"  requests left to openapi-core: {after - fallbacks}")
 
 
 async def _sink(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -208,7 +211,7 @@ async def serve_sink() -> None:
 async def run_callbacks(n: int, concurrency: int) -> None:
     """N status callbacks to a sink in another process; prints the figures."""
     sink = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "emulator.bench_validation", "--sink", stdout=asyncio.subprocess.PIPE
+        sys.executable, "-m", "bench.emulator_validation", "--sink", stdout=asyncio.subprocess.PIPE
     )
     assert sink.stdout is not None
     port = int(await sink.stdout.readline())
@@ -268,7 +271,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("-n", type=int, default=3000, help="message creates to send")
     parser.add_argument("--concurrency", type=int, default=20, help="requests in flight")
-    parser.add_argument("--profile", action="store_true", help="print a cProfile summary")
+    parser.add_argument(
+        "--validate", default=",".join(VALIDATIONS), help="settings to run, comma-separated"
+    )
     parser.add_argument("--callbacks", type=int, default=0, help="status callbacks to send")
     parser.add_argument("--sink", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -281,9 +286,12 @@ def main(argv: list[str] | None = None) -> None:
     # speed up webhooks that go through httpx (the emulator before emulator.sender).
     if args.callbacks:
         asyncio.run(run_callbacks(args.callbacks, args.concurrency))
+    settings = [v for v in VALIDATIONS if v in args.validate.split(",")]
     if args.n:
         _skip_sniffio_lookups()
-        asyncio.run(run(args.n, args.concurrency, args.profile))
+        floor_rate = asyncio.run(floor(args.n, args.concurrency))
+        for validation in settings:
+            asyncio.run(run(args.n, args.concurrency, validation, floor_rate))
 
 
 if __name__ == "__main__":
