@@ -2,6 +2,9 @@
 
 import base64
 import binascii
+from collections.abc import Sequence
+
+from services.errors import not_found
 
 
 def encode_id(type_name: str, pk: int) -> str:
@@ -23,3 +26,12 @@ def decode_id(global_id: str, expected_type: str | None = None) -> tuple[str, in
 def decode_pk(global_id: str, expected_type: str) -> int | None:
     decoded = decode_id(global_id, expected_type)
     return decoded[1] if decoded else None
+
+
+def require_pk(global_id: str, expected_type: str, what: str, path: Sequence[str] = ("id",)) -> int:
+    """The primary key in a global id of `expected_type`; NOT_FOUND at `path` otherwise
+    (an id of another type names nothing the client may act on here)."""
+    pk = decode_pk(global_id, expected_type)
+    if pk is None:
+        raise not_found(what, path)
+    return pk

@@ -20,11 +20,11 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import FieldExtension
-from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
+from strawberry.types.base import has_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
-from gql.errors import bad_input
+from gql.errors import bad_input, refusal
 from gql.types.common import UserError
 from services.cooperative import cooperatively
 from services.errors import ErrorCode
@@ -156,7 +156,7 @@ class InputGuard(FieldExtension):
             raise _query_error(problems)
         errors = [_user_error(problem) for problem in problems]
         if self.batch is None or any(_index(p.path, self.batch) is None for p in problems):
-            return _refusal(self.field, errors)
+            return refusal(self.field, errors)
         return await self._without_bad_items(next_, source, info, kwargs, problems)
 
     async def _without_bad_items(
@@ -202,22 +202,6 @@ def _query_error(problems: list[Problem]) -> Exception:
     first = problems[0]
     more = f" ({len(problems) - 1} more)" if len(problems) > 1 else ""
     return bad_input(f"{'.'.join(first.path)}: {first.message}{more}", list(first.path))
-
-
-def _refusal(field: StrawberryField, errors: list[UserError]) -> Any:
-    """The mutation's payload with only `errors`: every other field empty or null."""
-    payload_type: Any = field.type
-    values: dict[str, Any] = {}
-    for payload_field in payload_type.__strawberry_definition__.fields:
-        if payload_field.python_name == "errors":
-            values["errors"] = errors
-        elif isinstance(payload_field.type, StrawberryList):
-            values[payload_field.python_name] = []
-        elif isinstance(payload_field.type, StrawberryOptional):
-            values[payload_field.python_name] = None
-        else:
-            raise TypeError(f"{payload_type.__name__}.{payload_field.python_name} is required")
-    return payload_type(**values)
 
 
 def guard_inputs(*root_types: type) -> None:

@@ -29,14 +29,12 @@ async def create_api_token(
     info: strawberry.Info[Context], input: CreateApiTokenInput
 ) -> CreateApiTokenPayload:
     context = info.context
-    result = await in_transaction(
+    issued = await in_transaction(
         context,
         lambda session: TokenService(session).issue(
             context.merchant_id, input.name, ("input", "name")
         ),
     )
-    if isinstance(result, list):
-        return CreateApiTokenPayload(api_token=None, secret=None, errors=result)
     return CreateApiTokenPayload(
-        api_token=ApiToken.from_model(result.token), secret=result.secret, errors=[]
+        api_token=ApiToken.from_model(issued.token), secret=issued.secret, errors=[]
     )

@@ -29,9 +29,7 @@ async def create_campaign(
         content_context=input.content_context,
         samples=input.samples,
     )
-    result = await in_transaction(
+    campaign = await in_transaction(
         context, lambda session: CampaignService(session).create(context.merchant_id, draft)
     )
-    if isinstance(result, list):
-        return CreateCampaignPayload(campaign=None, errors=result)
-    return CreateCampaignPayload(campaign=Campaign.from_model(result), errors=[])
+    return CreateCampaignPayload(campaign=Campaign.from_model(campaign), errors=[])

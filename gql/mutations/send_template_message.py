@@ -39,16 +39,11 @@ async def send_template_message(
     context = info.context
     worker = context.runtime.send_worker
     if worker is None:
-        error = ServiceError.single(ErrorCode.TWILIO_UNAVAILABLE, "Twilio is not configured.")
-        return SendTemplateMessagePayload(
-            campaign_lead_message=None, errors=UserError.list_from(error)
-        )
+        raise ServiceError.single(ErrorCode.TWILIO_UNAVAILABLE, "Twilio is not configured.")
     request = OneOff(input.campaign_name, input.to, input.variables)
     claim = await in_transaction(
         context, lambda session: prepare(session, context.merchant_id, request)
     )
-    if isinstance(claim, list):
-        return SendTemplateMessagePayload(campaign_lead_message=None, errors=claim)
     await worker.send_now(claim)
     row = await context.loaders.ledger_row.load(claim.ledger_id)
     assert row is not None
