@@ -7,14 +7,13 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import strawberry
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import FieldExtension
 from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.types.field import StrawberryField
 
-from gql.context import Context
+from gql.context import Context, Info
 from gql.types.common import UserError
 from services.errors import ServiceError
 
@@ -59,7 +58,7 @@ class UserErrors(FieldExtension):
         self,
         next_: Callable[..., Awaitable[Any]],
         source: Any,
-        info: strawberry.Info[Context, None],
+        info: Info,
         **kwargs: Any,
     ) -> Any:
         try:

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.types.base import has_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
+from gql.context import Info
 from gql.errors import bad_input, refusal
 from gql.types.common import UserError
 from services.cooperative import cooperatively
@@ -106,9 +106,7 @@ class InputGuard(FieldExtension):
     def apply(self, field: StrawberryField) -> None:
         self.field = field
 
-    def _arguments(
-        self, info: strawberry.Info, kwargs: dict[str, Any]
-    ) -> Iterator[tuple[str, Any, int]]:
+    def _arguments(self, info: Info, kwargs: dict[str, Any]) -> Iterator[tuple[str, Any, int]]:
         """(GraphQL name, value, maximum string length) of each argument."""
         settings = getattr(info.context, "settings", None)
         default = settings.max_string_length if isinstance(settings, Settings) else 2_048
@@ -116,13 +114,13 @@ class InputGuard(FieldExtension):
             name = argument.graphql_name or to_camel_case(argument.python_name)
             yield name, kwargs.get(argument.python_name), MAX_LENGTHS.get(name, default)
 
-    def problems(self, info: strawberry.Info, kwargs: dict[str, Any]) -> list[Problem]:
+    def problems(self, info: Info, kwargs: dict[str, Any]) -> list[Problem]:
         found: list[Problem] = []
         for name, value, limit in self._arguments(info, kwargs):
             found.extend(find_problems(value, (name,), limit))
         return found
 
-    async def problems_async(self, info: strawberry.Info, kwargs: dict[str, Any]) -> list[Problem]:
+    async def problems_async(self, info: Info, kwargs: dict[str, Any]) -> list[Problem]:
         """As `problems`, but a batch's items (10,000 leads took ~0.1 s to walk) are
         walked in slices that leave the event loop its turn."""
         found: list[Problem] = []
@@ -134,9 +132,7 @@ class InputGuard(FieldExtension):
                 found.extend(find_problems(value, (name,), limit))
         return found
 
-    def resolve(
-        self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
-    ) -> Any:
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         problems = self.problems(info, kwargs)
         if problems:
             raise _query_error(problems)
@@ -146,7 +142,7 @@ class InputGuard(FieldExtension):
         self,
         next_: Callable[..., Awaitable[Any]],
         source: Any,
-        info: strawberry.Info,
+        info: Info,
         **kwargs: Any,
     ) -> Any:
         problems = await self.problems_async(info, kwargs)
@@ -163,7 +159,7 @@ class InputGuard(FieldExtension):
         self,
         next_: Callable[..., Awaitable[Any]],
         source: Any,
-        info: strawberry.Info,
+        info: Info,
         kwargs: dict[str, Any],
         problems: list[Problem],
     ) -> Any:

@@ -1,6 +1,6 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
 from gql.ids import require_pk
 from gql.types.campaign import Campaign
@@ -15,9 +15,7 @@ class ArchiveCampaignPayload:
 
 
 @strawberry.mutation(permission_classes=AUTHENTICATED)
-async def archive_campaign(
-    info: strawberry.Info[Context], id: strawberry.ID
-) -> ArchiveCampaignPayload:
+async def archive_campaign(info: Info, id: strawberry.ID) -> ArchiveCampaignPayload:
     context = info.context
     pk = require_pk(id, "Campaign", "Campaign")
     campaign = await in_transaction(

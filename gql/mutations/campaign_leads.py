@@ -8,7 +8,7 @@ from strawberry.scalars import JSON
 from strawberry.types.arguments import InputContext
 from strawberry.types.base import get_object_definition
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Context, Info
 from gql.errors import in_transaction
 from gql.ids import decode_pk, require_pk
 from gql.input_guard import InputGuard
@@ -71,7 +71,7 @@ async def _payload(context: Context, result: LeadsResult) -> CampaignLeadsPayloa
     extensions=[InputGuard(batch="leads")],
 )
 async def add_campaign_leads(
-    info: strawberry.Info[Context], campaign_id: strawberry.ID, leads: list[CampaignLeadInput]
+    info: Info, campaign_id: strawberry.ID, leads: list[CampaignLeadInput]
 ) -> CampaignLeadsPayload:
     context = info.context
     pk = require_pk(campaign_id, "Campaign", "Campaign", ("campaignId",))
@@ -93,7 +93,7 @@ async def add_campaign_leads(
     description="Deactivate leads; they stay in the campaign's history.",
 )
 async def remove_campaign_leads(
-    info: strawberry.Info[Context], campaign_id: strawberry.ID, lead_ids: list[strawberry.ID]
+    info: Info, campaign_id: strawberry.ID, lead_ids: list[strawberry.ID]
 ) -> CampaignLeadsPayload:
     context = info.context
     pk = require_pk(campaign_id, "Campaign", "Campaign", ("campaignId",))

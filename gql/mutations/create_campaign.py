@@ -1,6 +1,6 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
 from gql.mutations.campaign_input import CreateCampaignInput
 from gql.types.campaign import Campaign
@@ -16,9 +16,7 @@ class CreateCampaignPayload:
 
 
 @strawberry.mutation(permission_classes=AUTHENTICATED)
-async def create_campaign(
-    info: strawberry.Info[Context], input: CreateCampaignInput
-) -> CreateCampaignPayload:
+async def create_campaign(info: Info, input: CreateCampaignInput) -> CreateCampaignPayload:
     context = info.context
     draft = CampaignDraft(
         name=input.name,

@@ -1,6 +1,6 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
 from gql.ids import require_pk
 from gql.mutations.send_payload import CampaignSendPayload
@@ -12,9 +12,7 @@ from services.sends.service import SendService
     permission_classes=AUTHENTICATED,
     description="Resume a paused send (its template must still be approved).",
 )
-async def resume_campaign_send(
-    info: strawberry.Info[Context], id: strawberry.ID
-) -> CampaignSendPayload:
+async def resume_campaign_send(info: Info, id: strawberry.ID) -> CampaignSendPayload:
     context = info.context
     pk = require_pk(id, "CampaignSend", "Send")
     send = await in_transaction(

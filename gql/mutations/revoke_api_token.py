@@ -1,6 +1,6 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
 from gql.ids import require_pk
 from gql.types.api_token import ApiToken
@@ -19,9 +19,7 @@ class RevokeApiTokenPayload:
     description="Revoke one of the merchant's tokens: it stops working on every server "
     "process at once (the token making this request included). Errors: NOT_FOUND.",
 )
-async def revoke_api_token(
-    info: strawberry.Info[Context], id: strawberry.ID
-) -> RevokeApiTokenPayload:
+async def revoke_api_token(info: Info, id: strawberry.ID) -> RevokeApiTokenPayload:
     context = info.context
     pk = require_pk(id, "ApiToken", "Token")
     token = await in_transaction(

@@ -2,7 +2,7 @@ from datetime import datetime
 
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
 from gql.ids import require_pk
 from gql.mutations.send_payload import CampaignSendPayload
@@ -16,7 +16,7 @@ from services.sends.service import SendService
     "audience is snapshotted: leads added later wait for the next send.",
 )
 async def send_campaign(
-    info: strawberry.Info[Context], id: strawberry.ID, scheduled_at: datetime | None = None
+    info: Info, id: strawberry.ID, scheduled_at: datetime | None = None
 ) -> CampaignSendPayload:
     context = info.context
     pk = require_pk(id, "Campaign", "Campaign")

@@ -1,7 +1,7 @@
 import strawberry
 from strawberry.scalars import JSON
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
 from gql.types.common import UserError
 from gql.types.lead import CampaignLeadMessage
@@ -34,7 +34,7 @@ class SendTemplateMessagePayload:
     "confirm yet is settled later and reported by messageStatusChanged.",
 )
 async def send_template_message(
-    info: strawberry.Info[Context], input: SendTemplateMessageInput
+    info: Info, input: SendTemplateMessageInput
 ) -> SendTemplateMessagePayload:
     context = info.context
     worker = context.runtime.send_worker

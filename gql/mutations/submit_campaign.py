@@ -1,6 +1,6 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
 from gql.ids import require_pk
 from gql.types.campaign import Campaign
@@ -20,9 +20,7 @@ class SubmitCampaignPayload:
     "an already submitted campaign returns it unchanged. A body breaking WhatsApp's rules "
     "is refused with the errors the campaign's `submissionProblems` lists beforehand.",
 )
-async def submit_campaign(
-    info: strawberry.Info[Context], id: strawberry.ID
-) -> SubmitCampaignPayload:
+async def submit_campaign(info: Info, id: strawberry.ID) -> SubmitCampaignPayload:
     context = info.context
     pk = require_pk(id, "Campaign", "Campaign")
     campaign = await in_transaction(

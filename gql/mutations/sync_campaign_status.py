@@ -1,6 +1,6 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
 from gql.ids import require_pk
 from gql.types.campaign import Campaign
@@ -17,9 +17,7 @@ class SyncCampaignStatusPayload:
 @strawberry.mutation(
     permission_classes=AUTHENTICATED, description="Ask Twilio for the approval status now."
 )
-async def sync_campaign_status(
-    info: strawberry.Info[Context], id: strawberry.ID
-) -> SyncCampaignStatusPayload:
+async def sync_campaign_status(info: Info, id: strawberry.ID) -> SyncCampaignStatusPayload:
     context = info.context
     pk = require_pk(id, "Campaign", "Campaign")
     campaign = await in_transaction(

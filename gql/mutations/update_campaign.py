@@ -1,6 +1,6 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
 from gql.ids import require_pk
 from gql.mutations.campaign_input import UpdateCampaignInput
@@ -21,7 +21,7 @@ class UpdateCampaignPayload:
 
 @strawberry.mutation(permission_classes=AUTHENTICATED)
 async def update_campaign(
-    info: strawberry.Info[Context], id: strawberry.ID, input: UpdateCampaignInput
+    info: Info, id: strawberry.ID, input: UpdateCampaignInput
 ) -> UpdateCampaignPayload:
     context = info.context
     pk = require_pk(id, "Campaign", "Campaign")

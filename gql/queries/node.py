@@ -2,7 +2,7 @@
 
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Context, Info
 from gql.ids import decode_id, decode_pk
 from gql.types.campaign import Campaign
 from gql.types.common import Node
@@ -43,18 +43,16 @@ async def load_node(context: Context, global_id: str) -> Node | None:
 @strawberry.type
 class NodeQueries:
     @strawberry.field(permission_classes=AUTHENTICATED)
-    def viewer(self, info: strawberry.Info[Context]) -> Viewer:
+    def viewer(self, info: Info) -> Viewer:
         assert info.context.merchant is not None
         return Viewer(merchant=Merchant.from_model(info.context.merchant))
 
     @strawberry.field(permission_classes=AUTHENTICATED)
-    async def node(self, info: strawberry.Info[Context], id: strawberry.ID) -> Node | None:
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await load_node(info.context, id)
 
     @strawberry.field(permission_classes=AUTHENTICATED)
-    async def campaign_send(
-        self, info: strawberry.Info[Context], id: strawberry.ID
-    ) -> CampaignSend | None:
+    async def campaign_send(self, info: Info, id: strawberry.ID) -> CampaignSend | None:
         pk = decode_pk(id, "CampaignSend")
         send = await info.context.loaders.send.load(pk) if pk else None
         return CampaignSend.from_model(send) if send else None
