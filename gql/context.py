@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from strawberry.permission import BasePermission
@@ -66,9 +66,13 @@ class IsAuthenticated(BasePermission):
     message = "Authentication required: send `Authorization: Bearer <token>`."
     error_extensions = {"code": "UNAUTHENTICATED"}
 
-    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
-        context: Context = info.context
-        return context.merchant is not None
+    def has_permission(
+        self, source: Any, info: strawberry.Info[Context, None], **kwargs: Any
+    ) -> bool:
+        return info.context.merchant is not None
 
+
+# What every resolver and extension here is given: the request's Context, no root value.
+Info: TypeAlias = strawberry.Info[Context, None]
 
 AUTHENTICATED: list[type[BasePermission]] = [IsAuthenticated]

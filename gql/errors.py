@@ -1,16 +1,19 @@
-"""Running a service call as one unit of work, turning refusals into UserErrors, and
-deciding what of an error reaches the client and what the log."""
+"""Running a service call as one unit of work, turning a service's refusal into the
+`errors` of a mutation's payload (here only), and deciding what of an error reaches the
+client and what the log."""
 
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.types.base import StrawberryList, StrawberryOptional
+from strawberry.types.field import StrawberryField
 
-from gql.context import Context
+from gql.context import Context, Info
 from gql.types.common import UserError
 from services.errors import ServiceError
 
@@ -21,15 +24,54 @@ logger = logging.getLogger(__name__)
 QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for statement_timeout (and cancels)
 
 
-async def in_transaction(
-    context: Context, work: Callable[[AsyncSession], Awaitable[T]]
-) -> T | list[UserError]:
-    """Commit what `work` did, or roll it all back and return the service's errors."""
-    try:
-        async with context.db.transaction() as session:
-            return await work(session)
-    except ServiceError as error:
-        return UserError.list_from(error)
+async def in_transaction(context: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Commit what `work` did, or roll it all back and let its ServiceError through (to
+    `UserErrors`, which makes it the payload's `errors`)."""
+    async with context.db.transaction() as session:
+        return await work(session)
+
+
+def refusal(field: StrawberryField, errors: list[UserError]) -> Any:
+    """The mutation's payload with only `errors`: every other field empty or null."""
+    payload_type: Any = field.type
+    values: dict[str, Any] = {}
+    for payload_field in payload_type.__strawberry_definition__.fields:
+        if payload_field.python_name == "errors":
+            values["errors"] = errors
+        elif isinstance(payload_field.type, StrawberryList):
+            values[payload_field.python_name] = []
+        elif isinstance(payload_field.type, StrawberryOptional):
+            values[payload_field.python_name] = None
+        else:
+            raise TypeError(f"{payload_type.__name__}.{payload_field.python_name} is required")
+    return payload_type(**values)
+
+
+class UserErrors(FieldExtension):
+    """A mutation whose service refused (raised ServiceError) answers with a payload
+    carrying the refusal's problems as `errors`, its other fields empty."""
+
+    def apply(self, field: StrawberryField) -> None:
+        self.field = field
+
+    async def resolve_async(
+        self,
+        next_: Callable[..., Awaitable[Any]],
+        source: Any,
+        info: Info,
+        **kwargs: Any,
+    ) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except ServiceError as error:
+            return refusal(self.field, UserError.list_from(error))
+
+
+def map_service_errors(mutation_type: type) -> None:
+    """Puts `UserErrors` on every mutation, innermost (the first extension wraps the
+    resolver itself), so that InputGuard sees the refusal as the resolver's payload."""
+    for field in mutation_type.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        field.extensions.insert(0, UserErrors())
 
 
 def bad_input(message: str, field: list[str] | None = None) -> GraphQLError:

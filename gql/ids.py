@@ -1,11 +1,18 @@
-"""Relay global ids: base64("TypeName:primary key")."""
+"""Relay global ids: base64("TypeName:primary key"), the format of strawberry.relay's
+GlobalID. Decoding stays ours: it is stricter than relay's (strict base64, a positive
+bigint key), so a mangled id names nothing rather than some other row."""
 
 import base64
 import binascii
+from collections.abc import Sequence
+
+from strawberry.relay import to_base64
+
+from services.errors import not_found
 
 
 def encode_id(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+    return to_base64(type_name, pk)
 
 
 def decode_id(global_id: str, expected_type: str | None = None) -> tuple[str, int] | None:
@@ -23,3 +30,12 @@ def decode_id(global_id: str, expected_type: str | None = None) -> tuple[str, in
 def decode_pk(global_id: str, expected_type: str) -> int | None:
     decoded = decode_id(global_id, expected_type)
     return decoded[1] if decoded else None
+
+
+def require_pk(global_id: str, expected_type: str, what: str, path: Sequence[str] = ("id",)) -> int:
+    """The primary key in a global id of `expected_type`; NOT_FOUND at `path` otherwise
+    (an id of another type names nothing the client may act on here)."""
+    pk = decode_pk(global_id, expected_type)
+    if pk is None:
+        raise not_found(what, path)
+    return pk

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-import strawberry
 from strawberry.extensions import FieldExtension
-from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
+from strawberry.types.base import has_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
-from gql.errors import bad_input
+from gql.context import Info
+from gql.errors import bad_input, refusal
 from gql.types.common import UserError
 from services.cooperative import cooperatively
 from services.errors import ErrorCode
@@ -106,9 +106,7 @@ class InputGuard(FieldExtension):
     def apply(self, field: StrawberryField) -> None:
         self.field = field
 
-    def _arguments(
-        self, info: strawberry.Info, kwargs: dict[str, Any]
-    ) -> Iterator[tuple[str, Any, int]]:
+    def _arguments(self, info: Info, kwargs: dict[str, Any]) -> Iterator[tuple[str, Any, int]]:
         """(GraphQL name, value, maximum string length) of each argument."""
         settings = getattr(info.context, "settings", None)
         default = settings.max_string_length if isinstance(settings, Settings) else 2_048
@@ -116,13 +114,13 @@ class InputGuard(FieldExtension):
             name = argument.graphql_name or to_camel_case(argument.python_name)
             yield name, kwargs.get(argument.python_name), MAX_LENGTHS.get(name, default)
 
-    def problems(self, info: strawberry.Info, kwargs: dict[str, Any]) -> list[Problem]:
+    def problems(self, info: Info, kwargs: dict[str, Any]) -> list[Problem]:
         found: list[Problem] = []
         for name, value, limit in self._arguments(info, kwargs):
             found.extend(find_problems(value, (name,), limit))
         return found
 
-    async def problems_async(self, info: strawberry.Info, kwargs: dict[str, Any]) -> list[Problem]:
+    async def problems_async(self, info: Info, kwargs: dict[str, Any]) -> list[Problem]:
         """As `problems`, but a batch's items (10,000 leads took ~0.1 s to walk) are
         walked in slices that leave the event loop its turn."""
         found: list[Problem] = []
@@ -134,9 +132,7 @@ class InputGuard(FieldExtension):
                 found.extend(find_problems(value, (name,), limit))
         return found
 
-    def resolve(
-        self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
-    ) -> Any:
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         problems = self.problems(info, kwargs)
         if problems:
             raise _query_error(problems)
@@ -146,7 +142,7 @@ class InputGuard(FieldExtension):
         self,
         next_: Callable[..., Awaitable[Any]],
         source: Any,
-        info: strawberry.Info,
+        info: Info,
         **kwargs: Any,
     ) -> Any:
         problems = await self.problems_async(info, kwargs)
@@ -156,14 +152,14 @@ class InputGuard(FieldExtension):
             raise _query_error(problems)
         errors = [_user_error(problem) for problem in problems]
         if self.batch is None or any(_index(p.path, self.batch) is None for p in problems):
-            return _refusal(self.field, errors)
+            return refusal(self.field, errors)
         return await self._without_bad_items(next_, source, info, kwargs, problems)
 
     async def _without_bad_items(
         self,
         next_: Callable[..., Awaitable[Any]],
         source: Any,
-        info: strawberry.Info,
+        info: Info,
         kwargs: dict[str, Any],
         problems: list[Problem],
     ) -> Any:
@@ -202,22 +198,6 @@ def _query_error(problems: list[Problem]) -> Exception:
     first = problems[0]
     more = f" ({len(problems) - 1} more)" if len(problems) > 1 else ""
     return bad_input(f"{'.'.join(first.path)}: {first.message}{more}", list(first.path))
-
-
-def _refusal(field: StrawberryField, errors: list[UserError]) -> Any:
-    """The mutation's payload with only `errors`: every other field empty or null."""
-    payload_type: Any = field.type
-    values: dict[str, Any] = {}
-    for payload_field in payload_type.__strawberry_definition__.fields:
-        if payload_field.python_name == "errors":
-            values["errors"] = errors
-        elif isinstance(payload_field.type, StrawberryList):
-            values[payload_field.python_name] = []
-        elif isinstance(payload_field.type, StrawberryOptional):
-            values[payload_field.python_name] = None
-        else:
-            raise TypeError(f"{payload_type.__name__}.{payload_field.python_name} is required")
-    return payload_type(**values)
 
 
 def guard_inputs(*root_types: type) -> None:

@@ -14,7 +14,7 @@ from db.database import Database
 from services.campaigns.leads_repository import LeadRepository
 from services.campaigns.repository import CampaignRepository
 from services.pagination import Page, PageRequest
-from services.sends.repository import LedgerRepository, SendRepository
+from services.sends.repository import LedgerCounts, LedgerRepository, SendRepository
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -30,21 +30,25 @@ class Loaders:
         self.previous_campaign = self._by_key(
             lambda s, ids: CampaignRepository(s).previous_of(m, ids)
         )
-        self.versions = self._by_key(
-            lambda s, names: CampaignRepository(s).versions_of(m, names), default=list
+        self.versions = self._every_key(
+            lambda s, names: CampaignRepository(s).versions_of(m, names), list
         )
-        self.lead_counts = self._by_key(lambda s, ids: LeadRepository(s).counts_by_campaign(ids))
-        self.ledger_counts = self._by_key(
-            lambda s, ids: LedgerRepository(s).counts_by_campaign(ids)
+        self.lead_counts = self._every_key(
+            lambda s, ids: LeadRepository(s).counts_by_campaign(ids), lambda: (0, 0)
         )
-        self.send_counts = self._by_key(lambda s, ids: LedgerRepository(s).counts_by_send(ids))
+        self.ledger_counts = self._every_key(
+            lambda s, ids: LedgerRepository(s).counts_by_campaign(ids), LedgerCounts
+        )
+        self.send_counts = self._every_key(
+            lambda s, ids: LedgerRepository(s).counts_by_send(ids), LedgerCounts
+        )
         self.lead = self._by_key(lambda s, ids: LeadRepository(s).by_ids(m, ids))
         self.person = self._by_key(lambda s, ids: LeadRepository(s).people_by_ids(m, ids))
         self.ledger_row = self._by_key(lambda s, ids: LedgerRepository(s).by_ids(m, ids))
         self.message = self._by_key(lambda s, ids: LedgerRepository(s).messages_by_ids(m, ids))
         self.send = self._by_key(lambda s, ids: SendRepository(s).by_ids(m, ids))
-        self.sends_of_campaign = self._by_key(
-            lambda s, ids: SendRepository(s).by_campaigns(m, ids), default=list
+        self.sends_of_campaign = self._every_key(
+            lambda s, ids: SendRepository(s).by_campaigns(m, ids), list
         )
         self.lead_page = self._pages(lambda s, ids, r: LeadRepository(s).pages_by_campaign(ids, r))
         self.ledger_page = self._pages(
@@ -52,14 +56,28 @@ class Loaders:
         )
 
     def _by_key(
-        self,
-        fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]],
-        default: Callable[[], V] | None = None,
+        self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]]
     ) -> DataLoader[K, V | None]:
+        """None for a key with no row (another merchant's included)."""
+
         async def batch(keys: list[K]) -> list[V | None]:
             async with self.db.session() as session:
                 found = await fetch(session, keys)
-            return [found.get(key, default() if default else None) for key in keys]
+            return [found.get(key) for key in keys]
+
+        return DataLoader(load_fn=batch)
+
+    def _every_key(
+        self,
+        fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]],
+        default: Callable[[], V],
+    ) -> DataLoader[K, V]:
+        """A value for every key: counts and lists, empty when there is nothing."""
+
+        async def batch(keys: list[K]) -> list[V]:
+            async with self.db.session() as session:
+                found = await fetch(session, keys)
+            return [found[key] if key in found else default() for key in keys]
 
         return DataLoader(load_fn=batch)
 
@@ -81,3 +99,11 @@ class Loaders:
             return [pages[key] for key in keys]
 
         return DataLoader(load_fn=batch)
+
+
+async def load_required(loader: DataLoader[K, V | None], key: K) -> V:
+    """A row a foreign key guarantees: one of the merchant's rows points at it."""
+    found = await loader.load(key)
+    if found is None:
+        raise LookupError(f"no row {key!r} behind a foreign key")
+    return found

@@ -7,7 +7,7 @@ from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from gql.errors import RequestErrorCodes, report_errors
+from gql.errors import RequestErrorCodes, map_service_errors, report_errors
 from gql.execution import CooperativeExecutionContext
 from gql.input_guard import guard_inputs
 from gql.introspection import IntrospectionSwitch
@@ -78,6 +78,7 @@ class CampaignsSchema(strawberry.Schema):
 
 
 guard_inputs(Query, Mutation)
+map_service_errors(Mutation)
 
 schema = CampaignsSchema(
     query=Query,

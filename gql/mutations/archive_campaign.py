@@ -1,7 +1,8 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
-from gql.mutations.campaign_action import run_campaign_action
+from gql.context import AUTHENTICATED, Info
+from gql.errors import in_transaction
+from gql.ids import require_pk
 from gql.types.campaign import Campaign
 from gql.types.common import UserError
 from services.campaigns.service import CampaignService
@@ -14,11 +15,10 @@ class ArchiveCampaignPayload:
 
 
 @strawberry.mutation(permission_classes=AUTHENTICATED)
-async def archive_campaign(
-    info: strawberry.Info[Context], id: strawberry.ID
-) -> ArchiveCampaignPayload:
+async def archive_campaign(info: Info, id: strawberry.ID) -> ArchiveCampaignPayload:
     context = info.context
-    campaign, errors = await run_campaign_action(
-        context, id, lambda session: CampaignService(session).archive
+    pk = require_pk(id, "Campaign", "Campaign")
+    campaign = await in_transaction(
+        context, lambda session: CampaignService(session).archive(context.merchant_id, pk)
     )
-    return ArchiveCampaignPayload(campaign=campaign, errors=errors)
+    return ArchiveCampaignPayload(campaign=Campaign.from_model(campaign), errors=[])

@@ -8,9 +8,9 @@ from strawberry.scalars import JSON
 from strawberry.types.arguments import InputContext
 from strawberry.types.base import get_object_definition
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Context, Info
 from gql.errors import in_transaction
-from gql.ids import decode_pk
+from gql.ids import decode_pk, require_pk
 from gql.input_guard import InputGuard
 from gql.types.common import UserError
 from gql.types.lead import CampaignLead
@@ -48,9 +48,8 @@ class CampaignLeadsPayload:
     errors: list[UserError]
 
 
-async def _payload(context: Context, result: LeadsResult | list[UserError]) -> CampaignLeadsPayload:
-    if isinstance(result, list):
-        return CampaignLeadsPayload(leads=[], errors=result)
+async def _payload(context: Context, result: LeadsResult) -> CampaignLeadsPayload:
+    """The leads changed, and the ones refused by index (a partial success)."""
     # The people were just written: their fields need not be read again.
     async for person in cooperatively(result.people.values()):
         context.loaders.person.prime(person.id, person)
@@ -72,12 +71,10 @@ async def _payload(context: Context, result: LeadsResult | list[UserError]) -> C
     extensions=[InputGuard(batch="leads")],
 )
 async def add_campaign_leads(
-    info: strawberry.Info[Context], campaign_id: strawberry.ID, leads: list[CampaignLeadInput]
+    info: Info, campaign_id: strawberry.ID, leads: list[CampaignLeadInput]
 ) -> CampaignLeadsPayload:
     context = info.context
-    pk = decode_pk(campaign_id, "Campaign")
-    if pk is None:
-        return await _payload(context, UserError.not_found("Campaign", "campaignId"))
+    pk = require_pk(campaign_id, "Campaign", "Campaign", ("campaignId",))
     inputs = [LeadInput(lead.phone, lead.name, lead.custom_variables) for lead in leads]
     service_limit = context.settings.max_leads_per_call
     return await _payload(
@@ -96,12 +93,10 @@ async def add_campaign_leads(
     description="Deactivate leads; they stay in the campaign's history.",
 )
 async def remove_campaign_leads(
-    info: strawberry.Info[Context], campaign_id: strawberry.ID, lead_ids: list[strawberry.ID]
+    info: Info, campaign_id: strawberry.ID, lead_ids: list[strawberry.ID]
 ) -> CampaignLeadsPayload:
     context = info.context
-    pk = decode_pk(campaign_id, "Campaign")
-    if pk is None:
-        return await _payload(context, UserError.not_found("Campaign", "campaignId"))
+    pk = require_pk(campaign_id, "Campaign", "Campaign", ("campaignId",))
     ids = [decode_pk(lead_id, "CampaignLead") for lead_id in lead_ids]
     return await _payload(
         context,

@@ -1,6 +1,6 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
 from gql.types.api_token import ApiToken
 from gql.types.common import UserError
@@ -25,18 +25,14 @@ class CreateApiTokenPayload:
     permission_classes=AUTHENTICATED,
     description="Issue a new API token for the merchant. Errors: INVALID_NAME, DUPLICATE_NAME.",
 )
-async def create_api_token(
-    info: strawberry.Info[Context], input: CreateApiTokenInput
-) -> CreateApiTokenPayload:
+async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
     context = info.context
-    result = await in_transaction(
+    issued = await in_transaction(
         context,
         lambda session: TokenService(session).issue(
             context.merchant_id, input.name, ("input", "name")
         ),
     )
-    if isinstance(result, list):
-        return CreateApiTokenPayload(api_token=None, secret=None, errors=result)
     return CreateApiTokenPayload(
-        api_token=ApiToken.from_model(result.token), secret=result.secret, errors=[]
+        api_token=ApiToken.from_model(issued.token), secret=issued.secret, errors=[]
     )

@@ -1,6 +1,6 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
 from gql.mutations.campaign_input import CreateCampaignInput
 from gql.types.campaign import Campaign
@@ -16,9 +16,7 @@ class CreateCampaignPayload:
 
 
 @strawberry.mutation(permission_classes=AUTHENTICATED)
-async def create_campaign(
-    info: strawberry.Info[Context], input: CreateCampaignInput
-) -> CreateCampaignPayload:
+async def create_campaign(info: Info, input: CreateCampaignInput) -> CreateCampaignPayload:
     context = info.context
     draft = CampaignDraft(
         name=input.name,
@@ -29,9 +27,7 @@ async def create_campaign(
         content_context=input.content_context,
         samples=input.samples,
     )
-    result = await in_transaction(
+    campaign = await in_transaction(
         context, lambda session: CampaignService(session).create(context.merchant_id, draft)
     )
-    if isinstance(result, list):
-        return CreateCampaignPayload(campaign=None, errors=result)
-    return CreateCampaignPayload(campaign=Campaign.from_model(result), errors=[])
+    return CreateCampaignPayload(campaign=Campaign.from_model(campaign), errors=[])

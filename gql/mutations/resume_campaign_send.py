@@ -1,7 +1,10 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
-from gql.mutations.send_payload import CampaignSendPayload, run_send_action
+from gql.context import AUTHENTICATED, Info
+from gql.errors import in_transaction
+from gql.ids import require_pk
+from gql.mutations.send_payload import CampaignSendPayload
+from gql.types.send import CampaignSend
 from services.sends.service import SendService
 
 
@@ -9,7 +12,10 @@ from services.sends.service import SendService
     permission_classes=AUTHENTICATED,
     description="Resume a paused send (its template must still be approved).",
 )
-async def resume_campaign_send(
-    info: strawberry.Info[Context], id: strawberry.ID
-) -> CampaignSendPayload:
-    return await run_send_action(info.context, id, SendService.resume)
+async def resume_campaign_send(info: Info, id: strawberry.ID) -> CampaignSendPayload:
+    context = info.context
+    pk = require_pk(id, "CampaignSend", "Send")
+    send = await in_transaction(
+        context, lambda session: SendService(session).resume(context.merchant_id, pk)
+    )
+    return CampaignSendPayload(send=CampaignSend.from_model(send), errors=[])

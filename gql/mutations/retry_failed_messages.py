@@ -1,14 +1,20 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
-from gql.mutations.send_payload import CampaignSendPayload, run_send_action
+from gql.context import AUTHENTICATED, Info
+from gql.errors import in_transaction
+from gql.ids import require_pk
+from gql.mutations.send_payload import CampaignSendPayload
+from gql.types.send import CampaignSend
 from services.sends.service import SendService
 
 
 @strawberry.mutation(
     permission_classes=AUTHENTICATED, description="Send the failed rows of a send once more."
 )
-async def retry_failed_messages(
-    info: strawberry.Info[Context], id: strawberry.ID
-) -> CampaignSendPayload:
-    return await run_send_action(info.context, id, SendService.retry_failed)
+async def retry_failed_messages(info: Info, id: strawberry.ID) -> CampaignSendPayload:
+    context = info.context
+    pk = require_pk(id, "CampaignSend", "Send")
+    send = await in_transaction(
+        context, lambda session: SendService(session).retry_failed(context.merchant_id, pk)
+    )
+    return CampaignSendPayload(send=CampaignSend.from_model(send), errors=[])

@@ -1,8 +1,8 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
-from gql.ids import decode_pk
+from gql.ids import require_pk
 from gql.types.api_token import ApiToken
 from gql.types.common import UserError
 from services.merchants.tokens import TokenService
@@ -19,18 +19,12 @@ class RevokeApiTokenPayload:
     description="Revoke one of the merchant's tokens: it stops working on every server "
     "process at once (the token making this request included). Errors: NOT_FOUND.",
 )
-async def revoke_api_token(
-    info: strawberry.Info[Context], id: strawberry.ID
-) -> RevokeApiTokenPayload:
+async def revoke_api_token(info: Info, id: strawberry.ID) -> RevokeApiTokenPayload:
     context = info.context
-    pk = decode_pk(id, "ApiToken")
-    if pk is None:
-        return RevokeApiTokenPayload(api_token=None, errors=UserError.not_found("Token", "id"))
-    result = await in_transaction(
+    pk = require_pk(id, "ApiToken", "Token")
+    token = await in_transaction(
         context, lambda session: TokenService(session).revoke(context.merchant_id, pk)
     )
-    if isinstance(result, list):
-        return RevokeApiTokenPayload(api_token=None, errors=result)
     # This process forgets it now; the others when the commit's NOTIFY reaches them.
-    context.runtime.access.tokens.forget(result.id)
-    return RevokeApiTokenPayload(api_token=ApiToken.from_model(result), errors=[])
+    context.runtime.access.tokens.forget(token.id)
+    return RevokeApiTokenPayload(api_token=ApiToken.from_model(token), errors=[])

@@ -2,11 +2,10 @@ from datetime import datetime
 
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
-from gql.ids import decode_pk
+from gql.ids import require_pk
 from gql.mutations.send_payload import CampaignSendPayload
-from gql.types.common import UserError
 from gql.types.send import CampaignSend
 from services.sends.service import SendService
 
@@ -17,17 +16,13 @@ from services.sends.service import SendService
     "audience is snapshotted: leads added later wait for the next send.",
 )
 async def send_campaign(
-    info: strawberry.Info[Context], id: strawberry.ID, scheduled_at: datetime | None = None
+    info: Info, id: strawberry.ID, scheduled_at: datetime | None = None
 ) -> CampaignSendPayload:
     context = info.context
-    pk = decode_pk(id, "Campaign")
-    if pk is None:
-        return CampaignSendPayload(send=None, errors=UserError.not_found("Campaign", "id"))
+    pk = require_pk(id, "Campaign", "Campaign")
     sender = context.runtime.gateway.sender_key if context.runtime.gateway else ""
-    result = await in_transaction(
+    send = await in_transaction(
         context,
         lambda session: SendService(session, sender).start(context.merchant_id, pk, scheduled_at),
     )
-    if isinstance(result, list):
-        return CampaignSendPayload(send=None, errors=result)
-    return CampaignSendPayload(send=CampaignSend.from_model(result), errors=[])
+    return CampaignSendPayload(send=CampaignSend.from_model(send), errors=[])

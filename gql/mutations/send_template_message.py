@@ -1,7 +1,7 @@
 import strawberry
 from strawberry.scalars import JSON
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
 from gql.types.common import UserError
 from gql.types.lead import CampaignLeadMessage
@@ -34,21 +34,16 @@ class SendTemplateMessagePayload:
     "confirm yet is settled later and reported by messageStatusChanged.",
 )
 async def send_template_message(
-    info: strawberry.Info[Context], input: SendTemplateMessageInput
+    info: Info, input: SendTemplateMessageInput
 ) -> SendTemplateMessagePayload:
     context = info.context
     worker = context.runtime.send_worker
     if worker is None:
-        error = ServiceError.single(ErrorCode.TWILIO_UNAVAILABLE, "Twilio is not configured.")
-        return SendTemplateMessagePayload(
-            campaign_lead_message=None, errors=UserError.list_from(error)
-        )
+        raise ServiceError.single(ErrorCode.TWILIO_UNAVAILABLE, "Twilio is not configured.")
     request = OneOff(input.campaign_name, input.to, input.variables)
     claim = await in_transaction(
         context, lambda session: prepare(session, context.merchant_id, request)
     )
-    if isinstance(claim, list):
-        return SendTemplateMessagePayload(campaign_lead_message=None, errors=claim)
     await worker.send_now(claim)
     row = await context.loaders.ledger_row.load(claim.ledger_id)
     assert row is not None

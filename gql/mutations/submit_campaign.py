@@ -1,7 +1,8 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
-from gql.mutations.campaign_action import run_campaign_action
+from gql.context import AUTHENTICATED, Info
+from gql.errors import in_transaction
+from gql.ids import require_pk
 from gql.types.campaign import Campaign
 from gql.types.common import UserError
 from services.campaigns.submission import SubmissionService
@@ -19,11 +20,11 @@ class SubmitCampaignPayload:
     "an already submitted campaign returns it unchanged. A body breaking WhatsApp's rules "
     "is refused with the errors the campaign's `submissionProblems` lists beforehand.",
 )
-async def submit_campaign(
-    info: strawberry.Info[Context], id: strawberry.ID
-) -> SubmitCampaignPayload:
+async def submit_campaign(info: Info, id: strawberry.ID) -> SubmitCampaignPayload:
     context = info.context
-    campaign, errors = await run_campaign_action(
-        context, id, lambda session: SubmissionService(session, context.gateway).submit
+    pk = require_pk(id, "Campaign", "Campaign")
+    campaign = await in_transaction(
+        context,
+        lambda session: SubmissionService(session, context.gateway).submit(context.merchant_id, pk),
     )
-    return SubmitCampaignPayload(campaign=campaign, errors=errors)
+    return SubmitCampaignPayload(campaign=Campaign.from_model(campaign), errors=[])

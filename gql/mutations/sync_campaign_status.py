@@ -1,7 +1,8 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
-from gql.mutations.campaign_action import run_campaign_action
+from gql.context import AUTHENTICATED, Info
+from gql.errors import in_transaction
+from gql.ids import require_pk
 from gql.types.campaign import Campaign
 from gql.types.common import UserError
 from services.campaigns.submission import SubmissionService
@@ -16,11 +17,11 @@ class SyncCampaignStatusPayload:
 @strawberry.mutation(
     permission_classes=AUTHENTICATED, description="Ask Twilio for the approval status now."
 )
-async def sync_campaign_status(
-    info: strawberry.Info[Context], id: strawberry.ID
-) -> SyncCampaignStatusPayload:
+async def sync_campaign_status(info: Info, id: strawberry.ID) -> SyncCampaignStatusPayload:
     context = info.context
-    campaign, errors = await run_campaign_action(
-        context, id, lambda session: SubmissionService(session, context.gateway).sync
+    pk = require_pk(id, "Campaign", "Campaign")
+    campaign = await in_transaction(
+        context,
+        lambda session: SubmissionService(session, context.gateway).sync(context.merchant_id, pk),
     )
-    return SyncCampaignStatusPayload(campaign=campaign, errors=errors)
+    return SyncCampaignStatusPayload(campaign=Campaign.from_model(campaign), errors=[])

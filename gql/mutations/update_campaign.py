@@ -1,8 +1,8 @@
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
-from gql.ids import decode_pk
+from gql.ids import require_pk
 from gql.mutations.campaign_input import UpdateCampaignInput
 from gql.types.campaign import Campaign
 from gql.types.common import UserError
@@ -21,12 +21,10 @@ class UpdateCampaignPayload:
 
 @strawberry.mutation(permission_classes=AUTHENTICATED)
 async def update_campaign(
-    info: strawberry.Info[Context], id: strawberry.ID, input: UpdateCampaignInput
+    info: Info, id: strawberry.ID, input: UpdateCampaignInput
 ) -> UpdateCampaignPayload:
     context = info.context
-    pk = decode_pk(id, "Campaign")
-    if pk is None:
-        return UpdateCampaignPayload(campaign=None, errors=UserError.not_found("Campaign", "id"))
+    pk = require_pk(id, "Campaign", "Campaign")
     changes = CampaignChanges(
         name=input.name,
         body=input.body,
@@ -36,9 +34,7 @@ async def update_campaign(
         content_context=input.content_context,
         samples=input.samples,
     )
-    result = await in_transaction(
+    campaign = await in_transaction(
         context, lambda session: CampaignService(session).update(context.merchant_id, pk, changes)
     )
-    if isinstance(result, list):
-        return UpdateCampaignPayload(campaign=None, errors=result)
-    return UpdateCampaignPayload(campaign=Campaign.from_model(result), errors=[])
+    return UpdateCampaignPayload(campaign=Campaign.from_model(campaign), errors=[])

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.types.api_token import ApiToken
 from services.merchants.tokens import TokenService
 
@@ -13,7 +13,7 @@ class ApiTokenQueries:
         permission_classes=AUTHENTICATED,
         description="The merchant's live API tokens, oldest first (never their secrets).",
     )
-    async def api_tokens(self, info: strawberry.Info[Context]) -> list[ApiToken]:
+    async def api_tokens(self, info: Info) -> list[ApiToken]:
         context = info.context
         async with context.db.session() as session:
             tokens = await TokenService(session).list(context.merchant_id)

@@ -3,7 +3,7 @@
 import strawberry
 from strawberry.scalars import JSON
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.ids import decode_pk
 from gql.types.campaign import Campaign
 from gql.types.common import UserError
@@ -59,7 +59,7 @@ class CampaignQueries:
     @strawberry.field(permission_classes=AUTHENTICATED, description="Newest first.")
     async def campaigns(
         self,
-        info: strawberry.Info[Context],
+        info: Info,
         first: int | None = 50,
         after: str | None = None,
         filter: CampaignFilter | None = None,
@@ -76,7 +76,7 @@ class CampaignQueries:
         return connection_from_page(page, total, "Campaign", Campaign.from_model)
 
     @strawberry.field(permission_classes=AUTHENTICATED)
-    async def campaign(self, info: strawberry.Info[Context], id: strawberry.ID) -> Campaign | None:
+    async def campaign(self, info: Info, id: strawberry.ID) -> Campaign | None:
         pk = decode_pk(id, "Campaign")
         found = await info.context.loaders.campaign.load(pk) if pk else None
         return Campaign.from_model(found) if found else None
@@ -87,7 +87,7 @@ class CampaignQueries:
         "the campaign or lead does not exist.",
     )
     async def campaign_preview(
-        self, info: strawberry.Info[Context], campaign_id: strawberry.ID, lead_id: strawberry.ID
+        self, info: Info, campaign_id: strawberry.ID, lead_id: strawberry.ID
     ) -> CampaignPreview | None:
         campaign_pk, lead_pk = (
             decode_pk(campaign_id, "Campaign"),

@@ -3,7 +3,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.ids import decode_pk
 from gql.types.send import CampaignSend
 from services.events.messages import Event, SendProgress
@@ -18,7 +18,7 @@ WINDOW = 0.25
     "most, and always its latest state).",
 )
 async def campaign_send_progress(
-    info: strawberry.Info[Context], send_id: strawberry.ID
+    info: Info, send_id: strawberry.ID
 ) -> AsyncGenerator[CampaignSend, None]:
     context = info.context
     pk = decode_pk(send_id, "CampaignSend")

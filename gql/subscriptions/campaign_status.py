@@ -2,7 +2,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.ids import decode_pk
 from gql.types.campaign import Campaign
 from gql.types.enums import CampaignStatus
@@ -21,7 +21,7 @@ class CampaignStatusChange:
     "campaignId is null; events from every server process.",
 )
 async def campaign_status_changed(
-    info: strawberry.Info[Context], campaign_id: strawberry.ID | None = None
+    info: Info, campaign_id: strawberry.ID | None = None
 ) -> AsyncGenerator[CampaignStatusChange, None]:
     context = info.context
     wanted = decode_pk(campaign_id, "Campaign") if campaign_id is not None else None

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from gql.context import AUTHENTICATED, Context
+from gql.context import AUTHENTICATED, Info
 from gql.ids import decode_pk
 from gql.loaders import Loaders
 from gql.types.lead import CampaignLeadMessage
@@ -48,7 +48,7 @@ async def _load(loaders: Loaders, ledger_ids: list[int]) -> list[CampaignLeadMes
     "(sent, delivered, read, failed, ...), as they are now; events from every server process.",
 )
 async def message_status_changed(
-    info: strawberry.Info[Context], campaign_id: strawberry.ID
+    info: Info, campaign_id: strawberry.ID
 ) -> AsyncGenerator[CampaignLeadMessage, None]:
     context = info.context
     wanted = decode_pk(campaign_id, "Campaign")

@@ -7,6 +7,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from db import models
+from gql.context import Info
 from gql.ids import encode_id
 from gql.types.common import Node, UserError
 from gql.types.enums import CampaignAuthorType, CampaignStatus, CampaignType, CampaignVariableType
@@ -109,24 +110,24 @@ class Campaign(Node):
         return [CampaignVariable(key=k, type=CampaignVariableType(v)) for k, v in items]
 
     @strawberry.field(description="The version that replaced this one.")
-    async def next_campaign(self, info: strawberry.Info) -> "Campaign | None":
+    async def next_campaign(self, info: Info) -> "Campaign | None":
         if self.model.next_campaign_id is None:
             return None
         found = await info.context.loaders.campaign.load(self.model.next_campaign_id)
         return Campaign.from_model(found) if found else None
 
     @strawberry.field(description="The version this one replaced.")
-    async def previous_campaign(self, info: strawberry.Info) -> "Campaign | None":
+    async def previous_campaign(self, info: Info) -> "Campaign | None":
         found = await info.context.loaders.previous_campaign.load(self.model.id)
         return Campaign.from_model(found) if found else None
 
     @strawberry.field(description="Every version of this template, oldest first.")
-    async def versions(self, info: strawberry.Info) -> list["Campaign"]:
+    async def versions(self, info: Info) -> list["Campaign"]:
         found = await info.context.loaders.versions.load(self.model.name)
         return [Campaign.from_model(c) for c in found]
 
     @strawberry.field
-    async def stats(self, info: strawberry.Info) -> CampaignStats:
+    async def stats(self, info: Info) -> CampaignStats:
         loaders = info.context.loaders
         (leads, active), ledger = (
             await loaders.lead_counts.load(self.model.id),
@@ -145,7 +146,7 @@ class Campaign(Node):
 
     @strawberry.field
     async def leads(
-        self, info: strawberry.Info, first: int | None = 50, after: str | None = None
+        self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[CampaignLead]:
         request = page_request(first, after, "CampaignLead")
         loaders = info.context.loaders
@@ -157,7 +158,7 @@ class Campaign(Node):
 
     @strawberry.field(description="The ledger: what each lead was sent, oldest first.")
     async def messages(
-        self, info: strawberry.Info, first: int | None = 50, after: str | None = None
+        self, info: Info, first: int | None = 50, after: str | None = None
     ) -> Connection[CampaignLeadMessage]:
         request = page_request(first, after, "CampaignLeadMessage")
         loaders = info.context.loaders
@@ -171,7 +172,7 @@ class Campaign(Node):
 
     @strawberry.field(description="Bulk sends of this version, newest first.")
     async def sends(
-        self, info: strawberry.Info
+        self, info: Info
     ) -> list[Annotated["CampaignSend", strawberry.lazy("gql.types.send")]]:
         from gql.types.send import CampaignSend
 

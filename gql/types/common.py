@@ -33,9 +33,3 @@ class UserError:
     def list_from(cls, error: ServiceError | list[FieldError]) -> list["UserError"]:
         errors = error.errors if isinstance(error, ServiceError) else error
         return [cls.from_field_error(e) for e in errors]
-
-    @classmethod
-    def not_found(cls, what: str, *path: str) -> list["UserError"]:
-        from services.errors import not_found
-
-        return cls.list_from(not_found(what, path))

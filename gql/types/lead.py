@@ -6,7 +6,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from db import models
+from gql.context import Info
 from gql.ids import encode_id
+from gql.loaders import load_required
 from gql.types.common import Node
 from gql.types.enums import LedgerState
 from gql.types.people import ConversationUser, Message
@@ -33,8 +35,8 @@ class CampaignLead(Node):
         )
 
     @strawberry.field
-    async def conversation_user(self, info: strawberry.Info) -> ConversationUser:
-        person = await info.context.loaders.person.load(self.conversation_user_id)
+    async def conversation_user(self, info: Info) -> ConversationUser:
+        person = await load_required(info.context.loaders.person, self.conversation_user_id)
         return ConversationUser.from_model(person)
 
 
@@ -64,12 +66,12 @@ class CampaignLeadMessage(Node):
         )
 
     @strawberry.field
-    async def lead(self, info: strawberry.Info) -> CampaignLead:
-        lead = await info.context.loaders.lead.load(self.model.campaign_lead_id)
+    async def lead(self, info: Info) -> CampaignLead:
+        lead = await load_required(info.context.loaders.lead, self.model.campaign_lead_id)
         return CampaignLead.from_model(lead)
 
     @strawberry.field
-    async def message(self, info: strawberry.Info) -> Message | None:
+    async def message(self, info: Info) -> Message | None:
         if self.model.message_id is None:
             return None
         message = await info.context.loaders.message.load(self.model.message_id)

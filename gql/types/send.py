@@ -5,7 +5,9 @@ from datetime import datetime
 import strawberry
 
 from db import models
+from gql.context import Info
 from gql.ids import encode_id
+from gql.loaders import load_required
 from gql.types.campaign import Campaign
 from gql.types.common import Node
 from gql.types.enums import CampaignSendStatus
@@ -46,35 +48,35 @@ class CampaignSend(Node):
             created_at=model.created_at,
         )
 
-    async def _count(self, info: strawberry.Info, name: str) -> int:
+    async def _count(self, info: Info, name: str) -> int:
         counts = await info.context.loaders.send_counts.load(self.model.id)
         return int(getattr(counts, name))
 
     @strawberry.field
-    async def queued(self, info: strawberry.Info) -> int:
+    async def queued(self, info: Info) -> int:
         return await self._count(info, "queued")
 
     @strawberry.field
-    async def sent(self, info: strawberry.Info) -> int:
+    async def sent(self, info: Info) -> int:
         return await self._count(info, "sent")
 
     @strawberry.field
-    async def delivered(self, info: strawberry.Info) -> int:
+    async def delivered(self, info: Info) -> int:
         return await self._count(info, "delivered")
 
     @strawberry.field
-    async def read(self, info: strawberry.Info) -> int:
+    async def read(self, info: Info) -> int:
         return await self._count(info, "read")
 
     @strawberry.field
-    async def failed(self, info: strawberry.Info) -> int:
+    async def failed(self, info: Info) -> int:
         return await self._count(info, "failed")
 
     @strawberry.field
-    async def skipped(self, info: strawberry.Info) -> int:
+    async def skipped(self, info: Info) -> int:
         return await self._count(info, "skipped")
 
     @strawberry.field
-    async def campaign(self, info: strawberry.Info) -> Campaign:
-        found = await info.context.loaders.campaign.load(self.model.campaign_id)
+    async def campaign(self, info: Info) -> Campaign:
+        found = await load_required(info.context.loaders.campaign, self.model.campaign_id)
         return Campaign.from_model(found)

@@ -18,7 +18,7 @@ from services.campaigns.placeholders import (
     to_positional,
 )
 from services.campaigns.rendering import MAX_RENDERED_BODY
-from services.errors import ErrorCode, FieldError
+from services.errors import ErrorCode, FieldError, ServiceError
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,9 @@ class DraftErrors:
         self.errors.append(FieldError(code, message, (*self.prefix, *path)))
 
 
-def compile_draft(
-    draft: CampaignDraft, prefix: tuple[str, ...] = ("input",)
-) -> CompiledDraft | list[FieldError]:
-    """Check every rule at once, so the merchant sees all problems in one answer."""
+def compile_draft(draft: CampaignDraft, prefix: tuple[str, ...] = ("input",)) -> CompiledDraft:
+    """Check every rule at once, so the merchant sees all problems in one answer: a
+    ServiceError carrying each of them."""
     problems = DraftErrors(prefix)
     if not NAME_PATTERN.fullmatch(draft.name):
         problems.add(
@@ -119,7 +118,7 @@ def compile_draft(
         )
     samples = _samples(draft.samples, problems)
     if problems.errors:
-        return problems.errors
+        raise ServiceError(problems.errors)
     return CompiledDraft(positional.text, positional.variables, content_context, samples)
 
 

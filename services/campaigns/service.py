@@ -73,13 +73,6 @@ def _check_system_customisation(campaign: Campaign, changes: CampaignChanges) ->
         )
 
 
-def _compiled_or_raise(draft: CampaignDraft) -> CompiledDraft:
-    compiled = compile_draft(draft)
-    if isinstance(compiled, list):
-        raise ServiceError(compiled)
-    return compiled
-
-
 def _write(campaign: Campaign, draft: CampaignDraft, compiled: CompiledDraft) -> None:
     campaign.name = draft.name
     campaign.body = compiled.body
@@ -111,7 +104,7 @@ class CampaignService:
         draft: CampaignDraft,
         author: CampaignAuthorType = CampaignAuthorType.MERCHANT,
     ) -> Campaign:
-        compiled = _compiled_or_raise(draft)
+        compiled = compile_draft(draft)
         if await self.campaigns.head_by_name(merchant_id, draft.name) is not None:
             raise _duplicate_name(draft.name)
         campaign = Campaign(merchant_id=merchant_id, author_type=author, version=1)
@@ -169,7 +162,7 @@ class CampaignService:
                 "The name of a submitted template cannot change; create a new campaign.",
                 ("input", "name"),
             )
-        compiled = _compiled_or_raise(draft)
+        compiled = compile_draft(draft)
         if campaign.status == CampaignStatus.UNSUBMITTED:
             if renamed and await self.campaigns.names_taken(merchant_id, [draft.name]):
                 raise _duplicate_name(draft.name)
@@ -207,7 +200,7 @@ class CampaignService:
     ) -> Campaign:
         """Replace a head with a new version made from `draft` (used for system templates)."""
         campaign = await self._head_for_change(merchant_id, campaign_id)
-        return await self._next_version(campaign, draft, _compiled_or_raise(draft))
+        return await self._next_version(campaign, draft, compile_draft(draft))
 
     async def archive(self, merchant_id: int, campaign_id: int) -> Campaign:
         campaign = await self._head_for_change(merchant_id, campaign_id)
