@@ -1,10 +1,11 @@
 import strawberry
 
 from gql.context import AUTHENTICATED, Context
-from gql.mutations.campaign_action import run_campaign_action
+from gql.ids import decode_pk
 from gql.types.campaign import Campaign
 from gql.types.common import UserError
-from services.campaigns.submission import SubmissionService
+from jobs.submission import submit_campaign as run_submit_campaign
+from services.errors import ServiceError
 
 
 @strawberry.type
@@ -22,8 +23,13 @@ class SubmitCampaignPayload:
 async def submit_campaign(
     info: strawberry.Info[Context], id: strawberry.ID
 ) -> SubmitCampaignPayload:
+    # Twilio is called between two transactions (jobs/submission.py), not inside one.
     context = info.context
-    campaign, errors = await run_campaign_action(
-        context, id, lambda session: SubmissionService(session, context.gateway).submit
-    )
-    return SubmitCampaignPayload(campaign=campaign, errors=errors)
+    pk = decode_pk(id, "Campaign")
+    if pk is None:
+        return SubmitCampaignPayload(campaign=None, errors=UserError.not_found("Campaign", "id"))
+    try:
+        campaign = await run_submit_campaign(context.db, context.gateway, context.merchant_id, pk)
+    except ServiceError as error:
+        return SubmitCampaignPayload(campaign=None, errors=UserError.list_from(error))
+    return SubmitCampaignPayload(campaign=Campaign.from_model(campaign), errors=[])
