@@ -38,8 +38,8 @@ from db.migrate import upgrade_async
 from db.models import Campaign
 from gql.app import create_app
 from gql.ids import decode_pk
+from jobs.runtime import Runtime
 from services.merchants.service import create_merchant
-from services.runtime import Runtime
 from services.settings import Settings
 from tests.gql.operations import contract
 from tests.support import create_database, drop_database, postgres_server, serve

@@ -103,7 +103,7 @@ async def _serve(
     from cli.slow_clients import guarded_http_protocol
     from db.database import Database
     from gql.app import create_app
-    from services.runtime import Runtime
+    from jobs.runtime import Runtime
 
     async with contextlib.AsyncExitStack() as stack:
         effective = settings

@@ -26,8 +26,8 @@ from gql.webhooks.twilio_messages import (
     twilio_message_status_endpoint,
 )
 from gql.ws_limits import LimitedTransportWSHandler, OpenConnections
+from jobs.runtime import Runtime
 from services.merchants.token_cache import Principal
-from services.runtime import Runtime
 
 
 class GraphQLApp(GraphQLView[Context, None]):

@@ -10,9 +10,9 @@ from strawberry.permission import BasePermission
 from db.database import Database
 from db.models import Merchant
 from gql.loaders import Loaders
+from jobs.runtime import Runtime
 from services.errors import ErrorCode, ServiceError
 from services.events.bus import EventBus
-from services.runtime import Runtime
 from services.settings import Settings
 from services.twilio.gateway import TwilioGateway
 

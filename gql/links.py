@@ -5,8 +5,8 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from jobs.runtime import Runtime
 from services.links.redirect import follow_link
-from services.runtime import Runtime
 
 # Each click must reach us to be counted, and the token is the recipient's own: no cache
 # may keep the answer, and the target site is not told where the visitor came from.

@@ -15,8 +15,8 @@ from emulator.app import create_app as create_emulator_app
 from emulator.config import EmulatorConfig, Knobs
 from emulator.core import Emulator
 from gql.app import create_app
+from jobs.runtime import Runtime
 from services.merchants.service import create_merchant
-from services.runtime import Runtime
 from services.settings import Settings
 from tests.support import (
     EMULATOR_SID,

@@ -98,6 +98,11 @@ class Campaign(IdMixin, TimestampMixin, Base):
     # review, or to submit a new system template (None: nothing to do).
     approval_next_check_at: Mapped[datetime | None]
     approval_check_failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    # A submission in progress (the Twilio calls happen between two transactions): who
+    # holds it and since when. A concurrent submit waits for it; one older than the
+    # claim's lifetime was left by a crashed process and may be taken over.
+    submission_claim: Mapped[str | None] = mapped_column(String(36))
+    submission_claimed_at: Mapped[datetime | None]
     next_campaign_id: Mapped[int | None] = mapped_column(
         BigInteger,
         ForeignKey("campaigns.id", ondelete="SET NULL", deferrable=True, initially="DEFERRED"),

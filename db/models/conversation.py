@@ -68,7 +68,7 @@ class Message(IdMixin, TimestampMixin, Base):
     delivered_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
-    # When the status recheck job (services/messages/recheck_job.py) may next ask Twilio
+    # When the status recheck job (jobs/status_recheck.py) may next ask Twilio
     # for this message's status, in case callbacks were lost; NULL once there is nothing
     # to ask (a final status, no sid, an inbound message, past the horizon). Every new
     # message starts due: the job itself decides, by its age, when to look.

@@ -1,11 +1,10 @@
 import strawberry
 
 from gql.context import AUTHENTICATED, Info
-from gql.errors import in_transaction
 from gql.ids import require_pk
 from gql.types.campaign import Campaign
 from gql.types.common import UserError
-from services.campaigns.submission import SubmissionService
+from jobs.submission import submit_campaign as run_submit_campaign
 
 
 @strawberry.type
@@ -21,10 +20,8 @@ class SubmitCampaignPayload:
     "is refused with the errors the campaign's `submissionProblems` lists beforehand.",
 )
 async def submit_campaign(info: Info, id: strawberry.ID) -> SubmitCampaignPayload:
+    # Twilio is called between two transactions (jobs/submission.py), not inside one.
     context = info.context
     pk = require_pk(id, "Campaign", "Campaign")
-    campaign = await in_transaction(
-        context,
-        lambda session: SubmissionService(session, context.gateway).submit(context.merchant_id, pk),
-    )
+    campaign = await run_submit_campaign(context.db, context.gateway, context.merchant_id, pk)
     return SubmitCampaignPayload(campaign=Campaign.from_model(campaign), errors=[])

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gql.webhooks.signed import public_url_of, refuse
-from services.campaigns.submission import apply_event
-from services.runtime import Runtime
+from jobs.runtime import Runtime
+from jobs.submission import apply_approval_event
 from services.twilio.signatures import WebhookVerifier
 
 logger = logging.getLogger(__name__)
@@ -54,11 +54,11 @@ def twilio_events_endpoint(runtime: Runtime) -> Any:
             return refuse(400, "Malformed event delivery: the JSON is nested too deeply.")
         applied = 0
         for sid, kind, value in updates:
-            async with runtime.db.transaction() as session:
-                if kind == "category_update":
-                    found = await apply_event(session, runtime.gateway, sid, category=value)
-                else:
-                    found = await apply_event(session, runtime.gateway, sid, status=value)
+            # One transaction per update; a rejection's reason is fetched before it.
+            if kind == "category_update":
+                found = await apply_approval_event(runtime.db, runtime.gateway, sid, category=value)
+            else:
+                found = await apply_approval_event(runtime.db, runtime.gateway, sid, status=value)
             if not found:
                 logger.info("approval event for unknown content %s acknowledged", sid)
             applied += found

@@ -20,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gql.webhooks.signed import public_url_of, refuse
-from services.messages.batcher import StatusBatcher
+from jobs.runtime import Runtime
+from jobs.status_batcher import StatusBatcher
 from services.messages.inbound import InboundOutcome, record_inbound
 from services.messages.status import StatusResult, StatusUpdate
-from services.runtime import Runtime
 from services.twilio.signatures import WebhookVerifier
 
 logger = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignStatus
 from db.models import Campaign, CampaignApprovalEvent
+from services.errors import ErrorCode, ServiceError
 from services.events.messages import CampaignStatusChanged, SendProgress, publish
 from services.sends.claims import pause_running_sends
 
@@ -128,3 +129,22 @@ async def apply_report(
         )
     await session.flush()
     return changed
+
+
+def stop_checking(campaign: Campaign) -> None:
+    """Nothing for the approval job to do about this campaign."""
+    campaign.approval_next_check_at = None
+
+
+def retry_later(campaign: Campaign, now: datetime, error: ServiceError | None = None) -> None:
+    """Back off: 5 s, 10 s, 20 s, … up to 10 minutes between two looks of the approval
+    job. `error`: why a system template's submission failed (None: Twilio trouble)."""
+    twilio_trouble = error is None or any(
+        e.code in (ErrorCode.TWILIO_ERROR, ErrorCode.TWILIO_UNAVAILABLE) for e in error.errors
+    )
+    if not twilio_trouble:  # the template itself is invalid: retrying cannot help
+        logger.error("system template %s cannot be submitted: %s", campaign.id, error)
+        campaign.approval_next_check_at = None
+        return
+    campaign.approval_check_failures += 1
+    campaign.approval_next_check_at = now + next_check_delay(campaign.approval_check_failures)

@@ -1,7 +1,9 @@
 """Submitting a template to Twilio for WhatsApp approval, and syncing its status."""
 
-import logging
-from datetime import UTC, datetime
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,11 +16,11 @@ from services.campaigns.whatsapp_rules import check_template
 from services.errors import ErrorCode, FieldError, ServiceError, not_found
 from services.links.tracking import tracked_submission
 from services.twilio.errors import ErrorKind, TwilioError
-from services.twilio.gateway import TwilioGateway
-
-logger = logging.getLogger(__name__)
 
 CATEGORY = {CampaignType.MARKETING: "MARKETING", CampaignType.SERVICE: "UTILITY"}
+# Longer than a submission's Twilio calls can take (two calls and a cleanup, each with
+# its timeout): an older claim was left by a process that died, and is taken over.
+CLAIM_TTL = timedelta(minutes=2)
 
 
 def whatsapp_name(campaign: Campaign) -> str:
@@ -54,21 +56,44 @@ def twilio_failure(action: str, error: TwilioError) -> ServiceError:
     return ServiceError.single(code, f"Twilio could not {action}{detail}: {error.message}", ("id",))
 
 
+@dataclass(frozen=True)
+class Submission:
+    """A claimed submission: what Twilio is to be sent, decided in the first transaction
+    and sent with none open."""
+
+    merchant_id: int
+    campaign_id: int
+    claim: str
+    name: str
+    language: str
+    samples: dict[str, str]  # Twilio's positional variables with their samples
+    types: dict[str, Any]  # the content types (tracked links' URLs)
+    category: str
+    links: dict[str, Any]  # the tracked links, as the campaign keeps them
+
+
 class SubmissionService:
-    def __init__(self, session: AsyncSession, gateway: TwilioGateway) -> None:
+    """The two state changes around a submission's Twilio calls (jobs/submission.py
+    makes the calls): `begin` claims the campaign, `finish` records what Twilio said,
+    `release` gives the claim up after a failure."""
+
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.gateway = gateway
         self.campaigns = CampaignRepository(session)
 
     async def _locked(self, merchant_id: int, campaign_id: int) -> Campaign:
-        # The row lock makes a second, concurrent submit wait and then find it submitted.
+        # Held only for this short transaction: never across a Twilio call.
         campaign = await self.campaigns.get(merchant_id, campaign_id, lock=True)
         if campaign is None:
             raise not_found("Campaign")
         return campaign
 
-    async def submit(self, merchant_id: int, campaign_id: int) -> Campaign:
-        """Create the content and request approval; submitting again changes nothing."""
+    async def begin(
+        self, merchant_id: int, campaign_id: int, base_url: str, now: datetime | None = None
+    ) -> Campaign | Submission | None:
+        """The campaign when there is nothing to submit (submitted already), None while
+        another submission of it is in progress, else the claimed submission (its links
+        through the redirect at `base_url`)."""
         campaign = await self._locked(merchant_id, campaign_id)
         if campaign.status is CampaignStatus.ARCHIVED:
             raise ServiceError.single(ErrorCode.ARCHIVED, "This campaign is archived.", ("id",))
@@ -78,85 +103,93 @@ class SubmissionService:
             )
         if campaign.status is not CampaignStatus.UNSUBMITTED:
             return campaign
+        now = now or datetime.now(UTC)
+        claimed_at = campaign.submission_claimed_at
+        if campaign.submission_claim is not None and claimed_at and claimed_at > now - CLAIM_TTL:
+            return None
         problems = submission_problems(campaign)
         if problems:
             raise ServiceError(problems)
-        samples = samples_by_type(campaign)
+        campaign.submission_claim = str(uuid.uuid4())
+        campaign.submission_claimed_at = now
+        return await self._prepare(campaign, campaign.submission_claim, base_url)
 
-        name = whatsapp_name(campaign)
+    async def _prepare(self, campaign: Campaign, claim: str, base_url: str) -> Submission:
+        samples = samples_by_type(campaign)
         # Twilio gets the template with its links through our click-counting redirect;
         # the campaign keeps the merchant's own URLs.
-        tracked = await tracked_submission(
-            self.session, campaign, self.gateway.settings.base_url(), samples
+        tracked = await tracked_submission(self.session, campaign, base_url, samples)
+        positional = {key: samples[name] for key, name in campaign.variables.items()}
+        return Submission(
+            merchant_id=campaign.merchant_id,
+            campaign_id=campaign.id,
+            claim=claim,
+            name=whatsapp_name(campaign),
+            language=campaign.language,
+            samples=positional | tracked.samples,
+            types=tracked.types,
+            category=CATEGORY[campaign.campaign_type],
+            links=tracked.links,
         )
-        positional_samples = {key: samples[name] for key, name in campaign.variables.items()}
-        try:
-            sid = await self.gateway.create_content(
-                name,
-                campaign.language,
-                positional_samples | tracked.samples,
-                tracked.types,
-            )
-        except TwilioError as error:
-            raise twilio_failure("create the template", error) from error
-        try:
-            report = await self.gateway.request_approval(
-                sid, name, CATEGORY[campaign.campaign_type]
-            )
-        except TwilioError as error:
-            await self._discard(sid)
-            raise twilio_failure("request WhatsApp approval", error) from error
 
+    async def finish(
+        self, submission: Submission, sid: str, report: ApprovalReport
+    ) -> Campaign | None:
+        """Record the content and its first report; None if the claim was lost (taken
+        over after it expired): the content is then not ours to keep."""
+        campaign = await self._locked(submission.merchant_id, submission.campaign_id)
+        if campaign.submission_claim != submission.claim:
+            return None
+        campaign.submission_claim = campaign.submission_claimed_at = None
         campaign.content_sid = sid
-        campaign.whatsapp_name = name
-        campaign.tracked_links = tracked.links
+        campaign.whatsapp_name = submission.name
+        campaign.tracked_links = submission.links
         campaign.submitted_at = datetime.now(UTC)
         await apply_report(self.session, campaign, report, ReportSource.SUBMIT)
         return campaign
 
-    async def _discard(self, sid: str) -> None:
-        """Delete content whose approval request failed, so no orphan stays at Twilio."""
-        for _ in range(3):
-            try:
-                await self.gateway.delete_content(sid)
-                return
-            except TwilioError as error:
-                last = error
-        logger.error("could not delete orphan content %s: %s", sid, last)
+    async def release(self, submission: Submission) -> None:
+        """Give the claim up: Twilio refused, the campaign stays unsubmitted."""
+        campaign = await self._locked(submission.merchant_id, submission.campaign_id)
+        if campaign.submission_claim == submission.claim:
+            campaign.submission_claim = campaign.submission_claimed_at = None
 
-    async def sync(self, merchant_id: int, campaign_id: int) -> Campaign:
-        """Ask Twilio for the approval status now."""
-        campaign = await self._locked(merchant_id, campaign_id)
+    async def content_sid(self, merchant_id: int, campaign_id: int) -> str:
+        """The content a status sync asks Twilio about."""
+        campaign = await self.campaigns.get(merchant_id, campaign_id)
+        if campaign is None:
+            raise not_found("Campaign")
         if campaign.content_sid is None:
             raise ServiceError.single(
                 ErrorCode.NOT_SUBMITTED, "This campaign was never submitted.", ("id",)
             )
-        try:
-            report = await self.gateway.fetch_approval(campaign.content_sid)
-        except TwilioError as error:
-            raise twilio_failure("report the approval status", error) from error
-        await apply_report(self.session, campaign, report, ReportSource.SYNC)
+        return campaign.content_sid
+
+    async def synced(
+        self, merchant_id: int, campaign_id: int, content_sid: str, report: ApprovalReport
+    ) -> Campaign:
+        """Apply a report Twilio gave for `content_sid`, if the campaign still has it."""
+        campaign = await self._locked(merchant_id, campaign_id)
+        if campaign.content_sid == content_sid:
+            await apply_report(self.session, campaign, report, ReportSource.SYNC)
         return campaign
 
 
 async def apply_event(
     session: AsyncSession,
-    gateway: TwilioGateway | None,
     content_sid: str,
     status: str | None = None,
     category: str | None = None,
+    fetched: ApprovalReport | None = None,
 ) -> int:
     """Apply an Event Streams report to every campaign with this content (normally one);
-    returns how many there were. A rejection's reason is not in the event: fetch it."""
+    returns how many there were. A rejection's reason is not in the event: `fetched` is
+    what Twilio said when asked (before this transaction), if it could be asked."""
     campaigns = await CampaignRepository(session).by_content_sid(content_sid, lock=True)
     for campaign in campaigns:
         report = ApprovalReport(status or campaign.twilio_status or "", category=category)
-        if status == CampaignStatus.REJECTED and gateway is not None:
-            try:
-                fetched = await gateway.fetch_approval(content_sid)
-                report = ApprovalReport(status, fetched.rejection_reason, fetched.category)
-            except TwilioError as error:
-                logger.warning("rejection reason of %s unavailable: %s", content_sid, error)
+        if status == CampaignStatus.REJECTED and fetched is not None:
+            report = ApprovalReport(status, fetched.rejection_reason, fetched.category)
         if report.status:
             await apply_report(session, campaign, report, ReportSource.WEBHOOK)
     return len(campaigns)

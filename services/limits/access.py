@@ -30,7 +30,7 @@ class Refusal:
 class AccessControl:
     def __init__(self, db: Database, bus: EventBus, settings: Settings) -> None:
         self.tokens = TokenCache(db, bus, settings.token_cache_ttl)
-        self.usage = TokenUsage(db, settings.token_usage_flush_interval)
+        self.usage = TokenUsage(settings.token_usage_flush_interval)
         self.rate = SharedRateLimit(
             db, settings.token_rate, settings.token_burst, settings.token_rate_lease
         )

@@ -1,10 +1,9 @@
 """The key signing link tokens. Every server process must use the same one, so it lives
-in `app_secrets`: whichever process needs it first creates it, the others read it."""
-
-import secrets
+in `app_secrets`, created once per database by its migration (0009): a request only
+reads it, and never writes it in a transaction that could roll back after a token
+signed with it went out."""
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from db.models import AppSecret
@@ -20,27 +19,11 @@ async def signing_key(session: AsyncSession) -> bytes:
     cache_key = engine.url.render_as_string(hide_password=True)
     key = _keys.get(cache_key)
     if key is None:
-        key = await _create_or_read(engine)
-        _keys[cache_key] = key
+        value = await session.scalar(select(AppSecret.value).where(AppSecret.name == SECRET_NAME))
+        if value is None:
+            raise RuntimeError("no tracked-link key: the database is not migrated to head")
+        key = _keys[cache_key] = value.encode()
     return key
-
-
-async def _create_or_read(engine: AsyncEngine) -> bytes:
-    # A connection and transaction of its own: the caller's transaction may roll back
-    # (a read-only request, a failed send), which would take a key created in it away
-    # after this process had started signing with it.
-    async with engine.begin() as connection:
-        await connection.execute(
-            insert(AppSecret)
-            .values(name=SECRET_NAME, value=secrets.token_urlsafe(32))
-            .on_conflict_do_nothing(index_elements=[AppSecret.name])
-        )
-        # Read back rather than trust our own value: a concurrent process may have won.
-        # (Under READ COMMITTED the INSERT waited for it, and this statement sees it.)
-        value = (
-            await connection.execute(select(AppSecret.value).where(AppSecret.name == SECRET_NAME))
-        ).scalar_one()
-    return value.encode()
 
 
 def _engine_of(session: AsyncSession) -> AsyncEngine:

@@ -1,7 +1,7 @@
 """Which messages are due a status recheck, and when each is looked at next.
 
-A message's status_check_at says when it may next be looked at (services/messages/
-recheck_job.py). Claiming a due message moves that time on in the same statement, so it
+A message's status_check_at says when it may next be looked at (jobs/
+status_recheck.py). Claiming a due message moves that time on in the same statement, so it
 is both the claim (another process skips it, by SKIP LOCKED now and by its new time
 later) and the backoff if the fetch changes nothing: the next look comes as long after
 this one as the status has been still (at least `after`, at most `longest`), so a

@@ -6,7 +6,7 @@ admits, per row, only the statuses the reported one may replace. When a concurre
 UPDATE of the row commits first, PostgreSQL re-checks that clause against the new row
 version, so the stored status only ever moves forward, whichever process wins. The
 UPDATE is set-based: the webhook applies the callbacks that arrive together as one
-batch (services/messages/batcher.py), in one statement and one transaction.
+batch (jobs/status_batcher.py), in one statement and one transaction.
 """
 
 import logging

@@ -3,25 +3,23 @@
 
 Before such a row may be sent again we ask Twilio's message list whether the message
 went out: a message to the same number, created after the claim, that we have not
-recorded, is ours (the body must match when Twilio reports one).
+recorded, is ours (the body must match when Twilio reports one). The reconciler job
+(jobs/reconciler.py) asks Twilio with no transaction open; this module decides.
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.database import Database
 from db.models import Message
 from services.sends import claims, outcomes
-from services.sends.context import Delivery, load_deliveries
+from services.sends.context import Delivery
 from services.sends.messages import outbound_message
 from services.twilio.errors import ErrorKind, TwilioError
-from services.twilio.gateway import SentMessage, TwilioGateway
+from services.twilio.gateway import SentMessage
 
-logger = logging.getLogger(__name__)
 CLOCK_SKEW = timedelta(minutes=2)
 
 
@@ -32,82 +30,56 @@ class LookUp:
     error: TwilioError | None = None  # why Twilio could not be asked
 
 
-class Reconciler:
-    def __init__(
-        self, db: Database, gateway: TwilioGateway, stale_after: timedelta, max_attempts: int = 8
-    ) -> None:
-        self.db = db
-        self.gateway = gateway
-        self.stale_after = stale_after
-        self.max_attempts = max_attempts
-
-    async def look_up(self, delivery: Delivery) -> LookUp:
-        since = delivery.claim.claimed_at - CLOCK_SKEW
-        try:
-            listed = await self.gateway.list_messages(delivery.person.phone, since.date())
-        except TwilioError as error:
-            logger.warning("cannot look up in-doubt row %s: %s", delivery.claim.ledger_id, error)
-            return LookUp(ok=False, error=error)
-        recent = [m for m in listed if m.date_created is None or m.date_created >= since]
-        if not recent:
-            return LookUp(ok=True)
-        async with self.db.session() as session:
-            known = set(
-                (
-                    await session.execute(
-                        select(Message.sid).where(Message.sid.in_([m.sid for m in recent]))
-                    )
-                ).scalars()
+async def match(session: AsyncSession, delivery: Delivery, listed: list[SentMessage]) -> LookUp:
+    """Which of the messages Twilio lists for the row's number is the row's: one created
+    after the claim, that we have not recorded, with the row's body when comparable."""
+    since = delivery.claim.claimed_at - CLOCK_SKEW
+    recent = [m for m in listed if m.date_created is None or m.date_created >= since]
+    if not recent:
+        return LookUp(ok=True)
+    known = set(
+        (
+            await session.execute(
+                select(Message.sid).where(Message.sid.in_([m.sid for m in recent]))
             )
-        # Tracked links change the body Twilio renders (its links carry our tokens), so
-        # only an untracked template's body can be compared.
-        compare = not delivery.campaign.tracked_links
-        ours = [
-            m
-            for m in recent
-            if m.sid not in known and (not compare or m.body in (None, delivery.body))
-        ]
-        return LookUp(ok=True, found=ours[-1] if ours else None)
+        ).scalars()
+    )
+    # Tracked links change the body Twilio renders (its links carry our tokens), so
+    # only an untracked template's body can be compared.
+    compare = not delivery.campaign.tracked_links
+    ours = [
+        m for m in recent if m.sid not in known and (not compare or m.body in (None, delivery.body))
+    ]
+    return LookUp(ok=True, found=ours[-1] if ours else None)
 
-    async def run_once(self, limit: int = 50) -> int:
-        """Settle stale claims: record the message Twilio has, else queue the row again
-        (or fail it: a one-off row, or one out of attempts). The rows are claimed anew
-        first, so Twilio is asked with no transaction open."""
-        async with self.db.transaction() as session:
-            stale = await claims.take_over_stale(session, self.stale_after, limit)
-            if not stale:
-                return 0
-            deliveries = await load_deliveries(session, stale)
-        looked = [(delivery, await self.look_up(delivery)) for delivery in deliveries]
-        async with self.db.transaction() as session:
-            for delivery, look in looked:
-                await self._settle(session, delivery, look)
-        logger.info("reconciled %d stale rows", len(deliveries))
-        return len(deliveries)
 
-    async def _settle(self, session: AsyncSession, delivery: Delivery, look: LookUp) -> None:
-        claim, row = delivery.claim, delivery.row
-        if look.found is not None:
-            message = outbound_message(delivery, look.found)
-            if await claims.record_sent(session, claim, row, delivery.context, message):
-                await outcomes.published(session, delivery)
-                await outcomes.progress(session, delivery)
-            return
-        if look.error is not None:
-            # Unknown whether it went out: it stays claimed, and says why.
-            await claims.note_error(
-                session, [claim], f"In doubt: Twilio's message list cannot be read: {look.error}"
-            )
-            if look.error.kind is ErrorKind.STOP_SEND and await outcomes.pause_for(
-                session, delivery, look.error
-            ):
-                await outcomes.progress(session, delivery)
-            return
-        last = row.last_error or "the sending process stopped"
-        if row.campaign_send_id is None or row.attempts >= self.max_attempts:
-            tries = f" after {row.attempts} attempts" if row.campaign_send_id else ""
-            reason = f"Not sent{tries}: Twilio has no such message ({last})."
-            if await outcomes.fail(session, delivery, None, reason):
-                await outcomes.progress(session, delivery)
-            return
-        await claims.requeue(session, claim, f"Not found at Twilio after: {last}", None, count=True)
+async def settle(
+    session: AsyncSession, delivery: Delivery, look: LookUp, max_attempts: int
+) -> None:
+    """What a look in Twilio's list means for a stale row: record the message found, else
+    queue the row again (or fail it: a one-off row, or one out of attempts)."""
+    claim, row = delivery.claim, delivery.row
+    if look.found is not None:
+        message = outbound_message(delivery, look.found)
+        if await claims.record_sent(session, claim, row, delivery.context, message):
+            await outcomes.published(session, delivery)
+            await outcomes.progress(session, delivery)
+        return
+    if look.error is not None:
+        # Unknown whether it went out: it stays claimed, and says why.
+        await claims.note_error(
+            session, [claim], f"In doubt: Twilio's message list cannot be read: {look.error}"
+        )
+        if look.error.kind is ErrorKind.STOP_SEND and await outcomes.pause_for(
+            session, delivery, look.error
+        ):
+            await outcomes.progress(session, delivery)
+        return
+    last = row.last_error or "the sending process stopped"
+    if row.campaign_send_id is None or row.attempts >= max_attempts:
+        tries = f" after {row.attempts} attempts" if row.campaign_send_id else ""
+        reason = f"Not sent{tries}: Twilio has no such message ({last})."
+        if await outcomes.fail(session, delivery, None, reason):
+            await outcomes.progress(session, delivery)
+        return
+    await claims.requeue(session, claim, f"Not found at Twilio after: {last}", None, count=True)

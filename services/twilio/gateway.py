@@ -199,7 +199,7 @@ class TwilioGateway:
 
     async def fetch_message(self, sid: str) -> SentMessage:
         """One message as Twilio has it now: how a status whose callback was lost is
-        read again (services/messages/recheck_job.py)."""
+        read again (jobs/status_recheck.py)."""
         message = await self._call(lambda: self.client.messages(sid).fetch_async())
         return _sent(message)
 

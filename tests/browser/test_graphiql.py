@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from services.runtime import Runtime
+from jobs.runtime import Runtime
 from tests.conftest import MerchantAccount
 from tests.gql.helpers import create_campaign
 from tests.gql.operations import contract

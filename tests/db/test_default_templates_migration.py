@@ -10,7 +10,7 @@ from sqlalchemy import text
 from db.database import Database
 from db.enums import CommerceDefaultCampaigns, DefaultCampaigns
 from db.migrate import upgrade_async
-from services.campaigns.approval_job import sync_default_templates
+from jobs.approval_job import sync_default_templates
 from tests.support import create_database, drop_database
 
 SEED_NAMES = {m.value for m in DefaultCampaigns} | {m.value for m in CommerceDefaultCampaigns}

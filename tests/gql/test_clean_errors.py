@@ -16,7 +16,7 @@ from db.database import Database
 from gql.context import Context
 from gql.errors import report_errors
 from gql.schema import schema
-from services.runtime import Runtime
+from jobs.runtime import Runtime
 from services.settings import Settings
 from tests.conftest import MerchantAccount
 from tests.gql.helpers import ADD_LEADS, CAMPAIGNS, CREATE, create_campaign

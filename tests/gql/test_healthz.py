@@ -2,7 +2,7 @@ import httpx
 
 from db.database import Database
 from gql.app import create_app
-from services.runtime import Runtime
+from jobs.runtime import Runtime
 from services.settings import Settings
 
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from websockets.exceptions import InvalidStatus
 
 from db.database import Database
-from services.runtime import Runtime
+from jobs.runtime import Runtime
 from services.settings import Settings
 from tests.conftest import MerchantAccount
 from tests.gql.helpers import create_campaign

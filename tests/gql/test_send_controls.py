@@ -4,7 +4,7 @@ import asyncio
 from typing import Any
 
 from db.database import Database
-from services.runtime import Runtime
+from jobs.runtime import Runtime
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.helpers import codes
 from tests.gql.operations import contract

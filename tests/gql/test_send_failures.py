@@ -9,7 +9,7 @@ from db.database import Database
 from db.enums import LedgerState
 from db.models import CampaignLeadMessage
 from gql.ids import decode_pk, encode_id
-from services.runtime import Runtime
+from jobs.runtime import Runtime
 from services.sends.claims import Claim, requeue
 from services.settings import Settings
 from services.twilio.gateway import TwilioGateway

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from twilio.request_validator import RequestValidator
 
-from services.runtime import Runtime
+from jobs.runtime import Runtime
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.helpers import CAMPAIGN, codes, create_campaign
 from tests.gql.operations import contract

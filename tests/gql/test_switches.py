@@ -16,7 +16,7 @@ import websockets
 
 from db.database import Database
 from gql.app import create_app
-from services.runtime import Runtime
+from jobs.runtime import Runtime
 from services.settings import Settings
 from tests.conftest import RunningEmulator
 from tests.processes import server_process

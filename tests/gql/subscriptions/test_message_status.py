@@ -6,9 +6,9 @@ from typing import Any
 
 from db.database import Database
 from gql.ids import encode_id
+from jobs.runtime import Runtime
 from services.campaigns.leads_repository import LeadRow
 from services.messages.status import StatusUpdate, apply_status, apply_statuses
-from services.runtime import Runtime
 from tests.conftest import MerchantAccount
 from tests.gql.operations import contract
 from tests.gql.subscriptions.test_campaign_status import until_subscribed

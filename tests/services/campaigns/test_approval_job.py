@@ -10,11 +10,11 @@ from sqlalchemy import select
 from db.database import Database
 from db.enums import CampaignAuthorType, CampaignStatus
 from db.models import Campaign, CampaignApprovalEvent
-from services.campaigns.approval_job import ApprovalJob
+from jobs.approval_job import ApprovalJob
+from jobs.submission import submit_campaign
 from services.campaigns.default_templates import DEFAULT_TEMPLATES
 from services.campaigns.drafts import CampaignDraft
 from services.campaigns.service import CampaignService
-from services.campaigns.submission import SubmissionService
 from services.merchants.service import create_merchant
 from services.twilio.gateway import TwilioGateway
 from tests.conftest import RunningEmulator
@@ -38,8 +38,7 @@ async def test_polling_finds_the_approval_when_webhooks_are_lost(
         campaign = await CampaignService(session).create(created.merchant.id, draft)
     await knobs(emulator, events_sink=None)
     try:
-        async with scratch_db.transaction() as session:
-            await SubmissionService(session, gateway).submit(created.merchant.id, campaign.id)
+        await submit_campaign(scratch_db, gateway, created.merchant.id, campaign.id)
         await asyncio.sleep(1)  # the emulator's review: 2 steps of 0.2 s
     finally:
         await knobs(emulator, events_sink=emulator.sink)

@@ -36,8 +36,14 @@ async def tracked_campaign(db: Database) -> Campaign:
 async def test_every_process_gets_the_same_key(scratch_db: Database) -> None:
     # Each Database stands for a process of its own, all starting at the same moment.
     processes = [Database(scratch_db.url, pool_size=1) for _ in range(6)]
+
+    async def key_of(process: Database) -> bytes:
+        async with process.session() as session:
+            return await signing_key(session)
+
+    secret._keys.clear()
     try:
-        keys = await asyncio.gather(*(secret._create_or_read(p.engine) for p in processes))
+        keys = await asyncio.gather(*(key_of(p) for p in processes))
     finally:
         for process in processes:
             await process.dispose()

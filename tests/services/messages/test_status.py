@@ -9,10 +9,10 @@ import pytest
 from db.database import Database
 from db.engine import libpq_url
 from db.enums import MessageStatus
+from jobs.status_batcher import StatusBatcher
 from services.events import messages as event_messages
 from services.events.bus import EventBus, Subscription
 from services.events.messages import Event, MessageStatusChanged, SendProgress
-from services.messages.batcher import StatusBatcher
 from services.messages.status import (
     StatusResult,
     StatusUpdate,

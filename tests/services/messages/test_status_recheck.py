@@ -12,7 +12,7 @@ from sqlalchemy import func, update
 from db.database import Database
 from db.enums import MessageStatus
 from db.models import Message
-from services.messages.recheck_job import RecheckConfig, StatusRecheckJob
+from jobs.status_recheck import RecheckConfig, StatusRecheckJob
 from services.messages.rechecks import RecheckPolicy
 from services.twilio.gateway import MessageRequest, TwilioGateway
 from tests.conftest import RunningEmulator

@@ -9,6 +9,7 @@ process takes over within a few intervals.
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -17,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.database import Database
 from db.enums import CampaignAuthorType, CampaignStatus
 from db.models import Campaign
-from services.campaigns.approval import ReportSource, apply_report, next_check_delay
+from jobs.submission import submit_campaign
+from services.campaigns.approval import ReportSource, apply_report, retry_later, stop_checking
 from services.campaigns.default_templates import create_default_templates
 from services.campaigns.repository import CampaignRepository
-from services.campaigns.submission import SubmissionService
-from services.errors import ErrorCode, ServiceError
+from services.errors import ServiceError
 from services.merchants.repository import MerchantRepository
 from services.twilio.errors import TwilioError
 from services.twilio.gateway import TwilioGateway
@@ -95,52 +96,55 @@ class ApprovalJob:
             await connection.scalar(select(1))  # raises when the lock's connection is gone
 
     async def run_once(self, now: datetime | None = None) -> int:
-        """Look at every campaign due now; returns how many were looked at."""
+        """Look at every campaign due now; returns how many were looked at. Each look is
+        its own unit of work, and Twilio is asked with no transaction open."""
         seen = 0
         while True:
             async with self.db.transaction() as session:
                 due = await CampaignRepository(session).due_for_approval_job(
                     now or datetime.now(UTC), BATCH
                 )
-                for campaign in due:
-                    await self._look_at(SubmissionService(session, self.gateway), campaign)
+            for campaign in due:
+                await self._look_at(campaign)
             seen += len(due)
             if len(due) < BATCH:
                 return seen
 
-    async def _look_at(self, submissions: SubmissionService, campaign: Campaign) -> None:
-        now = datetime.now(UTC)
+    async def _look_at(self, campaign: Campaign) -> None:
         if campaign.status is CampaignStatus.UNSUBMITTED:
             if not self.submit_defaults or campaign.author_type is not CampaignAuthorType.SYSTEM:
-                campaign.approval_next_check_at = None
+                await self._update(campaign, stop_checking)
                 return
             try:
-                await submissions.submit(campaign.merchant_id, campaign.id)
+                await submit_campaign(self.db, self.gateway, campaign.merchant_id, campaign.id)
             except ServiceError as error:
-                self._retry_later(campaign, now, error)
+                refusal = error  # `error` is unbound once the except block ends
+                await self._update(campaign, lambda c: retry_later(c, datetime.now(UTC), refusal))
             return
         if campaign.status not in _IN_REVIEW or campaign.content_sid is None:
-            campaign.approval_next_check_at = None
+            await self._update(campaign, stop_checking)
             return
         try:
             report = await self.gateway.fetch_approval(campaign.content_sid)
         except TwilioError as error:
             logger.warning("approval check of campaign %s failed: %s", campaign.id, error)
-            self._retry_later(campaign, now)
+            await self._update(campaign, lambda c: retry_later(c, datetime.now(UTC)))
             return
-        if not await apply_report(submissions.session, campaign, report, ReportSource.POLL, now):
-            self._retry_later(campaign, now)
+        async with self.db.transaction() as session:
+            fresh = await CampaignRepository(session).get(
+                campaign.merchant_id, campaign.id, lock=True
+            )
+            if fresh is None or fresh.content_sid != campaign.content_sid:
+                return  # changed meanwhile (a new submission): its own look comes
+            now = datetime.now(UTC)
+            if not await apply_report(session, fresh, report, ReportSource.POLL, now):
+                retry_later(fresh, now)
 
-    def _retry_later(
-        self, campaign: Campaign, now: datetime, error: ServiceError | None = None
-    ) -> None:
-        """Back off: 5 s, 10 s, 20 s, … up to 10 minutes between two looks."""
-        twilio_trouble = error is None or any(
-            e.code in (ErrorCode.TWILIO_ERROR, ErrorCode.TWILIO_UNAVAILABLE) for e in error.errors
-        )
-        if not twilio_trouble:  # the template itself is invalid: retrying cannot help
-            logger.error("system template %s cannot be submitted: %s", campaign.id, error)
-            campaign.approval_next_check_at = None
-            return
-        campaign.approval_check_failures += 1
-        campaign.approval_next_check_at = now + next_check_delay(campaign.approval_check_failures)
+    async def _update(self, campaign: Campaign, change: Callable[[Campaign], None]) -> None:
+        """Apply a decision about when to look next to the campaign's current row."""
+        async with self.db.transaction() as session:
+            fresh = await CampaignRepository(session).get(
+                campaign.merchant_id, campaign.id, lock=True
+            )
+            if fresh is not None:
+                change(fresh)

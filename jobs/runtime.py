@@ -9,12 +9,13 @@ from datetime import timedelta
 
 from db.database import Database
 from db.engine import libpq_url
-from services.campaigns.approval_job import ApprovalJob
+from jobs.approval_job import ApprovalJob
+from jobs.send_worker import SendWorker, WorkerConfig
+from jobs.status_recheck import RecheckConfig, StatusRecheckJob
+from jobs.token_usage import TokenUsageWriter
 from services.events.bus import EventBus
 from services.limits.access import AccessControl
-from services.messages.recheck_job import RecheckConfig, StatusRecheckJob
 from services.messages.rechecks import RecheckPolicy
-from services.sends.worker import SendWorker, WorkerConfig
 from services.settings import Settings
 from services.twilio.gateway import TwilioGateway
 
@@ -27,6 +28,7 @@ class Runtime:
     settings: Settings
     bus: EventBus = field(init=False)
     access: AccessControl = field(init=False)
+    token_usage: TokenUsageWriter = field(init=False)
     gateway: TwilioGateway | None = field(init=False)
     approval_job: ApprovalJob | None = field(init=False, default=None)
     send_worker: SendWorker | None = field(init=False, default=None)
@@ -36,6 +38,7 @@ class Runtime:
     def __post_init__(self) -> None:
         self.bus = EventBus(libpq_url(self.db.url))
         self.access = AccessControl(self.db, self.bus, self.settings)
+        self.token_usage = TokenUsageWriter(self.db, self.access.usage)
         # Background jobs get their own small pool, so they never wait behind requests
         # for a connection (nor requests behind them). No pre-ping: a ping is a round trip
         # per transaction, and the jobs retry on a dropped connection anyway.
@@ -44,7 +47,7 @@ class Runtime:
 
     async def start(self) -> None:
         await self.bus.start()
-        usage = asyncio.create_task(self.access.usage.run(), name="token-usage")
+        usage = asyncio.create_task(self.token_usage.run(), name="token-usage")
         self._tasks.append(usage)
         if self.gateway is not None:
             job = ApprovalJob(
@@ -85,7 +88,7 @@ class Runtime:
                 await task
         self._tasks.clear()
         try:
-            await self.access.usage.flush()
+            await self.token_usage.flush()
         except Exception as error:  # the last uses noted; the database may be gone
             logger.warning("could not record API token use at shutdown: %s", error)
         await self.bus.stop()

@@ -16,13 +16,14 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.database import Database
+from jobs.reconciler import Reconciler
+from jobs.recorder import Recorder
 from services.events.messages import SendProgress, publish
 from services.sends import claims, outcomes
 from services.sends.context import Delivery, load_deliveries
 from services.sends.messages import outbound_values
 from services.sends.pacing import reserve
-from services.sends.reconcile import Reconciler
-from services.sends.recorder import Accepted, Recorder
+from services.sends.recorder import Accepted
 from services.twilio.errors import OPTED_OUT, ErrorKind, TwilioError
 from services.twilio.gateway import MessageRequest, SentMessage, TwilioGateway
 
@@ -41,7 +42,7 @@ class WorkerConfig:
     max_attempts: int = 8
     max_backoff: float = 60.0  # seconds, the longest wait for Twilio between two tries
     # When the status recheck job first looks at an accepted message, if its callbacks
-    # were lost (services/messages/recheck_job.py).
+    # were lost (jobs/status_recheck.py).
     status_check_after: timedelta = timedelta(seconds=120)
     status_callback: str | None = None
 

@@ -1,0 +1,53 @@
+"""The reconciler job: settles stale claims and looks in-doubt rows up in Twilio's
+message list, with no transaction open while Twilio is asked (services/sends/
+reconcile.py decides what a look means)."""
+
+import logging
+from datetime import timedelta
+
+from db.database import Database
+from services.sends import claims
+from services.sends.context import Delivery, load_deliveries
+from services.sends.reconcile import CLOCK_SKEW, LookUp, match, settle
+from services.twilio.errors import TwilioError
+from services.twilio.gateway import TwilioGateway
+
+logger = logging.getLogger(__name__)
+
+
+class Reconciler:
+    def __init__(
+        self, db: Database, gateway: TwilioGateway, stale_after: timedelta, max_attempts: int = 8
+    ) -> None:
+        self.db = db
+        self.gateway = gateway
+        self.stale_after = stale_after
+        self.max_attempts = max_attempts
+
+    async def look_up(self, delivery: Delivery) -> LookUp:
+        since = delivery.claim.claimed_at - CLOCK_SKEW
+        try:
+            listed = await self.gateway.list_messages(delivery.person.phone, since.date())
+        except TwilioError as error:
+            logger.warning("cannot look up in-doubt row %s: %s", delivery.claim.ledger_id, error)
+            return LookUp(ok=False, error=error)
+        if not any(m.date_created is None or m.date_created >= since for m in listed):
+            return LookUp(ok=True)  # nothing to compare: no session needed
+        async with self.db.session() as session:
+            return await match(session, delivery, listed)
+
+    async def run_once(self, limit: int = 50) -> int:
+        """Settle stale claims: record the message Twilio has, else queue the row again
+        (or fail it: a one-off row, or one out of attempts). The rows are claimed anew
+        first, so Twilio is asked with no transaction open."""
+        async with self.db.transaction() as session:
+            stale = await claims.take_over_stale(session, self.stale_after, limit)
+            if not stale:
+                return 0
+            deliveries = await load_deliveries(session, stale)
+        looked = [(delivery, await self.look_up(delivery)) for delivery in deliveries]
+        async with self.db.transaction() as session:
+            for delivery, look in looked:
+                await settle(session, delivery, look, self.max_attempts)
+        logger.info("reconciled %d stale rows", len(deliveries))
+        return len(deliveries)
