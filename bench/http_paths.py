@@ -197,7 +197,9 @@ async def run(seconds: int, connections: int, single: int) -> None:
 
 def _campaigns_rate(url: str, token: str, seconds: int, connections: int) -> float:
     # wrk's body is the query with its variables inlined: same document, same work.
-    return wrk(url, CAMPAIGNS.replace("$first: Int", "$first: Int = 50"), token, seconds, connections)
+    return wrk(
+        url, CAMPAIGNS.replace("$first: Int", "$first: Int = 50"), token, seconds, connections
+    )
 
 
 if __name__ == "__main__":
