@@ -36,6 +36,7 @@ from gql.types.campaign import Campaign
 from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.people import ConversationUser, Merchant, Message
 from gql.types.send import CampaignSend
+from gql.validation_cache import ValidationCache
 
 Query = merge_types("Query", (NodeQueries, CampaignQueries, ApiTokenQueries))
 
@@ -91,6 +92,6 @@ schema = CampaignsSchema(
         Merchant,
         Message,
     ],
-    extensions=[RequestLimits, IntrospectionSwitch],
+    extensions=[RequestLimits, IntrospectionSwitch, ValidationCache],
     execution_context_class=CooperativeExecutionContext,
 )
