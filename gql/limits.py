@@ -44,6 +44,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from gql.validation_cache import PerRequestRule
 from services.pagination import MAX_PAGE_SIZE
 from services.settings import Settings
 
@@ -171,7 +172,7 @@ class _Walker:
 
 
 def limits_rule(limits: Limits, variables: Mapping[str, Any]) -> type[ValidationRule]:
-    class RequestLimitsRule(ValidationRule):
+    class RequestLimitsRule(PerRequestRule):  # its variables are the request's
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             context = self.context
             root = context.schema.get_root_type(node.operation or OperationType.QUERY)

@@ -37,6 +37,7 @@ from gql.types.campaign import Campaign
 from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.people import ConversationUser, Merchant, Message
 from gql.types.send import CampaignSend
+from gql.validation_cache import ValidationCache
 
 Query = merge_types("Query", (NodeQueries, CampaignQueries, ApiTokenQueries))
 
@@ -93,7 +94,7 @@ schema = CampaignsSchema(
         Merchant,
         Message,
     ],
-    extensions=[RequestLimits, IntrospectionSwitch, RequestErrorCodes],
+    extensions=[RequestLimits, IntrospectionSwitch, ValidationCache, RequestErrorCodes],
     execution_context_class=CooperativeExecutionContext,
     scalar_overrides=SCALAR_OVERRIDES,
 )

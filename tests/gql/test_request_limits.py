@@ -129,6 +129,25 @@ async def test_nested_page_sizes_multiply_into_the_cost(gql: GraphQLClient) -> N
     assert "errors" not in allowed
 
 
+async def test_a_document_that_passed_once_is_still_measured_with_each_requests_variables(
+    gql: GraphQLClient,
+) -> None:
+    # Validation against the schema is remembered per document text; the limits are not.
+    query = """query($first: Int) { campaigns(first: $first) { edges { node {
+        versions { id } leads(first: 400) { edges { node { id } } } } } } }"""
+    for _ in range(2):
+        assert "errors" not in await gql.execute(query, {"first": 5})
+    refused = await gql.execute(query, {"first": 400})
+    assert error_codes(refused) == ["QUERY_TOO_COSTLY"]
+    assert "errors" not in await gql.execute(query, {"first": 5})
+
+
+async def test_an_invalid_document_is_refused_every_time(gql: GraphQLClient) -> None:
+    answers = [await gql.execute("{ campaigns(first: 5) { nope } }") for _ in range(2)]
+    assert answers[0] == answers[1]
+    assert "nope" in answers[0]["errors"][0]["message"]
+
+
 async def test_fragment_chains_are_measured_without_walking_every_spread(
     gql: GraphQLClient,
 ) -> None:
