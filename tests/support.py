@@ -14,8 +14,10 @@ from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
+from db.database import Database
 from db.embedded import start_embedded
 from db.engine import libpq_url
 
@@ -193,3 +195,21 @@ async def eventually(
         while not done(value := await probe()):  # noqa: ASYNC110 (polling is the point)
             await asyncio.sleep(0.1)
     return value
+
+
+@contextmanager
+def request_statements(db: Database) -> Iterator[list[str]]:
+    """The SQL statements run on `db` meanwhile, less the API token's bookkeeping (a cache
+    miss, a rate lease every few requests, the usage writer's timer), which comes and goes
+    with timing: what is left is the work of the requests themselves."""
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        if "api_token" not in args[2]:
+            statements.append(args[2])
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)

@@ -1,10 +1,8 @@
 from typing import Any
 
-from sqlalchemy import event
-
 from db.database import Database
 from tests.gql.helpers import CAMPAIGN, REMOVE_LEADS, add_leads, codes, create_campaign
-from tests.support import GraphQLClient
+from tests.support import GraphQLClient, request_statements
 
 
 async def test_leads_are_normalised_and_invalid_ones_reported_by_index(gql: GraphQLClient) -> None:
@@ -113,19 +111,8 @@ async def test_ten_thousand_leads_in_three_statements(gql: GraphQLClient, db: Da
     leads: list[dict[str, Any]] = [
         {"phone": f"+1415555{i:04d}", "name": f"Lead {i}"} for i in range(10_000)
     ]
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        # The token's bookkeeping (a cache miss, a rate lease every few requests, the usage
-        # writer's timer) comes and goes; the count is of the mutation's own work.
-        if "api_token" not in args[2]:
-            statements.append(args[2])
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with request_statements(db) as statements:
         result = await add_leads(gql, campaign["id"], leads)
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     assert result["errors"] == []
     people = [lead["conversationUser"] for lead in result["leads"]]
     assert [(p["phone"], p["name"]) for p in people] == [

@@ -1,12 +1,10 @@
 from typing import Any
 
-from sqlalchemy import event
-
 from db.database import Database
 from db.enums import CampaignStatus
 from tests.conftest import MerchantAccount
 from tests.gql.helpers import CAMPAIGNS, add_leads, create_campaign, set_status
-from tests.support import GraphQLClient
+from tests.support import GraphQLClient, request_statements
 
 
 async def test_pages_walk_every_campaign_newest_first(gql: GraphQLClient) -> None:
@@ -62,16 +60,8 @@ async def test_statement_count_does_not_grow_with_page_size(
             await add_leads(gql, campaign["id"], [{"phone": "+14155550101"}])
 
     async def statements_for(first: int) -> int:
-        statements: list[str] = []
-
-        def count(*args: Any) -> None:
-            statements.append(args[2])
-
-        event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-        try:
+        with request_statements(db) as statements:
             data = await gql.data(CAMPAIGNS, {"first": first})
-        finally:
-            event.remove(db.engine.sync_engine, "before_cursor_execute", count)
         assert len(data["campaigns"]["edges"]) == first
         return len(statements)
 

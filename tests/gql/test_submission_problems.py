@@ -3,13 +3,11 @@ what submitCampaign would refuse, so an editor can show them while a merchant ty
 
 from typing import Any
 
-from sqlalchemy import event
-
 from db.database import Database
 from tests.conftest import MerchantAccount
 from tests.gql.helpers import UPDATE, add_leads, codes, create_campaign
 from tests.gql.operations import contract
-from tests.support import GraphQLClient
+from tests.support import GraphQLClient, request_statements
 
 SUBMIT = contract("SubmitCampaign")
 PROBLEMS = """
@@ -128,16 +126,8 @@ async def test_listing_problems_costs_no_statement_per_campaign(
         await create_campaign(gql, name=f"bulk_{i:02d}", body=BAD_BODY if i % 2 else GOOD_BODY)
 
     async def listed(first: int) -> tuple[list[dict[str, Any]], int]:
-        statements: list[str] = []
-
-        def count(*args: Any) -> None:
-            statements.append(args[2])
-
-        event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-        try:
+        with request_statements(db) as statements:
             data = await gql.data(LIST_PROBLEMS, {"first": first})
-        finally:
-            event.remove(db.engine.sync_engine, "before_cursor_execute", count)
         return [edge["node"] for edge in data["campaigns"]["edges"]], len(statements)
 
     (few, small), (many, large) = await listed(2), await listed(12)
