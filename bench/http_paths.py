@@ -180,6 +180,10 @@ async def run(seconds: int, connections: int, single: int) -> None:
             bare.terminate()
             await bare.wait()
             await drop_database(pg, url)
+    _print_figures(figures, median, p90, single)
+
+
+def _print_figures(figures: dict[str, float], median: float, p90: float, single: int) -> None:
     bare_rate = figures["bare"]
     report("bare Strawberry app, { __typename }", bare_rate, "itself", bare_rate, None)
     report("ours, { __typename } without a token", figures["anonymous"], "bare", bare_rate, None)

@@ -36,6 +36,7 @@ from tests.support import (
     EMULATOR_SID,
     EMULATOR_TOKEN,
     GraphQLClient,
+    Subscriber,
     create_database,
     drop_database,
     free_port,
@@ -221,54 +222,63 @@ async def callbacks(
     flood, steady = sids[:half], sids[half:]
     connector = aiohttp.TCPConnector(limit=64)
     async with aiohttp.ClientSession(connector=connector) as http:
-
-        async def post(sid: str, status: str) -> None:
-            params, signature = _signed(url, sid, status)
-            async with http.post(
-                url, data=params, headers={"X-Twilio-Signature": signature}
-            ) as response:
-                assert response.status == 200, await response.text()
-
-        signed_at = time.perf_counter()
-        limit = asyncio.Semaphore(64)
-
-        async def bounded(sid: str) -> None:
-            async with limit:
-                await post(sid, "delivered")
-
-        await asyncio.gather(*(bounded(sid) for sid in flood))
-        elapsed = time.perf_counter() - signed_at
-        print(
-            f"status callbacks: {len(flood)} in {elapsed:.1f} s = {len(flood) / elapsed:,.0f}/s "
-            f"({len(flood) / elapsed / 3000:.2f} of the 3,000/s goal)"
-        )
-
-        posted: dict[str, float] = {}
-        latencies: list[float] = []
+        await _flood_callbacks(http, url, flood)
         async with subscribe(server, token, MESSAGE_STATUS, {"campaignId": campaign_id}) as sub:
             await asyncio.sleep(1)  # let the subscription register
-
-            async def listen() -> None:
-                while len(latencies) < len(steady):
-                    event = (await sub.next())["data"]["messageStatusChanged"]
-                    sid = event["message"]["sid"]
-                    if sid in posted:
-                        latencies.append(time.perf_counter() - posted.pop(sid))
-
-            listener = asyncio.create_task(listen())
-            tasks = []
-            for sid in steady:  # 200 a second, each timed from the moment it is posted
-                posted[sid] = time.perf_counter()
-                tasks.append(asyncio.create_task(post(sid, "delivered")))
-                await asyncio.sleep(1 / 200)
-            await asyncio.gather(*tasks)
-            await asyncio.wait_for(listener, 60)
+            latencies = await _steady_callback_latencies(http, url, sub, steady)
     latencies.sort()
     p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
     print(
         f"callback -> subscriber event at 200/s: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms "
         f"(goal ≤ 50 ms: {p99 * 1000 / 50:.2f} of it)"
     )
+
+
+async def _post_status(http: aiohttp.ClientSession, url: str, sid: str, status: str) -> None:
+    params, signature = _signed(url, sid, status)
+    async with http.post(url, data=params, headers={"X-Twilio-Signature": signature}) as response:
+        assert response.status == 200, await response.text()
+
+
+async def _flood_callbacks(http: aiohttp.ClientSession, url: str, sids: list[str]) -> None:
+    signed_at = time.perf_counter()
+    limit = asyncio.Semaphore(64)
+
+    async def bounded(sid: str) -> None:
+        async with limit:
+            await _post_status(http, url, sid, "delivered")
+
+    await asyncio.gather(*(bounded(sid) for sid in sids))
+    elapsed = time.perf_counter() - signed_at
+    print(
+        f"status callbacks: {len(sids)} in {elapsed:.1f} s = {len(sids) / elapsed:,.0f}/s "
+        f"({len(sids) / elapsed / 3000:.2f} of the 3,000/s goal)"
+    )
+
+
+async def _steady_callback_latencies(
+    http: aiohttp.ClientSession, url: str, sub: Subscriber, sids: list[str]
+) -> list[float]:
+    """Seconds from posting each callback to its subscriber event."""
+    posted: dict[str, float] = {}
+    latencies: list[float] = []
+
+    async def listen() -> None:
+        while len(latencies) < len(sids):
+            event = (await sub.next())["data"]["messageStatusChanged"]
+            sid = event["message"]["sid"]
+            if sid in posted:
+                latencies.append(time.perf_counter() - posted.pop(sid))
+
+    listener = asyncio.create_task(listen())
+    tasks = []
+    for sid in sids:  # 200 a second, each timed from the moment it is posted
+        posted[sid] = time.perf_counter()
+        tasks.append(asyncio.create_task(_post_status(http, url, sid, "delivered")))
+        await asyncio.sleep(1 / 200)
+    await asyncio.gather(*tasks)
+    await asyncio.wait_for(listener, 60)
+    return latencies
 
 
 async def main(leads: int, caps: list[float], callback_count: int, latency_ms: int) -> None:
@@ -306,16 +316,7 @@ async def main(leads: int, caps: list[float], callback_count: int, latency_ms: i
                         )
                     else:
                         floor = await measure_sdk_alone(emulator, sid, count)
-                        cpu_per_1000 = cpu / count * 1000
-                        print(
-                            f"no cap: {count} messages in {wall:.1f} s, {rate:,.0f} messages/s, "
-                            f"server CPU {cpu_per_1000:.2f} s per 1,000 messages; 429s: {answered_429}\n"
-                            f"  floor, the twilio SDK alone ({SDK_IN_FLIGHT} in flight, same "
-                            f"emulator): {floor['rate']:,.0f} messages/s, "
-                            f"{floor['cpu_per_1000']:.2f} CPU s per 1,000\n"
-                            f"  ratios: rate {rate / floor['rate']:.2f} of the SDK's (goal ≥ 0.85), "
-                            f"CPU {cpu_per_1000 / floor['cpu_per_1000']:.2f} times the SDK's (goal ≤ 1.5)"
-                        )
+                        _print_uncapped(count, wall, cpu, rate, answered_429, floor)
                     last_campaign = campaign_id
                     if cap == caps[-1] and callback_count:
                         await callbacks(server.url, token, db, last_campaign, sid, callback_count)
@@ -324,6 +325,21 @@ async def main(leads: int, caps: list[float], callback_count: int, latency_ms: i
             await emulator_process.wait()
             await db.dispose()
             await drop_database(pg, url)
+
+
+def _print_uncapped(
+    count: int, wall: float, cpu: float, rate: float, answered_429: int, floor: dict[str, float]
+) -> None:
+    cpu_per_1000 = cpu / count * 1000
+    print(
+        f"no cap: {count} messages in {wall:.1f} s, {rate:,.0f} messages/s, "
+        f"server CPU {cpu_per_1000:.2f} s per 1,000 messages; 429s: {answered_429}\n"
+        f"  floor, the twilio SDK alone ({SDK_IN_FLIGHT} in flight, same "
+        f"emulator): {floor['rate']:,.0f} messages/s, "
+        f"{floor['cpu_per_1000']:.2f} CPU s per 1,000\n"
+        f"  ratios: rate {rate / floor['rate']:.2f} of the SDK's (goal ≥ 0.85), "
+        f"CPU {cpu_per_1000 / floor['cpu_per_1000']:.2f} times the SDK's (goal ≤ 1.5)"
+    )
 
 
 if __name__ == "__main__":

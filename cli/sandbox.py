@@ -63,15 +63,10 @@ def _account(data_dir: Path) -> tuple[str, str]:
     return account_sid, auth_token
 
 
-@asynccontextmanager
-async def sandbox(settings: Settings, listener: socket.socket) -> AsyncIterator[Settings]:
-    """The emulator served on `listener` (bound by the caller, who reported a taken port)."""
+def _emulator_server(settings: Settings, account_sid: str, auth_token: str) -> uvicorn.Server:
     from emulator.app import create_app
     from emulator.config import EmulatorConfig, Knobs
 
-    account_sid, auth_token = _account(settings.data_dir)
-    port = listener.getsockname()[1]
-    emulator_url = f"http://127.0.0.1:{port}"
     knobs = Knobs(
         approval_delay=settings.sandbox_approval_delay,
         status_delay=settings.sandbox_status_delay,
@@ -84,7 +79,7 @@ async def sandbox(settings: Settings, listener: socket.socket) -> AsyncIterator[
         knobs=knobs,
         state_path=state_file(settings.data_dir),
     )
-    server = uvicorn.Server(
+    return uvicorn.Server(
         uvicorn.Config(
             create_app(config),
             log_level="warning",
@@ -93,6 +88,15 @@ async def sandbox(settings: Settings, listener: socket.socket) -> AsyncIterator[
             lifespan="on",
         )
     )
+
+
+@asynccontextmanager
+async def sandbox(settings: Settings, listener: socket.socket) -> AsyncIterator[Settings]:
+    """The emulator served on `listener` (bound by the caller, who reported a taken port)."""
+    account_sid, auth_token = _account(settings.data_dir)
+    port = listener.getsockname()[1]
+    emulator_url = f"http://127.0.0.1:{port}"
+    server = _emulator_server(settings, account_sid, auth_token)
     task = asyncio.create_task(server.serve(sockets=[listener]), name="twilio-emulator")
     while not server.started:
         if task.done():

@@ -72,19 +72,7 @@ async def test_a_send_outlasts_a_twilio_outage(
             lambda: ledger(db, send_pk), lambda s: s["fewest_waits"] > MAX_ATTEMPTS, within=120
         )
         assert LedgerState.FAILED not in waited["states"]
-        during = (await merchant.client.data(SEND_QUERY, {"id": send["id"]}))["campaignSend"]
-        assert during["status"] == "RUNNING" and during["failed"] == 0
-        reason = (await merchant.client.data(WAITING, {"id": send["id"]}))["campaignSend"]
-        assert "Waiting for Twilio" in reason["waitingReason"]
-        assert "20429" in reason["waitingReason"]
-        data = (await merchant.client.data(CAMPAIGN, {"id": campaign["id"]}))["campaign"]
-        rows = [
-            (await merchant.client.data(ROW, {"id": edge["node"]["id"]}))["node"]
-            for edge in data["messages"]["edges"]
-        ]
-        waiting = [r for r in rows if r["state"] == "PENDING"]
-        assert waiting, "rows wait between tries"
-        assert all(r["lastError"].startswith("Waiting for Twilio") for r in waiting)
+        await _the_send_and_its_rows_say_they_wait_for_twilio(merchant, send["id"], campaign["id"])
         # Then 5xx on everything: creates are in doubt (half of them did create the
         # message) and Twilio's list cannot be read to settle them.
         await emulator_admin(emulator, "PATCH", "/knobs", {"throttle_rate": 0, "error_rate": 1.0})
@@ -103,3 +91,21 @@ async def test_a_send_outlasts_a_twilio_outage(
     assert done["sent"] + done["queued"] == LEADS
     after = (await merchant.client.data(WAITING, {"id": send["id"]}))["campaignSend"]
     assert after["waitingReason"] is None
+
+
+async def _the_send_and_its_rows_say_they_wait_for_twilio(
+    merchant: MerchantAccount, send_id: str, campaign_id: str
+) -> None:
+    during = (await merchant.client.data(SEND_QUERY, {"id": send_id}))["campaignSend"]
+    assert during["status"] == "RUNNING" and during["failed"] == 0
+    reason = (await merchant.client.data(WAITING, {"id": send_id}))["campaignSend"]
+    assert "Waiting for Twilio" in reason["waitingReason"]
+    assert "20429" in reason["waitingReason"]
+    data = (await merchant.client.data(CAMPAIGN, {"id": campaign_id}))["campaign"]
+    rows = [
+        (await merchant.client.data(ROW, {"id": edge["node"]["id"]}))["node"]
+        for edge in data["messages"]["edges"]
+    ]
+    waiting = [r for r in rows if r["state"] == "PENDING"]
+    assert waiting, "rows wait between tries"
+    assert all(r["lastError"].startswith("Waiting for Twilio") for r in waiting)

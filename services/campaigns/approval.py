@@ -81,6 +81,36 @@ async def apply_report(
     if raw not in _FROM_TWILIO:
         logger.warning("campaign %s: unknown approval status %r kept raw", campaign.id, raw)
 
+    _update_campaign(campaign, report, raw, status, now)
+    changed = status is not previous_status
+    if changed or campaign.category != previous_category or raw != previous_raw:
+        session.add(
+            CampaignApprovalEvent(
+                campaign_id=campaign.id,
+                source=source.value,
+                previous_status=previous_status.value,
+                status=status.value,
+                twilio_status=raw,
+                previous_category=previous_category,
+                category=campaign.category,
+                rejection_reason=campaign.rejection_reason,
+            )
+        )
+    if changed:
+        await _announce_status_change(session, campaign, previous_status)
+    await session.flush()
+    return changed
+
+
+def _update_campaign(
+    campaign: Campaign,
+    report: ApprovalReport,
+    raw: str,
+    status: CampaignStatus,
+    now: datetime,
+) -> None:
+    """Take the report's status, category and reason, and plan the poller's next look."""
+    previous_status = campaign.status
     campaign.twilio_status = raw
     campaign.status = status
     if report.category:
@@ -98,37 +128,25 @@ async def apply_report(
     else:
         campaign.approval_next_check_at = None
 
-    changed = status is not previous_status
-    if changed or campaign.category != previous_category or raw != previous_raw:
-        session.add(
-            CampaignApprovalEvent(
-                campaign_id=campaign.id,
-                source=source.value,
-                previous_status=previous_status.value,
-                status=status.value,
-                twilio_status=raw,
-                previous_category=previous_category,
-                category=campaign.category,
-                rejection_reason=campaign.rejection_reason,
-            )
-        )
-    if changed and status in (CampaignStatus.PAUSED, CampaignStatus.DISABLED):
+
+async def _announce_status_change(
+    session: AsyncSession, campaign: Campaign, previous_status: CampaignStatus
+) -> None:
+    status = campaign.status
+    if status in (CampaignStatus.PAUSED, CampaignStatus.DISABLED):
         # WhatsApp will not deliver a paused or disabled template: stop its sends.
         reason = f"The template was {status.value} by WhatsApp."
         for send_id in await pause_running_sends(session, campaign.id, reason):
             await publish(session, SendProgress(campaign.merchant_id, campaign.id, send_id))
-    if changed:
-        await publish(
-            session,
-            CampaignStatusChanged(
-                merchant_id=campaign.merchant_id,
-                campaign_id=campaign.id,
-                previous_status=previous_status.value,
-                status=status.value,
-            ),
-        )
-    await session.flush()
-    return changed
+    await publish(
+        session,
+        CampaignStatusChanged(
+            merchant_id=campaign.merchant_id,
+            campaign_id=campaign.id,
+            previous_status=previous_status.value,
+            status=status.value,
+        ),
+    )
 
 
 def stop_checking(campaign: Campaign) -> None:

@@ -15,6 +15,7 @@ from services.campaigns.placeholders import (
     MAX_PLACEHOLDERS,
     NAME_PATTERN,
     VARIABLE_TYPES,
+    Positional,
     to_positional,
 )
 from services.campaigns.rendering import MAX_RENDERED_BODY
@@ -58,6 +59,28 @@ def compile_draft(draft: CampaignDraft, prefix: tuple[str, ...] = ("input",)) ->
     """Check every rule at once, so the merchant sees all problems in one answer: a
     ServiceError carrying each of them."""
     problems = DraftErrors(prefix)
+    _check_name_body_and_language(draft, problems)
+    positional = to_positional(draft.body)
+    for name in positional.unknown:
+        problems.add(
+            ErrorCode.UNKNOWN_VARIABLE,
+            f"{{{{{name}}}}} is not a known variable (e.g. {{{{lead_name}}}}).",
+            "body",
+        )
+    content_context = _content_context(draft, positional, problems)
+    if len(positional.variables) > MAX_PLACEHOLDERS:
+        problems.add(
+            ErrorCode.TOO_MANY_VARIABLES,
+            f"WhatsApp allows at most {MAX_PLACEHOLDERS} placeholders.",
+            "body",
+        )
+    samples = _samples(draft.samples, problems)
+    if problems.errors:
+        raise ServiceError(problems.errors)
+    return CompiledDraft(positional.text, positional.variables, content_context, samples)
+
+
+def _check_name_body_and_language(draft: CampaignDraft, problems: DraftErrors) -> None:
     if not NAME_PATTERN.fullmatch(draft.name):
         problems.add(
             ErrorCode.INVALID_NAME,
@@ -78,48 +101,36 @@ def compile_draft(draft: CampaignDraft, prefix: tuple[str, ...] = ("input",)) ->
             f"{draft.language!r} is not a WhatsApp template language (e.g. en, en_US, pt_BR).",
             "language",
         )
-    positional = to_positional(draft.body)
-    for name in positional.unknown:
-        problems.add(
-            ErrorCode.UNKNOWN_VARIABLE,
-            f"{{{{{name}}}}} is not a known variable (e.g. {{{{lead_name}}}}).",
-            "body",
-        )
-    content_context: dict[str, Any] = {}
+
+
+def _content_context(
+    draft: CampaignDraft, positional: Positional, problems: DraftErrors
+) -> dict[str, Any]:
+    """The Content API `types` for the draft, or {} when its content type or context is bad."""
     if draft.content_type not in SUPPORTED_CONTENT_TYPES:
         problems.add(
             ErrorCode.UNSUPPORTED_CONTENT_TYPE,
             f"Content type must be one of {', '.join(SUPPORTED_CONTENT_TYPES)}.",
             "contentType",
         )
-    elif draft.content_context is not None and not isinstance(draft.content_context, dict):
+        return {}
+    if draft.content_context is not None and not isinstance(draft.content_context, dict):
         problems.add(ErrorCode.INVALID_CONTENT_CONTEXT, "Must be a JSON object.", "contentContext")
-    else:
-        try:
-            content_context, unknown = build_types(
-                draft.content_type, positional.text, draft.content_context, positional.variables
-            )
-        except ContentContextError as error:
-            problems.add(
-                ErrorCode.INVALID_CONTENT_CONTEXT, str(error), "contentContext", *error.path
-            )
-        else:
-            for name in unknown:
-                problems.add(
-                    ErrorCode.UNKNOWN_VARIABLE,
-                    f"{{{{{name}}}}} is not a known variable.",
-                    "contentContext",
-                )
-    if len(positional.variables) > MAX_PLACEHOLDERS:
-        problems.add(
-            ErrorCode.TOO_MANY_VARIABLES,
-            f"WhatsApp allows at most {MAX_PLACEHOLDERS} placeholders.",
-            "body",
+        return {}
+    try:
+        content_context, unknown = build_types(
+            draft.content_type, positional.text, draft.content_context, positional.variables
         )
-    samples = _samples(draft.samples, problems)
-    if problems.errors:
-        raise ServiceError(problems.errors)
-    return CompiledDraft(positional.text, positional.variables, content_context, samples)
+    except ContentContextError as error:
+        problems.add(ErrorCode.INVALID_CONTENT_CONTEXT, str(error), "contentContext", *error.path)
+        return {}
+    for name in unknown:
+        problems.add(
+            ErrorCode.UNKNOWN_VARIABLE,
+            f"{{{{{name}}}}} is not a known variable.",
+            "contentContext",
+        )
+    return content_context
 
 
 def _samples(samples: dict[str, Any] | None, problems: DraftErrors) -> dict[str, str]:

@@ -63,17 +63,7 @@ class SendService:
             raise ServiceError.single(
                 ErrorCode.IN_THE_PAST, "Schedule the send in the future.", ("scheduledAt",)
             )
-        live = await self.session.scalar(
-            select(CampaignSend.id).where(
-                CampaignSend.campaign_id == campaign.id, CampaignSend.status.in_(LIVE)
-            )
-        )
-        if live is not None:
-            raise ServiceError.single(
-                ErrorCode.SEND_IN_PROGRESS,
-                "This campaign already has a send in progress; pause or cancel it first.",
-                ("id",),
-            )
+        await self._refuse_a_second_live_send(campaign)
         recipients = await active_recipients(self.session, campaign.id)
         if not recipients:
             raise ServiceError.single(
@@ -93,23 +83,36 @@ class SendService:
         )
         self.session.add(send)
         await self.session.flush()
-        rows = []
-        for recipient in recipients:
-            verdict = check(campaign, merchant, recipient, received)
-            rows.append(
-                {
-                    "campaign_id": campaign.id,
-                    "campaign_lead_id": recipient.lead.id,
-                    "campaign_send_id": send.id,
-                    "state": LedgerState.SKIPPED if verdict.skipped else LedgerState.PENDING,
-                    "skipped_reason": verdict.skipped.value if verdict.skipped else None,
-                    "context": verdict.rendered.content_variables,
-                }
-            )
+        verdicts = [check(campaign, merchant, recipient, received) for recipient in recipients]
+        rows = [
+            {
+                "campaign_id": campaign.id,
+                "campaign_lead_id": recipient.lead.id,
+                "campaign_send_id": send.id,
+                "state": LedgerState.SKIPPED if verdict.skipped else LedgerState.PENDING,
+                "skipped_reason": verdict.skipped.value if verdict.skipped else None,
+                "context": verdict.rendered.content_variables,
+            }
+            for recipient, verdict in zip(recipients, verdicts, strict=True)
+        ]
         await self.session.execute(insert(CampaignLeadMessage), rows)
         await self._progress(send)
         await self._skipped_rows_changed(send)
         return send
+
+    async def _refuse_a_second_live_send(self, campaign: Campaign) -> None:
+        # Two live sends of one campaign would message the same leads twice.
+        live = await self.session.scalar(
+            select(CampaignSend.id).where(
+                CampaignSend.campaign_id == campaign.id, CampaignSend.status.in_(LIVE)
+            )
+        )
+        if live is not None:
+            raise ServiceError.single(
+                ErrorCode.SEND_IN_PROGRESS,
+                "This campaign already has a send in progress; pause or cancel it first.",
+                ("id",),
+            )
 
     async def _skipped_rows_changed(self, send: CampaignSend) -> None:
         """Rows skipped at the snapshot are settled already: messageStatusChanged says so."""

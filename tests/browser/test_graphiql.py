@@ -113,6 +113,31 @@ async def test_graphiql_runs_a_query_and_subscriptions_offline(
         "ANONYMOUS_CAMPAIGN": campaigns["anonymous"]["id"],
         "SCREENSHOT": os.environ.get("GRAPHIQL_SCREENSHOT", str(screenshot)),
     }
+    code, output = await _run_script(node, env, runtime, merchant, campaigns)
+    log = "\n".join(output)
+    assert code == 0, f"the GraphiQL script failed:\n{log}"
+    steps = [line[1:] for line in output if line.startswith("@")]
+    assert steps == [
+        "refused without token",
+        "query ok",
+        "subscribed named",
+        "stopped named",
+        "subscribed anonymous",
+        "stopped anonymous",
+    ], log
+    assert not [line for line in output if line.startswith("(")], log
+    # A rendered page, not a blank one (the file tool shows it when run by hand).
+    assert await asyncio.to_thread(os.path.getsize, env["SCREENSHOT"]) > 10_000
+
+
+async def _run_script(
+    node: str,
+    env: dict[str, str],
+    runtime: Runtime,
+    merchant: MerchantAccount,
+    campaigns: dict[str, dict[str, Any]],
+) -> tuple[int, list[str]]:
+    """The browser script's exit code and output, driven step by step by `follow`."""
     script = await asyncio.create_subprocess_exec(
         node,
         str(BROWSER_DIR / "graphiql.mjs"),
@@ -128,17 +153,4 @@ async def test_graphiql_runs_a_query_and_subscriptions_offline(
         if script.returncode is None:
             script.kill()
             await script.wait()
-    log = "\n".join(output)
-    assert code == 0, f"the GraphiQL script failed:\n{log}"
-    steps = [line[1:] for line in output if line.startswith("@")]
-    assert steps == [
-        "refused without token",
-        "query ok",
-        "subscribed named",
-        "stopped named",
-        "subscribed anonymous",
-        "stopped anonymous",
-    ], log
-    assert not [line for line in output if line.startswith("(")], log
-    # A rendered page, not a blank one (the file tool shows it when run by hand).
-    assert await asyncio.to_thread(os.path.getsize, env["SCREENSHOT"]) > 10_000
+    return code, output

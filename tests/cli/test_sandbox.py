@@ -125,55 +125,70 @@ async def test_the_sandbox_survives_a_restart_and_plays_the_customer(
         token = out.split('"token": "')[1].split('"')[0]
 
         first_console = tmp_path / "first.log"
-        async with (
-            serving(env, port, first_console) as url,
-            httpx.AsyncClient(base_url=url, timeout=30) as http,
-        ):
-            client = GraphQLClient(http, token)
-            campaign = await create_campaign(
-                client, name="order_update", body=BODY, campaignType="SERVICE"
-            )
-            submitted = (await client.data(SUBMIT, {"id": campaign["id"]}))["submitCampaign"]
-            assert submitted["errors"] == []
-            await eventually(
-                lambda: node(client, campaign["id"]), lambda n: n["approval"] == "APPROVED"
-            )
-            await _a_taken_port_is_one_line(env, port)
+        await _a_first_run_approves_a_template(env, port, token, first_console)
         _the_banner_is_all_there_is(_read(first_console))
 
         # Statuses wait for the customer: the message stays queued until told otherwise.
         env = sandbox_env(database_url, data_dir, CAMPAIGNS_SANDBOX_STATUS_DELAY="600")
-        async with (
-            serving(env, port, tmp_path / "second.log") as url,
-            httpx.AsyncClient(base_url=url, timeout=30) as http,
-        ):
-            client = GraphQLClient(http, token)
-            variables = {"order_id": "1042", "lead_name": "Ana"}
-            one_off = {"campaignName": "order_update", "to": CUSTOMER, "variables": variables}
-            sent = (await client.data(ONE_OFF, {"input": one_off}))["sendTemplateMessage"]
-            assert sent["errors"] == []
-            row = sent["campaignLeadMessage"]
-            assert row["message"]["sid"].startswith("SM"), "the emulator accepted it"
-            message_id = row["message"]["id"]
-            assert (await node(client, message_id))["status"] == "QUEUED"
-
-            code, out, err = await campaigns(env, "sandbox", "reply", CUSTOMER, "STOP")
-            assert (code, err) == (0, ""), err
-            assert "/webhooks/twilio/messages/inbound (HTTP 200)" in out
-            person = (await node(client, row["id"]))["lead"]["conversationUser"]
-            assert person["optedOutAt"] is not None, "STOP opted the person out"
-
-            code, out, err = await campaigns(
-                env, "sandbox", "status", CUSTOMER, "undelivered", "--error-code", "63049"
-            )
-            assert (code, err) == (0, ""), err
-            assert "(HTTP 200)" in out
-            assert await node(client, message_id) == {"status": "UNDELIVERED", "errorCode": 63049}
-            await _the_admin_api_needs_the_sandbox_account(env, data_dir)
+        await _a_second_run_sends_it_and_plays_the_customer(
+            env, port, token, data_dir, tmp_path / "second.log"
+        )
 
         code, out, err = await campaigns(env, "sandbox", "reply", CUSTOMER, "START")
         assert code == 1 and out == ""
         assert err.startswith("campaigns: no sandbox is running") and err.count("\n") == 1
+
+
+async def _a_first_run_approves_a_template(
+    env: dict[str, str], port: int, token: str, console: Path
+) -> None:
+    async with (
+        serving(env, port, console) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as http,
+    ):
+        client = GraphQLClient(http, token)
+        campaign = await create_campaign(
+            client, name="order_update", body=BODY, campaignType="SERVICE"
+        )
+        submitted = (await client.data(SUBMIT, {"id": campaign["id"]}))["submitCampaign"]
+        assert submitted["errors"] == []
+        await eventually(
+            lambda: node(client, campaign["id"]), lambda n: n["approval"] == "APPROVED"
+        )
+        await _a_taken_port_is_one_line(env, port)
+
+
+async def _a_second_run_sends_it_and_plays_the_customer(
+    env: dict[str, str], port: int, token: str, data_dir: Path, console: Path
+) -> None:
+    """The template approved before the restart is still approved: it sends at once."""
+    async with (
+        serving(env, port, console) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as http,
+    ):
+        client = GraphQLClient(http, token)
+        variables = {"order_id": "1042", "lead_name": "Ana"}
+        one_off = {"campaignName": "order_update", "to": CUSTOMER, "variables": variables}
+        sent = (await client.data(ONE_OFF, {"input": one_off}))["sendTemplateMessage"]
+        assert sent["errors"] == []
+        row = sent["campaignLeadMessage"]
+        assert row["message"]["sid"].startswith("SM"), "the emulator accepted it"
+        message_id = row["message"]["id"]
+        assert (await node(client, message_id))["status"] == "QUEUED"
+
+        code, out, err = await campaigns(env, "sandbox", "reply", CUSTOMER, "STOP")
+        assert (code, err) == (0, ""), err
+        assert "/webhooks/twilio/messages/inbound (HTTP 200)" in out
+        person = (await node(client, row["id"]))["lead"]["conversationUser"]
+        assert person["optedOutAt"] is not None, "STOP opted the person out"
+
+        code, out, err = await campaigns(
+            env, "sandbox", "status", CUSTOMER, "undelivered", "--error-code", "63049"
+        )
+        assert (code, err) == (0, ""), err
+        assert "(HTTP 200)" in out
+        assert await node(client, message_id) == {"status": "UNDELIVERED", "errorCode": 63049}
+        await _the_admin_api_needs_the_sandbox_account(env, data_dir)
 
 
 async def _the_admin_api_needs_the_sandbox_account(env: dict[str, str], data_dir: Path) -> None:

@@ -53,9 +53,29 @@ async def _campaign(db: Database, merchant_id: int, name: str, **fields: Any) ->
 
 async def _old_world(db: Database) -> dict[str, int]:
     """A commerce merchant onboarded with old names, one with a send's history."""
-    ids: dict[str, int] = {}
     merchant = await _insert(db, "INSERT INTO merchants (name, commerce) VALUES ('Old Shop', true)")
-    ids["merchant"] = merchant
+    ids = {"merchant": merchant, **await _old_templates_with_history(db, merchant)}
+    # An old template never used, though submitted (its approval event goes with it).
+    ids["unused"] = await _campaign(
+        db, merchant, "customer_payment_reminder", status="received", sid="HX" + "2" * 32
+    )
+    await _insert(
+        db,
+        "INSERT INTO campaign_approval_events (campaign_id, source, previous_status, status)"
+        " VALUES (:c, 'submit', 'unsubmitted', 'received')",
+        c=ids["unused"],
+    )
+    ids["kept"] = await _campaign(db, merchant, "hello_world")
+    # The merchant's own template, under a name the system once used.
+    ids["own"] = await _campaign(
+        db, merchant, "customer_question_received", author="merchant", status="unsubmitted"
+    )
+    ids["plain"] = await _insert(db, "INSERT INTO merchants (name) VALUES ('Plain Shop')")
+    return ids
+
+
+async def _old_templates_with_history(db: Database, merchant: int) -> dict[str, int]:
+    ids: dict[str, int] = {}
     # An old template with two versions; the first one was sent to a lead.
     ids["sent_v2"] = await _campaign(db, merchant, "merchant_low_stock", version=2)
     ids["sent_v1"] = await _campaign(db, merchant, "merchant_low_stock", next=ids["sent_v2"])
@@ -88,22 +108,6 @@ async def _old_world(db: Database) -> dict[str, int]:
         p=person,
         sid="HX" + "1" * 32,
     )
-    # An old template never used, though submitted (its approval event goes with it).
-    ids["unused"] = await _campaign(
-        db, merchant, "customer_payment_reminder", status="received", sid="HX" + "2" * 32
-    )
-    await _insert(
-        db,
-        "INSERT INTO campaign_approval_events (campaign_id, source, previous_status, status)"
-        " VALUES (:c, 'submit', 'unsubmitted', 'received')",
-        c=ids["unused"],
-    )
-    ids["kept"] = await _campaign(db, merchant, "hello_world")
-    # The merchant's own template, under a name the system once used.
-    ids["own"] = await _campaign(
-        db, merchant, "customer_question_received", author="merchant", status="unsubmitted"
-    )
-    ids["plain"] = await _insert(db, "INSERT INTO merchants (name) VALUES ('Plain Shop')")
     return ids
 
 
@@ -119,52 +123,61 @@ async def test_upgrading_retires_old_system_templates_and_keeps_history(at_0005:
 
         await upgrade_async(at_0005)
 
-        by_id = {
-            row.id: row
-            for row in await _rows(
-                db,
-                "SELECT id, name, status, author_type, body, channel, approval_next_check_at"
-                " FROM campaigns WHERE merchant_id = :m",
-                m=ids["merchant"],
-            )
-        }
-        assert ids["unused"] not in by_id, "an old template without history is deleted"
-        assert await _rows(db, "SELECT 1 FROM campaign_approval_events") == []
-        assert by_id[ids["sent_v2"]].status == "archived", "the head of a sent one is archived"
-        assert by_id[ids["sent_v1"]].status == "approved", "older versions stay as they were"
-        assert by_id[ids["messaged"]].status == "archived"
-        assert by_id[ids["kept"]].status == "approved", "a default name of today is kept"
-        own = by_id[ids["own"]]
-        assert (own.author_type, own.status) == ("merchant", "unsubmitted")
-        assert {row.channel for row in by_id.values()} == {"twilio"}
-        [history] = await _rows(
-            db,
-            "SELECT c.name, c.status, m.context FROM campaign_lead_messages m"
-            " JOIN campaigns c ON c.id = m.campaign_id WHERE m.id = :id",
-            id=ids["ledger"],
-        )
-        assert tuple(history) == ("merchant_low_stock", "approved", {"lead_name": "Ana"})
-
-        assert await sync_default_templates(db) == 23 + 5
-        heads = await _rows(
-            db,
-            "SELECT merchant_id, name, status, author_type FROM campaigns"
-            " WHERE next_campaign_id IS NULL",
-        )
-        live_system = {
-            (row.merchant_id, row.name)
-            for row in heads
-            if row.author_type == "system" and row.status != "archived"
-        }
-        assert live_system == {(ids["merchant"], name) for name in SEED_NAMES} | {
-            (ids["plain"], m.value) for m in DefaultCampaigns
-        }
-        archived = {row.name for row in heads if row.status == "archived"}
-        assert archived == {"merchant_low_stock", "driver_pickup_ready"}
-        [own_after] = await _rows(
-            db, "SELECT body, status FROM campaigns WHERE id = :id", id=ids["own"]
-        )
-        assert tuple(own_after) == (own.body, own.status), "the merchant's own is untouched"
-        assert await sync_default_templates(db) == 0, "a second sync has nothing to do"
+        own = await _old_system_templates_are_retired(db, ids)
+        await _the_sync_brings_the_seed_names(db, ids, own)
     finally:
         await db.dispose()
+
+
+async def _old_system_templates_are_retired(db: Database, ids: dict[str, int]) -> Any:
+    """Checks the upgraded rows; returns the merchant's own template as it was left."""
+    by_id = {
+        row.id: row
+        for row in await _rows(
+            db,
+            "SELECT id, name, status, author_type, body, channel, approval_next_check_at"
+            " FROM campaigns WHERE merchant_id = :m",
+            m=ids["merchant"],
+        )
+    }
+    assert ids["unused"] not in by_id, "an old template without history is deleted"
+    assert await _rows(db, "SELECT 1 FROM campaign_approval_events") == []
+    assert by_id[ids["sent_v2"]].status == "archived", "the head of a sent one is archived"
+    assert by_id[ids["sent_v1"]].status == "approved", "older versions stay as they were"
+    assert by_id[ids["messaged"]].status == "archived"
+    assert by_id[ids["kept"]].status == "approved", "a default name of today is kept"
+    own = by_id[ids["own"]]
+    assert (own.author_type, own.status) == ("merchant", "unsubmitted")
+    assert {row.channel for row in by_id.values()} == {"twilio"}
+    [history] = await _rows(
+        db,
+        "SELECT c.name, c.status, m.context FROM campaign_lead_messages m"
+        " JOIN campaigns c ON c.id = m.campaign_id WHERE m.id = :id",
+        id=ids["ledger"],
+    )
+    assert tuple(history) == ("merchant_low_stock", "approved", {"lead_name": "Ana"})
+    return own
+
+
+async def _the_sync_brings_the_seed_names(db: Database, ids: dict[str, int], own: Any) -> None:
+    assert await sync_default_templates(db) == 23 + 5
+    heads = await _rows(
+        db,
+        "SELECT merchant_id, name, status, author_type FROM campaigns"
+        " WHERE next_campaign_id IS NULL",
+    )
+    live_system = {
+        (row.merchant_id, row.name)
+        for row in heads
+        if row.author_type == "system" and row.status != "archived"
+    }
+    assert live_system == {(ids["merchant"], name) for name in SEED_NAMES} | {
+        (ids["plain"], m.value) for m in DefaultCampaigns
+    }
+    archived = {row.name for row in heads if row.status == "archived"}
+    assert archived == {"merchant_low_stock", "driver_pickup_ready"}
+    [own_after] = await _rows(
+        db, "SELECT body, status FROM campaigns WHERE id = :id", id=ids["own"]
+    )
+    assert tuple(own_after) == (own.body, own.status), "the merchant's own is untouched"
+    assert await sync_default_templates(db) == 0, "a second sync has nothing to do"

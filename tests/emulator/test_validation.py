@@ -124,6 +124,10 @@ async def test_message_creates_refused(
     assert_twilio_error(await http.post(MESSAGES, data=form), 400, code)
 
 
+# A request as the response schemas key it (method, path, query) and its answer.
+Call = tuple[str, str, str, httpx.Response]
+
+
 async def test_answers_match_the_response_schemas(
     twilio: Client, emu: EmulatorServer, http: httpx.AsyncClient
 ) -> None:
@@ -141,6 +145,32 @@ async def test_answers_match_the_response_schemas(
         },
     )
     calls = [
+        *await _content_calls(http, content_sid, created),
+        *await _message_calls(http, message),
+        (
+            "DELETE",
+            f"/v1/Content/{content_sid}",
+            "",
+            await http.delete(f"/v1/Content/{content_sid}"),
+        ),
+    ]
+    for method, path, query, response in calls:
+        assert response.status_code < 300, (path, response.text)
+        errors = emu.emulator.specs.response_errors(
+            method,
+            path,
+            query,
+            response.status_code,
+            response.content,
+            response.headers.get("content-type", "application/json"),
+        )
+        assert errors == [], (method, path, errors)
+
+
+async def _content_calls(
+    http: httpx.AsyncClient, content_sid: str, created: httpx.Response
+) -> list[Call]:
+    return [
         ("POST", "/v1/Content", "", created),
         ("GET", f"/v1/Content/{content_sid}", "", await http.get(f"/v1/Content/{content_sid}")),
         (
@@ -165,6 +195,11 @@ async def test_answers_match_the_response_schemas(
             await http.get("/v1/ContentAndApprovals?PageSize=1"),
         ),
         ("GET", "/v1/Content", "PageSize=1", await http.get("/v1/Content?PageSize=1")),
+    ]
+
+
+async def _message_calls(http: httpx.AsyncClient, message: httpx.Response) -> list[Call]:
+    return [
         ("POST", MESSAGES, "", message),
         (
             "GET",
@@ -173,24 +208,7 @@ async def test_answers_match_the_response_schemas(
             await http.get(MESSAGES.replace(".json", f"/{message.json()['sid']}.json")),
         ),
         ("GET", MESSAGES, "PageSize=1", await http.get(MESSAGES, params={"PageSize": 1})),
-        (
-            "DELETE",
-            f"/v1/Content/{content_sid}",
-            "",
-            await http.delete(f"/v1/Content/{content_sid}"),
-        ),
     ]
-    for method, path, query, response in calls:
-        assert response.status_code < 300, (path, response.text)
-        errors = emu.emulator.specs.response_errors(
-            method,
-            path,
-            query,
-            response.status_code,
-            response.content,
-            response.headers.get("content-type", "application/json"),
-        )
-        assert errors == [], (method, path, errors)
 
 
 async def test_the_response_check_catches_a_broken_answer(emu: EmulatorServer) -> None:

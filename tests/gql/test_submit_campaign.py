@@ -138,23 +138,26 @@ def sign(url: str, body: bytes) -> str:
     return str(RequestValidator(EMULATOR_TOKEN).compute_signature(url, {}))
 
 
-async def test_webhook_with_a_bad_signature_is_refused(
-    merchant: MerchantAccount, http: httpx.AsyncClient, server_url: str
-) -> None:
-    campaign = await create_campaign(merchant.client, name="forged")
-    sid = (await submit(merchant, campaign["id"]))["campaign"]["contentSid"]
+def _approval_event(content_sid: str) -> bytes:
     event = [
         {
             "type": "com.twilio.messaging.template.approval.updated",
             "data": {
                 "type": "status_update",
-                "template": {"sid": sid, "previousValue": "received", "currentValue": "approved"},
+                "template": {
+                    "sid": content_sid,
+                    "previousValue": "received",
+                    "currentValue": "approved",
+                },
             },
         }
     ]
-    body = json.dumps(event).encode()
-    digest = hashlib.sha256(body).hexdigest()
-    path = f"/webhooks/twilio/events?bodySHA256={digest}"
+    return json.dumps(event).encode()
+
+
+async def _forged_unsigned_and_tampered_deliveries_are_refused(
+    http: httpx.AsyncClient, server_url: str, path: str, body: bytes
+) -> None:
     forged = await http.post(
         path,
         content=body,
@@ -174,6 +177,17 @@ async def test_webhook_with_a_bad_signature_is_refused(
         headers={"X-Twilio-Signature": sign(server_url + path, body)},
     )
     assert tampered.status_code == 403, "the body must match its hash"
+
+
+async def test_webhook_with_a_bad_signature_is_refused(
+    merchant: MerchantAccount, http: httpx.AsyncClient, server_url: str
+) -> None:
+    campaign = await create_campaign(merchant.client, name="forged")
+    sid = (await submit(merchant, campaign["id"]))["campaign"]["contentSid"]
+    body = _approval_event(sid)
+    digest = hashlib.sha256(body).hexdigest()
+    path = f"/webhooks/twilio/events?bodySHA256={digest}"
+    await _forged_unsigned_and_tampered_deliveries_are_refused(http, server_url, path, body)
     stored = (await merchant.client.data(CAMPAIGN, {"id": campaign["id"]}))["campaign"]
     assert stored["status"] in ("RECEIVED", "PENDING")
 

@@ -5,6 +5,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from db.database import Database
 from db.enums import CampaignSendStatus, LedgerState, MessageDirection, MessageStatus
 from db.models import CampaignLeadMessage, CampaignSend, ConversationUser, Message
@@ -71,20 +73,7 @@ async def send_message(
     of the lead's campaign (or as a one-off send when `in_a_send` is false)."""
     sid = sid or new_sid()
     async with db.transaction() as session:
-        send = None
-        if in_a_send:
-            # Completed, as a send is once its only message went out: a running one would
-            # be picked up (and completed, with events) by the server's send worker.
-            send = CampaignSend(
-                merchant_id=merchant_id,
-                campaign_id=lead.campaign_id,
-                status=CampaignSendStatus.COMPLETED,
-                started_at=datetime.now(UTC) - age,
-                finished_at=datetime.now(UTC) - age,
-                total=1,
-            )
-            session.add(send)
-            await session.flush()
+        send = await _completed_send(session, merchant_id, lead, age) if in_a_send else None
         message = Message(
             merchant_id=merchant_id,
             conversation_user_id=lead.conversation_user_id,
@@ -115,6 +104,24 @@ async def send_message(
         lead.conversation_user_id,
         sid,
     )
+
+
+async def _completed_send(
+    session: AsyncSession, merchant_id: int, lead: LeadRow, age: timedelta
+) -> CampaignSend:
+    # Completed, as a send is once its only message went out: a running one would
+    # be picked up (and completed, with events) by the server's send worker.
+    send = CampaignSend(
+        merchant_id=merchant_id,
+        campaign_id=lead.campaign_id,
+        status=CampaignSendStatus.COMPLETED,
+        started_at=datetime.now(UTC) - age,
+        finished_at=datetime.now(UTC) - age,
+        total=1,
+    )
+    session.add(send)
+    await session.flush()
+    return send
 
 
 async def message_row(db: Database, message_id: int) -> Message:
