@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from db.database import Database
-from services.sends import claims
+from services.sends import ledger_repository as ledger
 from services.sends.context import Delivery, load_deliveries
 from services.sends.reconcile import CLOCK_SKEW, LookUp, match, settle
 from services.twilio.errors import TwilioError
@@ -41,7 +41,7 @@ class Reconciler:
         (or fail it: a one-off row, or one out of attempts). The rows are claimed anew
         first, so Twilio is asked with no transaction open."""
         async with self.db.transaction() as session:
-            stale = await claims.take_over_stale(session, self.stale_after, limit)
+            stale = await ledger.take_over_stale(session, self.stale_after, limit)
             if not stale:
                 return 0
             deliveries = await load_deliveries(session, stale)

@@ -19,7 +19,8 @@ from db.database import Database
 from jobs.reconciler import Reconciler
 from jobs.recorder import Recorder
 from services.events.messages import SendProgress, publish
-from services.sends import claims, outcomes
+from services.sends import ledger_repository as ledger
+from services.sends import outcomes, send_repository
 from services.sends.context import Delivery, load_deliveries
 from services.sends.messages import outbound_values
 from services.sends.pacing import reserve
@@ -88,7 +89,7 @@ class SendWorker:
             return -1
         # One transaction (one commit to wait for) claims the rows and reserves their slots.
         async with self.db.transaction() as session:
-            claimed = await claims.claim(session, min(self.config.batch, room))
+            claimed = await ledger.claim(session, min(self.config.batch, room))
             if not claimed:
                 return 0
             deliveries = await load_deliveries(session, claimed)
@@ -101,7 +102,7 @@ class SendWorker:
             task.add_done_callback(self.in_flight.discard)
         return len(claimed)
 
-    async def send_now(self, claim: claims.Claim) -> None:
+    async def send_now(self, claim: ledger.Claim) -> None:
         """Send one row the caller claimed (a one-off message), paced like the rest."""
         async with self.db.session() as session:
             [delivery] = await load_deliveries(session, [claim])
@@ -123,12 +124,12 @@ class SendWorker:
 
     async def _start_due(self) -> None:
         async with self.db.transaction() as session:
-            for send in await claims.start_due(session):
+            for send in await send_repository.start_due(session):
                 await publish(session, SendProgress(send.merchant_id, send.campaign_id, send.id))
 
     async def _complete_finished(self) -> None:
         async with self.db.transaction() as session:
-            for send in await claims.complete_finished(session):
+            for send in await send_repository.complete_finished(session):
                 await publish(session, SendProgress(send.merchant_id, send.campaign_id, send.id))
 
     async def _deliver(self, delivery: Delivery, deadline: float) -> None:
@@ -149,7 +150,7 @@ class SendWorker:
     async def _note(self, delivery: Delivery, error: str) -> None:
         try:
             async with self.db.transaction() as session:
-                await claims.note_error(session, [delivery.claim], error)
+                await ledger.note_error(session, [delivery.claim], error)
         except Exception:
             logger.exception("noting the error of ledger row %s failed", delivery.claim.ledger_id)
 
@@ -208,14 +209,14 @@ class SendWorker:
         claim, row = delivery.claim, delivery.row
         one_off = row.campaign_send_id is None
         if error.kind is ErrorKind.STOP_SEND and not one_off:
-            await claims.requeue(session, claim, str(error), None, count=False)
+            await ledger.requeue(session, claim, str(error), None, count=False)
             if await outcomes.pause_for(session, delivery, error):
                 await self._progress(session, delivery, force=True)
             return
         if one_off or error.kind is not ErrorKind.RETRYABLE:
             await outcomes.fail(session, delivery, error.code, f"Not sent: {error}")
             if error.code == OPTED_OUT:
-                await claims.opt_out(session, delivery.person.id)
+                await ledger.opt_out(session, delivery.person.id)
             await self._progress(session, delivery, force=False)
             return
         await self._wait_for_twilio(session, delivery, error)
@@ -228,12 +229,12 @@ class SendWorker:
         and taking that before the UPDATE could deadlock two workers."""
         delay = _backoff(delivery.row.backoffs, error, self.config.max_backoff)
         seconds = round(delay.total_seconds(), 1)
-        if delivery.row.campaign_send_id is not None and await claims.send_waiting(
+        if delivery.row.campaign_send_id is not None and await send_repository.send_waiting(
             session, delivery.row.campaign_send_id, f"Waiting for Twilio: {error}"
         ):
             await self._progress(session, delivery, force=False)
         reason = f"Waiting for Twilio, next try in {seconds} s: {error}"
-        await claims.requeue(session, delivery.claim, reason, delay, count=False, backoff=True)
+        await ledger.requeue(session, delivery.claim, reason, delay, count=False, backoff=True)
 
     async def _progress(self, session: AsyncSession, delivery: Delivery, *, force: bool) -> None:
         """At most a few progress events a second per send; the final state always goes

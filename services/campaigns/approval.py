@@ -12,7 +12,7 @@ from db.enums import CampaignStatus
 from db.models import Campaign, CampaignApprovalEvent
 from services.errors import ErrorCode, ServiceError
 from services.events.messages import CampaignStatusChanged, SendProgress, publish
-from services.sends.claims import pause_running_sends
+from services.sends.send_repository import pause_running_sends
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from services.events.messages import (
 )
 from services.messages.rechecks import OPEN_STATUSES
 from services.messages.text import storable
-from services.sends.claims import pause_send
+from services.sends.send_repository import pause_send
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from db.enums import CampaignType, LedgerState
 from db.models import Campaign, CampaignLead, CampaignLeadMessage, ConversationUser, Merchant
 from services.links.tracking import link_variables
 from services.sends.audience import Recipient, SkipReason, already_received, check
-from services.sends.claims import Claim
+from services.sends.ledger_repository import Claim
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from services.campaigns.repository import CampaignRepository
 from services.errors import ErrorCode, FieldError, ServiceError
 from services.phones import normalize_e164
 from services.sends.audience import Recipient, already_received, hydrate
-from services.sends.claims import Claim
+from services.sends.ledger_repository import Claim
 
 INPUT = ("input",)
 

@@ -5,7 +5,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.events.messages import MessageStatusChanged, SendProgress, publish
 from services.sends import claims
+from services.sends import ledger_repository as ledger
 from services.sends.context import Delivery
+from services.sends.send_repository import pause_send
 from services.twilio.errors import TwilioError
 
 # Why a whole send is paused, by Twilio error code (the facts sheet's "stop the send").
@@ -48,7 +50,7 @@ async def progress(session: AsyncSession, delivery: Delivery) -> None:
 
 
 async def skipped(session: AsyncSession, delivery: Delivery, reason: str) -> None:
-    await claims.record_skipped(session, delivery.claim, reason)
+    await ledger.close_skipped(session, delivery.claim, reason)
     await published(session, delivery)
 
 
@@ -60,4 +62,4 @@ async def pause_for(session: AsyncSession, delivery: Delivery, error: TwilioErro
     what = _PAUSE_REASONS.get(error.code or 0) or (
         "Twilio refused our credentials" if error.status in (401, 403) else "Twilio refused"
     )
-    return await claims.pause_send(session, send_id, f"{what}: {error}")
+    return await pause_send(session, send_id, f"{what}: {error}")

@@ -7,19 +7,9 @@ Whatever the number of processes, a sender's messages are spaced 1/rate seconds 
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-_RESERVE = text(
-    """
-    INSERT INTO sender_rate_limits AS s (sender, next_free_at)
-    VALUES (:sender, clock_timestamp() + make_interval(secs => :span))
-    ON CONFLICT (sender) DO UPDATE
-        SET next_free_at = GREATEST(s.next_free_at, clock_timestamp())
-                           + make_interval(secs => :span)
-    RETURNING EXTRACT(EPOCH FROM (s.next_free_at - clock_timestamp()))
-    """
-)
+from services.sends.pacing_repository import reserve_span
 
 
 @dataclass(frozen=True)
@@ -36,8 +26,6 @@ async def reserve(session: AsyncSession, sender: str, count: int, rate: float) -
         return Slots([0.0] * count)
     interval = 1.0 / rate
     span = count * interval
-    until_end = float(
-        (await session.execute(_RESERVE, {"sender": sender, "span": span})).scalar_one()
-    )
+    until_end = await reserve_span(session, sender, span)
     first = until_end - span
     return Slots([max(0.0, first + i * interval) for i in range(count)])

@@ -10,11 +10,10 @@ recorded, is ours (the body must match when Twilio reports one). The reconciler 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Message
 from services.sends import claims, outcomes
+from services.sends import ledger_repository as ledger
 from services.sends.context import Delivery
 from services.sends.messages import outbound_message
 from services.twilio.errors import ErrorKind, TwilioError
@@ -37,13 +36,7 @@ async def match(session: AsyncSession, delivery: Delivery, listed: list[SentMess
     recent = [m for m in listed if m.date_created is None or m.date_created >= since]
     if not recent:
         return LookUp(ok=True)
-    known = set(
-        (
-            await session.execute(
-                select(Message.sid).where(Message.sid.in_([m.sid for m in recent]))
-            )
-        ).scalars()
-    )
+    known = await ledger.recorded_sids(session, [m.sid for m in recent])
     # Tracked links change the body Twilio renders (its links carry our tokens), so
     # only an untracked template's body can be compared.
     compare = not delivery.campaign.tracked_links
@@ -67,7 +60,7 @@ async def settle(
         return
     if look.error is not None:
         # Unknown whether it went out: it stays claimed, and says why.
-        await claims.note_error(
+        await ledger.note_error(
             session, [claim], f"In doubt: Twilio's message list cannot be read: {look.error}"
         )
         if look.error.kind is ErrorKind.STOP_SEND and await outcomes.pause_for(
@@ -82,4 +75,4 @@ async def settle(
         if await outcomes.fail(session, delivery, None, reason):
             await outcomes.progress(session, delivery)
         return
-    await claims.requeue(session, claim, f"Not found at Twilio after: {last}", None, count=True)
+    await ledger.requeue(session, claim, f"Not found at Twilio after: {last}", None, count=True)

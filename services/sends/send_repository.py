@@ -1,0 +1,94 @@
+"""Every write statement on a send's own row (CampaignSend): its status and what it
+says it waits for."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import BigInteger
+
+from db.enums import CampaignSendStatus, LedgerState
+from db.models import CampaignLeadMessage, CampaignSend
+
+# Only sends that say they wait are written (no row lock is taken on the others).
+_NOT_WAITING = text(
+    "UPDATE campaign_sends SET waiting_reason = NULL "
+    "WHERE id = ANY(:ids) AND waiting_reason IS NOT NULL"
+).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
+
+
+async def send_waiting(session: AsyncSession, send_id: int, reason: str) -> bool:
+    """Say on a running send that its rows wait for Twilio; True when the reason changed
+    (an unchanged one is not written, so concurrent failures take no lock on the send)."""
+    changed = await session.execute(
+        update(CampaignSend)
+        .where(
+            CampaignSend.id == send_id,
+            CampaignSend.status == CampaignSendStatus.RUNNING,
+            CampaignSend.waiting_reason.is_distinct_from(reason),
+        )
+        .values(waiting_reason=reason)
+        .returning(CampaignSend.id)
+    )
+    return changed.first() is not None
+
+
+async def not_waiting(session: AsyncSession, send_ids: Sequence[int]) -> None:
+    """Twilio accepts messages again: these sends no longer wait for it."""
+    await session.execute(_NOT_WAITING, {"ids": list(send_ids)})
+
+
+async def pause_send(session: AsyncSession, send_id: int, reason: str) -> bool:
+    paused = await session.execute(
+        update(CampaignSend)
+        .where(CampaignSend.id == send_id, CampaignSend.status == CampaignSendStatus.RUNNING)
+        .values(status=CampaignSendStatus.PAUSED, paused_reason=reason)
+        .returning(CampaignSend.id)
+    )
+    return paused.first() is not None
+
+
+async def pause_running_sends(session: AsyncSession, campaign_id: int, reason: str) -> list[int]:
+    """Pause every live send of a campaign (its template was paused or disabled)."""
+    paused = await session.execute(
+        update(CampaignSend)
+        .where(
+            CampaignSend.campaign_id == campaign_id,
+            CampaignSend.status.in_((CampaignSendStatus.RUNNING, CampaignSendStatus.SCHEDULED)),
+        )
+        .values(status=CampaignSendStatus.PAUSED, paused_reason=reason)
+        .returning(CampaignSend.id)
+    )
+    return list(paused.scalars())
+
+
+async def start_due(session: AsyncSession) -> list[CampaignSend]:
+    """Scheduled sends whose time has come start running (whichever process sees it)."""
+    started = await session.execute(
+        update(CampaignSend)
+        .where(
+            CampaignSend.status == CampaignSendStatus.SCHEDULED,
+            CampaignSend.scheduled_at <= func.now(),
+        )
+        .values(status=CampaignSendStatus.RUNNING, started_at=func.now())
+        .returning(CampaignSend)
+    )
+    return list(started.scalars())
+
+
+async def complete_finished(session: AsyncSession) -> list[CampaignSend]:
+    """Running sends with no row left to send are completed. A send is never completed
+    while a row is pending or in flight."""
+    L = CampaignLeadMessage
+    unfinished = select(L.id).where(
+        L.campaign_send_id == CampaignSend.id,
+        L.state.in_((LedgerState.PENDING, LedgerState.SENDING)),
+    )
+    completed = await session.execute(
+        update(CampaignSend)
+        .where(CampaignSend.status == CampaignSendStatus.RUNNING, ~unfinished.exists())
+        .values(status=CampaignSendStatus.COMPLETED, finished_at=func.now(), waiting_reason=None)
+        .returning(CampaignSend)
+    )
+    return list(completed.scalars())
