@@ -24,6 +24,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger, DateTime
 
@@ -244,3 +245,45 @@ async def recorded_sids(session: AsyncSession, sids: Sequence[str]) -> set[str]:
     """Which of these Twilio sids we have a Message for."""
     statement = select(Message.sid).where(Message.sid.in_(sids))
     return {sid for sid in (await session.execute(statement)).scalars() if sid is not None}
+
+
+async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """A send's audience snapshot: one ledger row per lead, in one statement."""
+    await session.execute(pg_insert(CampaignLeadMessage), rows)
+
+
+async def skipped_ids(session: AsyncSession, send_id: int) -> list[int]:
+    skipped = await session.scalars(
+        select(L.id)
+        .where(L.campaign_send_id == send_id, L.state == LedgerState.SKIPPED)
+        .order_by(L.id)
+    )
+    return list(skipped)
+
+
+async def cancel_pending(session: AsyncSession, send_id: int) -> None:
+    await session.execute(
+        update(L)
+        .where(L.campaign_send_id == send_id, L.state == LedgerState.PENDING)
+        .values(state=LedgerState.CANCELLED)
+    )
+
+
+async def requeue_failed(
+    session: AsyncSession, send_id: int, failed_statuses: Sequence[str]
+) -> bool:
+    """Failed rows not retried yet (and sent rows whose message failed later) go back to
+    pending, once; True when any did."""
+    failed_message = select(Message.id).where(Message.status.in_(failed_statuses))
+    requeued = await session.execute(
+        update(L)
+        .where(
+            L.campaign_send_id == send_id,
+            L.retried.is_(False),
+            (L.state == LedgerState.FAILED)
+            | ((L.state == LedgerState.SENT) & L.message_id.in_(failed_message)),
+        )
+        .values(state=LedgerState.PENDING, retried=True, next_attempt_at=None, message_id=None)
+        .returning(L.id)
+    )
+    return requeued.first() is not None

@@ -92,3 +92,24 @@ async def complete_finished(session: AsyncSession) -> list[CampaignSend]:
         .returning(CampaignSend)
     )
     return list(completed.scalars())
+
+
+async def locked_send(session: AsyncSession, merchant_id: int, send_id: int) -> CampaignSend | None:
+    """A merchant's send, its row locked for the state change to come."""
+    statement = (
+        select(CampaignSend)
+        .where(CampaignSend.id == send_id, CampaignSend.merchant_id == merchant_id)
+        .with_for_update()
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def live_send_id(
+    session: AsyncSession, campaign_id: int, live: Sequence[CampaignSendStatus]
+) -> int | None:
+    """A send of the campaign in one of the `live` statuses, if there is one."""
+    return await session.scalar(
+        select(CampaignSend.id).where(
+            CampaignSend.campaign_id == campaign_id, CampaignSend.status.in_(live)
+        )
+    )

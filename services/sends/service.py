@@ -3,15 +3,15 @@ state machine that pauses, resumes, cancels and retries it."""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignSendStatus, CampaignStatus, LedgerState
-from db.models import Campaign, CampaignLeadMessage, CampaignSend, Merchant, Message
+from db.models import Campaign, CampaignSend, Merchant
 from services.campaigns.repository import CampaignRepository
 from services.errors import ErrorCode, ServiceError, not_found
 from services.events.messages import SendProgress, publish, rows_changed
+from services.sends import ledger_repository as ledger
+from services.sends import send_repository
 from services.sends.audience import active_recipients, already_received, check
 
 S = CampaignSendStatus
@@ -40,12 +40,7 @@ class SendService:
         self.sender = sender
 
     async def _send(self, merchant_id: int, send_id: int) -> CampaignSend:
-        statement = (
-            select(CampaignSend)
-            .where(CampaignSend.id == send_id, CampaignSend.merchant_id == merchant_id)
-            .with_for_update()
-        )
-        send = (await self.session.execute(statement)).scalar_one_or_none()
+        send = await send_repository.locked_send(self.session, merchant_id, send_id)
         if send is None:
             raise not_found("Send")
         return send
@@ -95,18 +90,14 @@ class SendService:
             }
             for recipient, verdict in zip(recipients, verdicts, strict=True)
         ]
-        await self.session.execute(insert(CampaignLeadMessage), rows)
+        await ledger.insert_rows(self.session, rows)
         await self._progress(send)
         await self._skipped_rows_changed(send)
         return send
 
     async def _refuse_a_second_live_send(self, campaign: Campaign) -> None:
         # Two live sends of one campaign would message the same leads twice.
-        live = await self.session.scalar(
-            select(CampaignSend.id).where(
-                CampaignSend.campaign_id == campaign.id, CampaignSend.status.in_(LIVE)
-            )
-        )
+        live = await send_repository.live_send_id(self.session, campaign.id, LIVE)
         if live is not None:
             raise ServiceError.single(
                 ErrorCode.SEND_IN_PROGRESS,
@@ -116,15 +107,8 @@ class SendService:
 
     async def _skipped_rows_changed(self, send: CampaignSend) -> None:
         """Rows skipped at the snapshot are settled already: messageStatusChanged says so."""
-        skipped = await self.session.scalars(
-            select(CampaignLeadMessage.id)
-            .where(
-                CampaignLeadMessage.campaign_send_id == send.id,
-                CampaignLeadMessage.state == LedgerState.SKIPPED,
-            )
-            .order_by(CampaignLeadMessage.id)
-        )
-        for event in rows_changed(send.merchant_id, send.campaign_id, list(skipped)):
+        skipped = await ledger.skipped_ids(self.session, send.id)
+        for event in rows_changed(send.merchant_id, send.campaign_id, skipped):
             await publish(self.session, event)
 
     @staticmethod
@@ -166,14 +150,7 @@ class SendService:
         send = await self._send(merchant_id, send_id)
         if send.status not in _ALLOWED["cancel"]:
             raise _refuse("cancel", send)
-        await self.session.execute(
-            update(CampaignLeadMessage)
-            .where(
-                CampaignLeadMessage.campaign_send_id == send.id,
-                CampaignLeadMessage.state == LedgerState.PENDING,
-            )
-            .values(state=LedgerState.CANCELLED)
-        )
+        await ledger.cancel_pending(self.session, send.id)
         send.status, send.finished_at = S.CANCELLED, datetime.now(UTC)
         await self._progress(send)
         return send
@@ -183,22 +160,8 @@ class SendService:
         send = await self._send(merchant_id, send_id)
         if send.status not in _ALLOWED["retry"]:
             raise _refuse("retry", send)
-        failed_message = select(Message.id).where(Message.status.in_(_FAILED_MESSAGE))
-        requeued = await self.session.execute(
-            update(CampaignLeadMessage)
-            .where(
-                CampaignLeadMessage.campaign_send_id == send.id,
-                CampaignLeadMessage.retried.is_(False),
-                (CampaignLeadMessage.state == LedgerState.FAILED)
-                | (
-                    (CampaignLeadMessage.state == LedgerState.SENT)
-                    & CampaignLeadMessage.message_id.in_(failed_message)
-                ),
-            )
-            .values(state=LedgerState.PENDING, retried=True, next_attempt_at=None, message_id=None)
-            .returning(CampaignLeadMessage.id)
-        )
-        if requeued.first() is not None and send.status is not S.PAUSED:
+        requeued = await ledger.requeue_failed(self.session, send.id, _FAILED_MESSAGE)
+        if requeued and send.status is not S.PAUSED:
             send.status, send.finished_at = S.RUNNING, None
         await self._progress(send)
         return send
