@@ -20,12 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import MessageDirection, MessageStatus
-from db.models import ConversationUser, Message
+from services.messages import repository
 from services.messages.keywords import Keyword, keyword_of
 from services.messages.text import storable
 from services.phones import normalize_e164
@@ -58,19 +55,7 @@ class InboundResult:
 
 async def correspondents(session: AsyncSession, phone: str) -> list[Correspondent]:
     """Every merchant that sent this phone a message Twilio accepted, latest first."""
-    last = func.max(Message.created_at).label("last")
-    statement = (
-        select(ConversationUser.id, ConversationUser.merchant_id, last)
-        .join(Message, Message.conversation_user_id == ConversationUser.id)
-        .where(
-            ConversationUser.phone == phone,
-            Message.direction == MessageDirection.OUTBOUND,
-            Message.sid.is_not(None),  # a message Twilio refused never reached the person
-        )
-        .group_by(ConversationUser.id, ConversationUser.merchant_id)
-        .order_by(last.desc(), ConversationUser.id.desc())
-    )
-    rows = (await session.execute(statement)).all()
+    rows = await repository.last_messaged(session, phone)
     return [Correspondent(person, merchant, at) for person, merchant, at in rows]
 
 
@@ -89,47 +74,14 @@ async def record_inbound(
     targets = addressees(await correspondents(session, phone), now) if phone else []
     if not targets:
         return InboundResult(InboundOutcome.UNKNOWN_SENDER)
-    message_id = await _insert(session, targets[0], sid, body)
+    message_id = await repository.insert_inbound(
+        session, targets[0].merchant_id, targets[0].person_id, sid, storable(body)
+    )
     if message_id is None:
         return InboundResult(InboundOutcome.DUPLICATE)
     keyword = keyword_of(body)
     if keyword is not None:
         opted_out_at = now if keyword is Keyword.OPT_OUT else None
-        await _set_opted_out(session, [t.person_id for t in targets], opted_out_at)
+        await repository.set_opted_out(session, [t.person_id for t in targets], opted_out_at)
     merchant_ids = tuple(t.merchant_id for t in targets)
     return InboundResult(InboundOutcome.RECORDED, message_id, merchant_ids, keyword)
-
-
-async def _insert(session: AsyncSession, person: Correspondent, sid: str, body: str) -> int | None:
-    """The new message's id; None when the sid is already recorded. ON CONFLICT makes a
-    concurrent repeat wait for the first delivery's transaction instead of failing."""
-    statement = (
-        insert(Message)
-        .values(
-            merchant_id=person.merchant_id,
-            conversation_user_id=person.person_id,
-            direction=MessageDirection.INBOUND,
-            status=MessageStatus.RECEIVED,
-            body=storable(body),
-            sid=sid,
-        )
-        .on_conflict_do_nothing(index_elements=[Message.sid])
-        .returning(Message.id)
-    )
-    message_id: int | None = (await session.execute(statement)).scalar_one_or_none()
-    return message_id
-
-
-async def _set_opted_out(
-    session: AsyncSession, person_ids: Sequence[int], opted_out_at: datetime | None
-) -> None:
-    statement = update(ConversationUser).where(ConversationUser.id.in_(person_ids))
-    if opted_out_at is not None:
-        # A repeated STOP keeps the first refusal's time.
-        statement = statement.where(ConversationUser.opted_out_at.is_(None))
-    else:
-        statement = statement.where(ConversationUser.opted_out_at.is_not(None))
-    await session.execute(
-        statement.values(opted_out_at=opted_out_at),
-        execution_options={"synchronize_session": False},
-    )

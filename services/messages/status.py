@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import MessageDirection, MessageStatus
+from db.enums import MessageStatus
 from services.events.messages import (
     CHANNEL,
     Event,
@@ -26,6 +25,7 @@ from services.events.messages import (
     publish,
     rows_changed,
 )
+from services.messages import status_repository
 from services.messages.rechecks import OPEN_STATUSES
 from services.messages.text import storable
 from services.sends.send_repository import pause_send
@@ -135,56 +135,6 @@ def _rank(status: MessageStatus) -> tuple[int, bool]:
     return _LIMITS[status], status in PROGRESS
 
 
-# Raw SQL compiled once: the batch arrives as parallel arrays, so the statement text
-# (and asyncpg's prepared statement) is the same whatever the batch's size. Column
-# references on the right of SET are the row's values before this UPDATE, as in the
-# single-row rules: a milestone keeps the time it was first reached and is never
-# before an earlier milestone (GREATEST ignores NULLs).
-_MOVE = text(
-    f"""
-    WITH v AS (
-        SELECT * FROM unnest(
-            CAST(:sids AS text[]), CAST(:statuses AS text[]), CAST(:limits AS int[]),
-            CAST(:codes AS int[]), CAST(:errors AS text[]),
-            CAST(:sent AS timestamptz[]), CAST(:delivered AS timestamptz[]),
-            CAST(:read AS timestamptz[]), CAST(:failed AS timestamptz[])
-        ) AS v(sid, status, lim, error_code, error_message,
-               sent_at, delivered_at, read_at, failed_at)
-    ), moved AS (
-        UPDATE messages AS m SET
-            status = v.status,
-            sent_at = COALESCE(m.sent_at, v.sent_at),
-            delivered_at = CASE WHEN v.delivered_at IS NULL THEN m.delivered_at
-                ELSE COALESCE(m.delivered_at, GREATEST(v.delivered_at, m.sent_at)) END,
-            read_at = CASE WHEN v.read_at IS NULL THEN m.read_at
-                ELSE COALESCE(m.read_at, GREATEST(v.read_at, m.sent_at, m.delivered_at)) END,
-            failed_at = CASE WHEN v.failed_at IS NULL THEN m.failed_at
-                ELSE COALESCE(m.failed_at, GREATEST(v.failed_at, m.sent_at)) END,
-            error_code = COALESCE(v.error_code, m.error_code),
-            error_message = COALESCE(v.error_message, m.error_message),
-            status_check_at = CASE WHEN v.status IN ({_FINAL_SQL}) THEN NULL
-                ELSE m.status_check_at END,
-            updated_at = now()
-        FROM v
-        WHERE m.sid = v.sid
-          AND m.direction = '{MessageDirection.OUTBOUND.value}'
-          AND (CASE m.status {_POSITION_SQL} END) < v.lim
-        RETURNING m.id, m.merchant_id, m.status, m.sid
-    )
-    SELECT moved.id, moved.merchant_id, moved.status, moved.sid,
-           l.id, l.campaign_id, l.campaign_send_id
-    FROM moved LEFT JOIN campaign_lead_messages AS l ON l.message_id = moved.id
-    """
-)
-_CURRENT = text("SELECT id, merchant_id, status, sid FROM messages WHERE sid = ANY(:sids)")
-# Transactions that NOTIFY commit one at a time (PostgreSQL serialises them on the
-# notification queue), so waiting for each one's WAL flush caps the batches at one per
-# disk flush. Without the wait, a database crash (not ours) can lose the last few
-# hundred milliseconds of statuses: a later callback supersedes them anyway.
-_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit = off")
-_NOTIFY = text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p")
-
-
 def _winners(updates: list[StatusUpdate]) -> dict[str, int]:
     """Per sid, the index of the update that goes furthest (the first of equals)."""
     best: dict[str, tuple[tuple[int, bool], int]] = {}
@@ -246,11 +196,12 @@ async def apply_statuses(
     statement, and publish what changed (delivered when the caller commits): one result
     per update, None for an unknown sid. Repeats, stale statuses and statuses we do not
     know change nothing; of several callbacks for one sid, the furthest is applied."""
-    await session.execute(_NO_FLUSH_WAIT)
+    await status_repository.no_flush_wait(session)
     winners = _winners(updates)
     moved: dict[str, StatusResult] = {}
     if winners:
-        rows = await session.execute(_MOVE, _move_params(updates, winners))
+        columns = _move_params(updates, winners)
+        rows = await status_repository.move(session, _FINAL_SQL, _POSITION_SQL, columns)
         for message_id, merchant_id, status, sid, ledger_id, campaign_id, send_id in rows:
             moved[sid] = StatusResult(
                 message_id,
@@ -264,8 +215,8 @@ async def apply_statuses(
     current: dict[str, StatusResult] = {}
     unmoved = sorted({item.sid for item in updates} - moved.keys())
     if unmoved:
-        for message_id, merchant_id, status, sid in await session.execute(
-            _CURRENT, {"sids": unmoved}
+        for message_id, merchant_id, status, sid in await status_repository.current(
+            session, unmoved
         ):
             current[sid] = StatusResult(message_id, merchant_id, MessageStatus(status), False)
     results: list[StatusResult | None] = []
@@ -322,4 +273,4 @@ async def _publish(session: AsyncSession, changed: list[StatusResult]) -> None:
     events.extend(SendProgress(*key) for key in sends)
     if events:
         payloads = [encode(event) for event in events]
-        await session.execute(_NOTIFY, {"channel": CHANNEL, "payloads": payloads})
+        await status_repository.notify(session, CHANNEL, payloads)

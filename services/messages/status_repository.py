@@ -1,0 +1,89 @@
+"""Every statement that status callbacks run on messages: the set-based move, the look-up
+of messages left as they were, and the notifications that tell subscribers."""
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import TextClause, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import MessageDirection
+
+
+# Raw SQL compiled once: the batch arrives as parallel arrays, so the statement text
+# (and asyncpg's prepared statement) is the same whatever the batch's size. Column
+# references on the right of SET are the row's values before this UPDATE, as in the
+# single-row rules: a milestone keeps the time it was first reached and is never
+# before an earlier milestone (GREATEST ignores NULLs).
+@cache
+def _move(final_sql: str, position_sql: str) -> TextClause:
+    return text(
+        f"""
+    WITH v AS (
+        SELECT * FROM unnest(
+            CAST(:sids AS text[]), CAST(:statuses AS text[]), CAST(:limits AS int[]),
+            CAST(:codes AS int[]), CAST(:errors AS text[]),
+            CAST(:sent AS timestamptz[]), CAST(:delivered AS timestamptz[]),
+            CAST(:read AS timestamptz[]), CAST(:failed AS timestamptz[])
+        ) AS v(sid, status, lim, error_code, error_message,
+               sent_at, delivered_at, read_at, failed_at)
+    ), moved AS (
+        UPDATE messages AS m SET
+            status = v.status,
+            sent_at = COALESCE(m.sent_at, v.sent_at),
+            delivered_at = CASE WHEN v.delivered_at IS NULL THEN m.delivered_at
+                ELSE COALESCE(m.delivered_at, GREATEST(v.delivered_at, m.sent_at)) END,
+            read_at = CASE WHEN v.read_at IS NULL THEN m.read_at
+                ELSE COALESCE(m.read_at, GREATEST(v.read_at, m.sent_at, m.delivered_at)) END,
+            failed_at = CASE WHEN v.failed_at IS NULL THEN m.failed_at
+                ELSE COALESCE(m.failed_at, GREATEST(v.failed_at, m.sent_at)) END,
+            error_code = COALESCE(v.error_code, m.error_code),
+            error_message = COALESCE(v.error_message, m.error_message),
+            status_check_at = CASE WHEN v.status IN ({final_sql}) THEN NULL
+                ELSE m.status_check_at END,
+            updated_at = now()
+        FROM v
+        WHERE m.sid = v.sid
+          AND m.direction = '{MessageDirection.OUTBOUND.value}'
+          AND (CASE m.status {position_sql} END) < v.lim
+        RETURNING m.id, m.merchant_id, m.status, m.sid
+    )
+    SELECT moved.id, moved.merchant_id, moved.status, moved.sid,
+           l.id, l.campaign_id, l.campaign_send_id
+    FROM moved LEFT JOIN campaign_lead_messages AS l ON l.message_id = moved.id
+    """
+    )
+
+
+_CURRENT = text("SELECT id, merchant_id, status, sid FROM messages WHERE sid = ANY(:sids)")
+# Transactions that NOTIFY commit one at a time (PostgreSQL serialises them on the
+# notification queue), so waiting for each one's WAL flush caps the batches at one per
+# disk flush. Without the wait, a database crash (not ours) can lose the last few
+# hundred milliseconds of statuses: a later callback supersedes them anyway.
+_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit = off")
+_NOTIFY = text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p")
+
+
+async def no_flush_wait(session: AsyncSession) -> None:
+    await session.execute(_NO_FLUSH_WAIT)
+
+
+async def move(
+    session: AsyncSession, final_sql: str, position_sql: str, columns: dict[str, list[Any]]
+) -> Sequence[Any]:
+    """Apply the batch's statuses (`columns`: parallel arrays, one entry per sid). A
+    stored status moves only when its position (`position_sql`, CASE branches) is below
+    the reported status's limit; a status in `final_sql` ends the status rechecks. Returns
+    (message id, merchant id, status, sid, ledger id, campaign id, send id) per moved row."""
+    return (await session.execute(_move(final_sql, position_sql), columns)).all()
+
+
+async def current(session: AsyncSession, sids: Sequence[str]) -> Sequence[Any]:
+    """(id, merchant id, status, sid) of the messages with these sids."""
+    return (await session.execute(_CURRENT, {"sids": list(sids)})).all()
+
+
+async def notify(session: AsyncSession, channel: str, payloads: list[str]) -> None:
+    """Queue every payload on `channel` in one statement (delivered at commit)."""
+    await session.execute(_NOTIFY, {"channel": channel, "payloads": payloads})
