@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.engine import create_engine, session_factory
+from db.shared_session import SharedSession
 
 
 class Database:
@@ -23,12 +24,19 @@ class Database:
             url, pool_size=pool_size, pre_ping=pre_ping, statement_timeout_ms=statement_timeout_ms
         )
         self._sessions = session_factory(self.engine)
+        # Reads in autocommit: each statement sees what is committed, as it would in a
+        # READ COMMITTED transaction, without a BEGIN and a ROLLBACK round trip around it.
+        self._reads = session_factory(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session for reads; whatever it did is rolled back when it closes."""
         async with self._sessions() as session:
             yield session
+
+    def shared_reads(self) -> SharedSession:
+        """One read session for a request's loaders, used in turn (db/shared_session.py)."""
+        return SharedSession(self._reads)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -9,6 +9,7 @@ from strawberry.permission import BasePermission
 
 from db.database import Database
 from db.models import Merchant
+from db.shared_session import SharedSession
 from gql.loaders import Loaders
 from jobs.runtime import Runtime
 from services.errors import ErrorCode, ServiceError
@@ -52,13 +53,19 @@ class Context:
         return self.merchant.id
 
     @cached_property
+    def reads(self) -> SharedSession | None:
+        """The request's read session, shared by its loaders and resolvers (None for a
+        request without a merchant: nothing of a merchant's is read)."""
+        return None if self.merchant is None else self.db.shared_reads()
+
+    @cached_property
     def loaders(self) -> Loaders:
-        return Loaders(self.db, self.merchant_id)
+        return Loaders(self.db, self.merchant_id, self.reads)
 
     def fresh_loaders(self) -> Loaders:
         """A subscription's context lives as long as its WebSocket, across many changes:
         each event must read through new loaders, nested fields included."""
-        self.__dict__["loaders"] = loaders = Loaders(self.db, self.merchant_id)
+        self.__dict__["loaders"] = loaders = Loaders(self.db, self.merchant_id, self.reads)
         return loaders
 
 

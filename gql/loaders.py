@@ -1,7 +1,9 @@
 """DataLoaders for every relation, scoped to the request's merchant.
 
-Each batch runs in its own short session, so loaders resolving side by side never share
-a connection (an AsyncSession is not safe for concurrent use).
+The loaders of one request share one read session (`reads`), taking turns under its lock:
+loaders resolving side by side never use the connection at the same time (an
+AsyncSession is not safe for concurrent use), and a request pays for one pool checkout
+rather than one per batch. Resolvers of the request read through `reads` too.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from db.database import Database
+from db.shared_session import SharedSession
 from services.campaigns.leads_repository import LeadRepository
 from services.campaigns.repository import CampaignRepository
 from services.pagination import Page, PageRequest
@@ -22,9 +25,10 @@ PageKey = tuple[int, int, int | None]  # (parent id, limit, after id)
 
 
 class Loaders:
-    def __init__(self, db: Database, merchant_id: int) -> None:
+    def __init__(self, db: Database, merchant_id: int, reads: SharedSession | None = None) -> None:
         self.db = db
         self.merchant_id = merchant_id
+        self.reads = reads or db.shared_reads()
         m = merchant_id
         self.campaign = self._by_key(lambda s, ids: CampaignRepository(s).by_ids(m, ids))
         self.previous_campaign = self._by_key(
@@ -61,7 +65,7 @@ class Loaders:
         """None for a key with no row (another merchant's included)."""
 
         async def batch(keys: list[K]) -> list[V | None]:
-            async with self.db.session() as session:
+            async with self.reads.use() as session:
                 found = await fetch(session, keys)
             return [found.get(key) for key in keys]
 
@@ -75,7 +79,7 @@ class Loaders:
         """A value for every key: counts and lists, empty when there is nothing."""
 
         async def batch(keys: list[K]) -> list[V]:
-            async with self.db.session() as session:
+            async with self.reads.use() as session:
                 found = await fetch(session, keys)
             return [found[key] if key in found else default() for key in keys]
 
@@ -91,7 +95,7 @@ class Loaders:
             for parent, limit, after in keys:
                 requests.setdefault((limit, after), []).append(parent)
             pages: dict[PageKey, Page[V]] = {}
-            async with self.db.session() as session:
+            async with self.reads.use() as session:
                 for (limit, after), parents in requests.items():
                     found = await fetch(session, parents, PageRequest(limit, after))
                     for parent in parents:

@@ -30,6 +30,7 @@ from gql.queries.api_tokens import ApiTokenQueries
 from gql.queries.campaigns import CampaignQueries
 from gql.queries.node import NodeQueries
 from gql.scalars import SCALAR_OVERRIDES
+from gql.shared_reads import QueryHoldsReads
 from gql.subscriptions.campaign_send_progress import campaign_send_progress
 from gql.subscriptions.campaign_status import campaign_status_changed
 from gql.subscriptions.message_status import message_status_changed
@@ -94,7 +95,13 @@ schema = CampaignsSchema(
         Merchant,
         Message,
     ],
-    extensions=[RequestLimits, IntrospectionSwitch, ValidationCache, RequestErrorCodes],
+    extensions=[
+        RequestLimits,
+        IntrospectionSwitch,
+        ValidationCache,
+        RequestErrorCodes,
+        QueryHoldsReads,
+    ],
     execution_context_class=CooperativeExecutionContext,
     scalar_overrides=SCALAR_OVERRIDES,
 )

@@ -67,7 +67,7 @@ class CampaignQueries:
         request = page_request(first, after, "Campaign")
         where = (filter or CampaignFilter()).to_service()
         context = info.context
-        async with context.db.session() as session:
+        async with context.loaders.reads.use() as session:
             service = CampaignService(session)
             page = await service.page(context.merchant_id, where, request)
             total = await service.count(context.merchant_id, where)
@@ -97,7 +97,7 @@ class CampaignQueries:
             return None
         context = info.context
         try:
-            async with context.db.session() as session:
+            async with context.loaders.reads.use() as session:
                 preview = await LeadService(session).preview(
                     context.merchant_id, campaign_pk, lead_pk
                 )
