@@ -1,7 +1,7 @@
 """The status recheck job: our messages' statuses converge to Twilio's when status
 callbacks were lost (this server down or restarting, a callback refused or dropped).
 
-A message whose status is not final (services/messages/rechecks.py: OPEN_STATUSES) and
+A message whose status is not final (services/messages/statuses.py: OPEN_STATUSES) and
 has not changed for `after` (2 minutes by default) is fetched from Twilio; if that
 changes nothing, the next fetch waits as long again as the status has been still, and
 after `horizon` (48 hours by default) it is no longer fetched.

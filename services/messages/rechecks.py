@@ -14,20 +14,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import MessageStatus
 from services.messages import repository
-
-# Statuses Twilio may still change. `delivered` is one: WhatsApp reports `read` later,
-# if the person reads it with read receipts on. Final: read, failed, undelivered,
-# canceled (and the inbound statuses).
-OPEN_STATUSES: tuple[MessageStatus, ...] = (
-    MessageStatus.ACCEPTED,
-    MessageStatus.SCHEDULED,
-    MessageStatus.QUEUED,
-    MessageStatus.SENDING,
-    MessageStatus.SENT,
-    MessageStatus.DELIVERED,
-)
+from services.messages.statuses import OPEN_STATUSES
 
 
 @dataclass(frozen=True)

@@ -26,22 +26,12 @@ from services.events.messages import (
     rows_changed,
 )
 from services.messages import status_repository
-from services.messages.rechecks import OPEN_STATUSES
+from services.messages.statuses import OPEN_STATUSES, PROGRESS
 from services.messages.text import storable
 from services.sends.send_repository import pause_send
 
 logger = logging.getLogger(__name__)
 
-# The way a message moves when all goes well.
-PROGRESS: tuple[MessageStatus, ...] = (
-    MessageStatus.ACCEPTED,
-    MessageStatus.SCHEDULED,
-    MessageStatus.QUEUED,
-    MessageStatus.SENDING,
-    MessageStatus.SENT,
-    MessageStatus.DELIVERED,
-    MessageStatus.READ,
-)
 # Terminal: nothing replaces them.
 FAILURES: frozenset[MessageStatus] = frozenset(
     {MessageStatus.FAILED, MessageStatus.UNDELIVERED, MessageStatus.CANCELED}
