@@ -118,6 +118,9 @@ class RewritingHttpClient(TwilioHttpClient, _LastHeaders):  # type: ignore[misc]
         return response
 
 
+IDLE_CONNECTION_SECONDS = 4.0
+
+
 class AsyncRewritingHttpClient(AsyncTwilioHttpClient, _LastHeaders):  # type: ignore[misc]
     """The SDK's async (aiohttp) client, sent to `base_url`, JSON bodies sent as JSON."""
 
@@ -155,7 +158,11 @@ class AsyncRewritingHttpClient(AsyncTwilioHttpClient, _LastHeaders):  # type: ig
         elif data:
             kwargs["data"] = _form_fields(data)
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+            # Idle connections are dropped before servers drop them (uvicorn and many
+            # proxies after 5 s): a request on one the server just closed fails with
+            # ServerDisconnectedError, which on a create means "in doubt".
+            connector = aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_SECONDS)
+            self._session = aiohttp.ClientSession(connector=connector)
         target = rewrite_url(url, self.base_url)
         # The SDK formats its log lines before the logger decides to drop them.
         logging_on = self.logger.isEnabledFor(logging.INFO)
