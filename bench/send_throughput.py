@@ -16,9 +16,13 @@ Uses DATABASE_URL's server if set, else an embedded PostgreSQL.
 
 import argparse
 import asyncio
+import contextlib
 import json
+import signal
 import sys
 import time
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import httpx
@@ -198,6 +202,30 @@ async def throttled(emulator: str) -> int:
     return sum(1 for r in requests if r["status"] == 429)
 
 
+@contextlib.asynccontextmanager
+async def profiled(pid: int, path: str | None) -> AsyncIterator[None]:
+    """py-spy records the server process meanwhile (--profile), as collapsed stacks."""
+    if path is None:
+        yield
+        return
+    spy = await asyncio.create_subprocess_exec(
+        _py_spy(), "record", "--format", "raw", "-r", "200", "-o", path, "--pid", str(pid),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        await spy.wait()
+        print(f"  profile: {path}")
+
+
+def _py_spy() -> str:
+    """py-spy beside this Python (a virtualenv's), else on the PATH."""
+    beside = Path(sys.executable).with_name("py-spy")
+    return str(beside) if beside.exists() else "py-spy"
+
+
 def _signed(url: str, sid: str, status: str) -> tuple[dict[str, str], str]:
     params = {
         "MessageSid": sid,
@@ -281,7 +309,9 @@ async def _steady_callback_latencies(
     return latencies
 
 
-async def main(leads: int, caps: list[float], callback_count: int, latency_ms: int) -> None:
+async def main(
+    leads: int, caps: list[float], callback_count: int, latency_ms: int, profile: str | None
+) -> None:
     with postgres_server() as pg:
         url = await create_database(pg)
         await upgrade_async(url)
@@ -291,7 +321,6 @@ async def main(leads: int, caps: list[float], callback_count: int, latency_ms: i
         port = free_port()
         emulator_process = await start_emulator(port, latency_ms)
         emulator = f"http://127.0.0.1:{port}"
-        last_campaign = ""
         try:
             for cap in caps:
                 env = {
@@ -306,7 +335,10 @@ async def main(leads: int, caps: list[float], callback_count: int, latency_ms: i
                     client = GraphQLClient(http, token)
                     campaign_id, sid = await prepare(client, emulator, f"bench_{int(cap)}", leads)
                     throttled_before = await throttled(emulator)
-                    wall, cpu, _ = await run_send(client, campaign_id, server.process.pid)
+                    pid = server.process.pid
+                    send_profile = f"{profile}/send_{int(cap)}.txt" if profile else None
+                    async with profiled(pid, send_profile):
+                        wall, cpu, _ = await run_send(client, campaign_id, pid)
                     count, rate = await accepted_rate(db, sid)
                     answered_429 = await throttled(emulator) - throttled_before
                     assert count == leads, (count, leads)
@@ -317,9 +349,10 @@ async def main(leads: int, caps: list[float], callback_count: int, latency_ms: i
                     else:
                         floor = await measure_sdk_alone(emulator, sid, count)
                         _print_uncapped(count, wall, cpu, rate, answered_429, floor)
-                    last_campaign = campaign_id
                     if cap == caps[-1] and callback_count:
-                        await callbacks(server.url, token, db, last_campaign, sid, callback_count)
+                        cb_profile = f"{profile}/callbacks.txt" if profile else None
+                        async with profiled(pid, cb_profile):
+                            await callbacks(server.url, token, db, campaign_id, sid, callback_count)
         finally:
             emulator_process.terminate()
             await emulator_process.wait()
@@ -348,6 +381,7 @@ if __name__ == "__main__":
     parser.add_argument("--caps", default="80,400,0", help="comma-separated; 0 is no cap")
     parser.add_argument("--callbacks", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--profile", help="a folder: py-spy records the server's phases there")
     parser.add_argument("--sdk-alone", help=argparse.SUPPRESS)  # "EMULATOR CONTENT_SID COUNT"
     args = parser.parse_args()
     if args.sdk_alone:
@@ -355,5 +389,11 @@ if __name__ == "__main__":
         sdk_alone(emulator_url, content, int(total), SDK_IN_FLIGHT)
         raise SystemExit
     asyncio.run(
-        main(args.leads, [float(c) for c in args.caps.split(",")], args.callbacks, args.latency_ms)
+        main(
+            args.leads,
+            [float(c) for c in args.caps.split(",")],
+            args.callbacks,
+            args.latency_ms,
+            args.profile,
+        )
     )
