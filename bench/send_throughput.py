@@ -16,13 +16,9 @@ Uses DATABASE_URL's server if set, else an embedded PostgreSQL.
 
 import argparse
 import asyncio
-import contextlib
 import json
-import signal
 import sys
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import httpx
@@ -30,6 +26,7 @@ import psutil
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
+from bench.profiling import profiled
 from db.database import Database
 from db.migrate import upgrade_async
 from db.models import Message
@@ -202,30 +199,6 @@ async def throttled(emulator: str) -> int:
     return sum(1 for r in requests if r["status"] == 429)
 
 
-@contextlib.asynccontextmanager
-async def profiled(pid: int, path: str | None) -> AsyncIterator[None]:
-    """py-spy records the server process meanwhile (--profile), as collapsed stacks."""
-    if path is None:
-        yield
-        return
-    spy = await asyncio.create_subprocess_exec(
-        _py_spy(), "record", "--format", "raw", "-r", "200", "-o", path, "--pid", str(pid),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        yield
-    finally:
-        spy.send_signal(signal.SIGINT)
-        await spy.wait()
-        print(f"  profile: {path}")
-
-
-def _py_spy() -> str:
-    """py-spy beside this Python (a virtualenv's), else on the PATH."""
-    beside = Path(sys.executable).with_name("py-spy")
-    return str(beside) if beside.exists() else "py-spy"
-
-
 def _signed(url: str, sid: str, status: str) -> tuple[dict[str, str], str]:
     params = {
         "MessageSid": sid,
@@ -237,7 +210,7 @@ def _signed(url: str, sid: str, status: str) -> tuple[dict[str, str], str]:
 
 
 async def callbacks(
-    server: str, token: str, db: Database, campaign_id: str, content_sid: str, count: int
+    server: str, pid: int, token: str, db: Database, campaign_id: str, content_sid: str, count: int
 ) -> None:
     """Two phases on messages of the last send: as many callbacks as the server takes
     (throughput), then a steady 200/s with a subscriber timing each event (latency).
@@ -250,7 +223,7 @@ async def callbacks(
     flood, steady = sids[:half], sids[half:]
     connector = aiohttp.TCPConnector(limit=64)
     async with aiohttp.ClientSession(connector=connector) as http:
-        await _flood_callbacks(http, url, flood)
+        await _flood_callbacks(http, url, flood, psutil.Process(pid))
         async with subscribe(server, token, MESSAGE_STATUS, {"campaignId": campaign_id}) as sub:
             await asyncio.sleep(1)  # let the subscription register
             latencies = await _steady_callback_latencies(http, url, sub, steady)
@@ -268,8 +241,10 @@ async def _post_status(http: aiohttp.ClientSession, url: str, sid: str, status: 
         assert response.status == 200, await response.text()
 
 
-async def _flood_callbacks(http: aiohttp.ClientSession, url: str, sids: list[str]) -> None:
-    signed_at = time.perf_counter()
+async def _flood_callbacks(
+    http: aiohttp.ClientSession, url: str, sids: list[str], server: psutil.Process
+) -> None:
+    cpu, signed_at = sum(server.cpu_times()[:2]), time.perf_counter()
     limit = asyncio.Semaphore(64)
 
     async def bounded(sid: str) -> None:
@@ -278,9 +253,11 @@ async def _flood_callbacks(http: aiohttp.ClientSession, url: str, sids: list[str
 
     await asyncio.gather(*(bounded(sid) for sid in sids))
     elapsed = time.perf_counter() - signed_at
+    cpu = sum(server.cpu_times()[:2]) - cpu
     print(
         f"status callbacks: {len(sids)} in {elapsed:.1f} s = {len(sids) / elapsed:,.0f}/s "
-        f"({len(sids) / elapsed / 3000:.2f} of the 3,000/s goal)"
+        f"({len(sids) / elapsed / 3000:.2f} of the 3,000/s goal), "
+        f"server CPU {cpu / len(sids) * 1000:.2f} s per 1,000"
     )
 
 
@@ -352,7 +329,9 @@ async def main(
                     if cap == caps[-1] and callback_count:
                         cb_profile = f"{profile}/callbacks.txt" if profile else None
                         async with profiled(pid, cb_profile):
-                            await callbacks(server.url, token, db, campaign_id, sid, callback_count)
+                            await callbacks(
+                                server.url, pid, token, db, campaign_id, sid, callback_count
+                            )
         finally:
             emulator_process.terminate()
             await emulator_process.wait()
