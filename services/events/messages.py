@@ -4,7 +4,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
-from sqlalchemy import func, select
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 CHANNEL = "campaigns_events"
@@ -90,7 +90,12 @@ def decode(payload: str) -> Event | None:
         return None
 
 
+# One statement text, built once: a select(func.pg_notify(...)) was built and its cache
+# key computed again for every event.
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+
+
 async def publish(session: AsyncSession, event: Event) -> None:
     """Queue the event in the session's transaction: PostgreSQL delivers it to every
     listening process when (and only if) the transaction commits."""
-    await session.execute(select(func.pg_notify(CHANNEL, encode(event))))
+    await session.execute(_NOTIFY, {"channel": CHANNEL, "payload": encode(event)})
