@@ -9,11 +9,13 @@ from pathlib import Path
 
 
 @contextlib.asynccontextmanager
-async def profiled(pid: int, path: str | None) -> AsyncIterator[None]:
-    """py-spy records the server process meanwhile (--profile), as collapsed stacks."""
-    if path is None:
+async def profiled(pid: int, folder: str | None, name: str) -> AsyncIterator[None]:
+    """py-spy records the process meanwhile, as collapsed stacks in `folder`/`name`.txt
+    (--profile); nothing without a folder."""
+    if folder is None:
         yield
         return
+    path = str(Path(folder) / f"{name}.txt")
     spy = await asyncio.create_subprocess_exec(
         _py_spy(), "record", "--format", "raw", "-r", "200", "-o", path, "--pid", str(pid),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,

@@ -313,8 +313,7 @@ async def main(
                     campaign_id, sid = await prepare(client, emulator, f"bench_{int(cap)}", leads)
                     throttled_before = await throttled(emulator)
                     pid = server.process.pid
-                    send_profile = f"{profile}/send_{int(cap)}.txt" if profile else None
-                    async with profiled(pid, send_profile):
+                    async with profiled(pid, profile, f"send_{int(cap)}"):
                         wall, cpu, _ = await run_send(client, campaign_id, pid)
                     count, rate = await accepted_rate(db, sid)
                     answered_429 = await throttled(emulator) - throttled_before
@@ -327,8 +326,7 @@ async def main(
                         floor = await measure_sdk_alone(emulator, sid, count)
                         _print_uncapped(count, wall, cpu, rate, answered_429, floor)
                     if cap == caps[-1] and callback_count:
-                        cb_profile = f"{profile}/callbacks.txt" if profile else None
-                        async with profiled(pid, cb_profile):
+                        async with profiled(pid, profile, "callbacks"):
                             await callbacks(
                                 server.url, pid, token, db, campaign_id, sid, callback_count
                             )
