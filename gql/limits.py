@@ -45,7 +45,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from gql.validation_cache import PerRequestRule
-from services.pagination import MAX_PAGE_SIZE
+from repositories.pagination import MAX_PAGE_SIZE
 from services.settings import Settings
 
 ASSUMED_LIST_SIZE = 10  # lists without a page size: versions, sends, variables

@@ -14,10 +14,10 @@ from strawberry.dataloader import DataLoader
 
 from db.database import Database
 from db.shared_session import SharedSession
-from services.campaigns.leads_repository import LeadRepository
-from services.campaigns.repository import CampaignRepository
-from services.pagination import Page, PageRequest
-from services.sends.repository import LedgerCounts, LedgerRepository, SendRepository
+from repositories.campaigns import CampaignRepository
+from repositories.leads import LeadRepository
+from repositories.pagination import Page, PageRequest
+from repositories.send_reads import LedgerCounts, LedgerRepository, SendRepository
 
 K = TypeVar("K")
 V = TypeVar("V")

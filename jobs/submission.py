@@ -13,8 +13,8 @@ import logging
 from db.database import Database
 from db.enums import CampaignStatus
 from db.models import Campaign
+from repositories.campaigns import CampaignRepository
 from services.campaigns.approval import ApprovalReport
-from services.campaigns.repository import CampaignRepository
 from services.campaigns.submission import (
     Submission,
     SubmissionService,

@@ -13,8 +13,8 @@ from gql.types.pagination import (
     connection_from_page,
     page_request,
 )
+from repositories.campaigns import CampaignFilter as Filter
 from services.campaigns.leads import LeadService
-from services.campaigns.repository import CampaignFilter as Filter
 from services.campaigns.service import CampaignService
 from services.errors import ServiceError
 

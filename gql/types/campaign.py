@@ -13,9 +13,9 @@ from gql.types.common import Node, UserError
 from gql.types.enums import CampaignAuthorType, CampaignStatus, CampaignType, CampaignVariableType
 from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.pagination import Connection, connection_from_page, page_request
+from repositories.pagination import Page
 from services.campaigns.placeholders import to_named
 from services.campaigns.submission import submission_problems
-from services.pagination import Page
 
 if TYPE_CHECKING:
     from gql.types.send import CampaignSend

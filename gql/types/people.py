@@ -8,7 +8,7 @@ from db import models
 from gql.ids import encode_id
 from gql.types.common import Node
 from gql.types.enums import MessageStatus
-from services.campaigns.leads_repository import PersonRow
+from repositories.leads import PersonRow
 
 
 @strawberry.type

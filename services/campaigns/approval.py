@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignStatus
 from db.models import Campaign, CampaignApprovalEvent
+from repositories.campaigns import CampaignRepository
+from repositories.rows import write_pending
+from repositories.sends import pause_running_sends
 from services.errors import ErrorCode, ServiceError
 from services.events.messages import CampaignStatusChanged, SendProgress, publish
-from services.sends.send_repository import pause_running_sends
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +86,7 @@ async def apply_report(
     _update_campaign(campaign, report, raw, status, now)
     changed = status is not previous_status
     if changed or campaign.category != previous_category or raw != previous_raw:
-        session.add(
+        CampaignRepository(session).record_approval_event(
             CampaignApprovalEvent(
                 campaign_id=campaign.id,
                 source=source.value,
@@ -98,7 +100,7 @@ async def apply_report(
         )
     if changed:
         await _announce_status_change(session, campaign, previous_status)
-    await session.flush()
+    await write_pending(session)
     return changed
 
 

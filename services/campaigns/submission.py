@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignStatus, CampaignType
 from db.models import Campaign
+from repositories.campaigns import CampaignRepository
 from services.campaigns.approval import ApprovalReport, ReportSource, apply_report
 from services.campaigns.rendering import SAMPLES
-from services.campaigns.repository import CampaignRepository
 from services.campaigns.whatsapp_rules import check_template
 from services.errors import ErrorCode, FieldError, ServiceError, not_found
 from services.links.tracking import tracked_submission

@@ -4,8 +4,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from repositories import notifications
 
 CHANNEL = "campaigns_events"
 
@@ -93,4 +94,4 @@ def decode(payload: str) -> Event | None:
 async def publish(session: AsyncSession, event: Event) -> None:
     """Queue the event in the session's transaction: PostgreSQL delivers it to every
     listening process when (and only if) the transaction commits."""
-    await session.execute(select(func.pg_notify(CHANNEL, encode(event))))
+    await notifications.notify(session, CHANNEL, encode(event))

@@ -17,6 +17,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import MessageStatus
+from repositories import notifications
+from repositories import statuses as status_repository
+from repositories.sends import pause_send
 from services.events.messages import (
     CHANNEL,
     Event,
@@ -25,10 +28,8 @@ from services.events.messages import (
     publish,
     rows_changed,
 )
-from services.messages import status_repository
 from services.messages.statuses import OPEN_STATUSES, PROGRESS
 from services.messages.text import storable
-from services.sends.send_repository import pause_send
 
 logger = logging.getLogger(__name__)
 
@@ -263,4 +264,4 @@ async def _publish(session: AsyncSession, changed: list[StatusResult]) -> None:
     events.extend(SendProgress(*key) for key in sends)
     if events:
         payloads = [encode(event) for event in events]
-        await status_repository.notify(session, CHANNEL, payloads)
+        await notifications.notify_many(session, CHANNEL, payloads)

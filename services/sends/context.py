@@ -4,14 +4,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignType, LedgerState
 from db.models import Campaign, CampaignLead, CampaignLeadMessage, ConversationUser, Merchant
+from repositories import recipients
+from repositories.ledger import Claim
 from services.links.tracking import link_variables
 from services.sends.audience import Recipient, SkipReason, already_received, check
-from services.sends.ledger_repository import Claim
 
 logger = logging.getLogger(__name__)
 
@@ -31,22 +31,11 @@ class Delivery:
 
 async def load_deliveries(session: AsyncSession, claimed: Sequence[Claim]) -> list[Delivery]:
     by_id = {c.ledger_id: c for c in claimed}
-    statement = (
-        select(CampaignLeadMessage, CampaignLead, ConversationUser)
-        .join(CampaignLead, CampaignLead.id == CampaignLeadMessage.campaign_lead_id)
-        .join(ConversationUser, ConversationUser.id == CampaignLead.conversation_user_id)
-        .where(CampaignLeadMessage.id.in_(by_id))
-        .order_by(CampaignLeadMessage.id)
-    )
     # A batch is usually one campaign: its campaign and merchant are loaded once.
-    people_rows = (await session.execute(statement)).all()
-    campaign_ids = {row.campaign_id for row, _, _ in people_rows}
-    pairs = await session.execute(
-        select(Campaign, Merchant)
-        .join(Merchant, Merchant.id == Campaign.merchant_id)
-        .where(Campaign.id.in_(campaign_ids))
+    people_rows = await recipients.claimed_rows(session, list(by_id))
+    owners = await recipients.campaign_owners(
+        session, {row.campaign_id for row, _, _ in people_rows}
     )
-    owners = {campaign.id: (campaign, merchant) for campaign, merchant in pairs.all()}
     rows = [(row, lead, person, *owners[row.campaign_id]) for row, lead, person in people_rows]
     received: dict[int, set[int]] = {}
     for _, _, _, campaign, _ in rows:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from db.enums import LedgerState, MessageStatus
 from db.models import Campaign, CampaignLeadMessage, CampaignSend, Message
-from services.pagination import Page, PageRequest
+from repositories.pagination import Page, PageRequest
 
 _WAITING = (
     MessageStatus.ACCEPTED,

@@ -22,7 +22,7 @@ from sqlalchemy.sql.selectable import TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
 from db.models import Campaign, CampaignLead, ConversationUser
-from services.pagination import Page, PageRequest
+from repositories.pagination import Page, PageRequest
 
 _PERSON_COLUMNS = (
     ConversationUser.id,

@@ -8,8 +8,8 @@ from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignAuthorType, CampaignStatus, CampaignType
-from db.models import Campaign
-from services.pagination import Page, PageRequest
+from db.models import Campaign, CampaignApprovalEvent
+from repositories.pagination import Page, PageRequest
 
 
 @dataclass(frozen=True)
@@ -136,10 +136,24 @@ class CampaignRepository:
         statement = text("SELECT nextval(pg_get_serial_sequence('campaigns', 'id'))")
         return int((await self.session.execute(statement)).scalar_one())
 
+    async def one(self, campaign_id: int) -> Campaign:
+        """The campaign, which must exist (raises otherwise)."""
+        return await self.session.get_one(Campaign, campaign_id)
+
     async def add(self, campaign: Campaign) -> Campaign:
         self.session.add(campaign)
         await self.session.flush()
         return campaign
+
+    async def add_new(self, campaign: Campaign) -> Campaign:
+        """Insert in a savepoint: when a concurrent create took the name, the
+        IntegrityError undoes this insert only, not the caller's transaction."""
+        async with self.session.begin_nested():
+            return await self.add(campaign)
+
+    def record_approval_event(self, event: CampaignApprovalEvent) -> None:
+        """Written with the campaign's change, at the next flush."""
+        self.session.add(event)
 
     async def names_taken(self, merchant_id: int, names: Sequence[str]) -> set[str]:
         statement = select(Campaign.name).where(

@@ -62,7 +62,6 @@ _CURRENT = text("SELECT id, merchant_id, status, sid FROM messages WHERE sid = A
 # disk flush. Without the wait, a database crash (not ours) can lose the last few
 # hundred milliseconds of statuses: a later callback supersedes them anyway.
 _NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit = off")
-_NOTIFY = text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p")
 
 
 async def no_flush_wait(session: AsyncSession) -> None:
@@ -82,8 +81,3 @@ async def move(
 async def current(session: AsyncSession, sids: Sequence[str]) -> Sequence[Any]:
     """(id, merchant id, status, sid) of the messages with these sids."""
     return (await session.execute(_CURRENT, {"sids": list(sids)})).all()
-
-
-async def notify(session: AsyncSession, channel: str, payloads: list[str]) -> None:
-    """Queue every payload on `channel` in one statement (delivered at commit)."""
-    await session.execute(_NOTIFY, {"channel": channel, "payloads": payloads})
