@@ -15,7 +15,7 @@ from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.pagination import Connection, connection_from_page, page_request
 from repositories.pagination import Page
 from services.campaigns.placeholders import to_named
-from services.campaigns.submission import submission_problems
+from services.campaigns.submission_rules import submission_problems
 
 if TYPE_CHECKING:
     from gql.types.send import CampaignSend

@@ -13,7 +13,7 @@ from repositories.leads import LeadRepository, LeadRow, PersonRow
 from repositories.merchants import MerchantRepository
 from services.campaigns.placeholders import VARIABLE_TYPES
 from services.campaigns.rendering import LeadData, Rendered, render, values_for
-from services.campaigns.submission import submission_problems
+from services.campaigns.submission_rules import submission_problems
 from services.cooperative import cooperatively
 from services.errors import ErrorCode, FieldError, ServiceError, not_found
 from services.phones import normalize_e164

@@ -1,6 +1,7 @@
 """The events published to subscribers, and how they travel as NOTIFY payloads."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
@@ -95,3 +96,10 @@ async def publish(session: AsyncSession, event: Event) -> None:
     """Queue the event in the session's transaction: PostgreSQL delivers it to every
     listening process when (and only if) the transaction commits."""
     await notifications.notify(session, CHANNEL, encode(event))
+
+
+async def publish_many(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Queue several events with one statement (as `publish`, each delivered at commit):
+    a batch of status callbacks publishes all its events at once."""
+    if events:
+        await notifications.notify_many(session, CHANNEL, [encode(e) for e in events])

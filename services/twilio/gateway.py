@@ -18,8 +18,8 @@ from twilio.rest import Client
 from twilio.rest.content.v1.content import ContentList
 from twilio.rest.content.v1.content.approval_create import ApprovalCreateList
 
-from services.campaigns.approval import ApprovalReport
 from services.settings import Settings
+from services.twilio.approvals import ApprovalReport
 from services.twilio.errors import TwilioError, classify
 from services.twilio.http_client import AsyncRewritingHttpClient, retry_after_seconds
 
