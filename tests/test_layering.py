@@ -82,6 +82,53 @@ def test_the_check_catches_sql_above_the_repositories() -> None:
     ]
 
 
+# Services decide and repositories run statements, on a session they are given: only a
+# request (gql/) and a job (jobs/) open sessions and transactions, and end them.
+OWN_NO_TRANSACTIONS = ("services/", "repositories/")
+# A savepoint (`begin_nested`) is allowed: it is a statement inside the caller's
+# transaction (repositories/campaigns.py catches a name clash with one), not its end.
+TRANSACTION_METHODS = {"commit", "rollback", "begin", "transaction"}
+
+
+def transaction_owners(name: str, source: str) -> list[str]:
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source, filename=name)):
+        if isinstance(node, ast.Import | ast.ImportFrom) and "db.database" in _imported(node):
+            found.append((node.lineno, f"{name}:{node.lineno}: imports db.database"))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method, receiver = node.func.attr, ast.unparse(node.func.value)
+            if method in TRANSACTION_METHODS or (method == "session" and receiver.endswith("db")):
+                found.append((node.lineno, f"{name}:{node.lineno}: {receiver}.{method}()"))
+    return [problem for _, problem in sorted(found)]
+
+
+def test_services_and_repositories_own_no_transaction() -> None:
+    files = [name for name in python_files() if name.startswith(OWN_NO_TRANSACTIONS)]
+    assert "repositories/ledger.py" in files, "the walk found the repositories"
+    found = [problem for name in files for problem in transaction_owners(name, _read(name))]
+    assert found == [], "only jobs/ and gql/ open or end transactions:\n" + "\n".join(found)
+
+
+def test_the_check_catches_a_service_that_commits() -> None:
+    planted = (
+        "from db.database import Database\n"
+        "async def f(db: Database, session) -> None:\n"
+        "    async with db.transaction() as inner:\n"
+        "        await inner.commit()\n"
+        "    async with self.db.session():\n"
+        "        pass\n"
+        "    await session.begin_nested()\n"
+        "    await session.rollback()\n"
+    )
+    assert transaction_owners("services/planted.py", planted) == [
+        "services/planted.py:1: imports db.database",
+        "services/planted.py:3: db.transaction()",
+        "services/planted.py:4: inner.commit()",
+        "services/planted.py:5: self.db.session()",
+        "services/planted.py:8: session.rollback()",
+    ]
+
+
 def _last_name(receiver: ast.expr) -> str:
     """`session` for `session` and `self.session`; "" for anything else (a call...)."""
     if isinstance(receiver, ast.Name):

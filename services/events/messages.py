@@ -66,7 +66,7 @@ def rows_changed(merchant_id: int, campaign_id: int, ledger_ids: list[int]) -> l
 
 @dataclass(frozen=True)
 class TokenRevoked(Event):
-    """Every process forgets the token at once (services/merchants/token_cache.py)."""
+    """Every process forgets the token at once (jobs/token_cache.py)."""
 
     kind: ClassVar[str] = "token_revoked"
     token_id: int
