@@ -169,3 +169,31 @@ async def test_suspended_and_closed_subaccounts_credentials_stop_working(
     assert await refused(close_main) == (400, 21100)
     listed = {a.sid: a.status for a in await twilio.api.v2010.accounts.list_async()}
     assert listed == {ACCOUNT_SID: "active", account.sid: "closed"}
+
+
+async def test_accounts_answers_match_the_response_schemas(emu: EmulatorServer) -> None:
+    http = emu.admin  # the main account's credentials
+    created = await http.post("/2010-04-01/Accounts.json", data={"FriendlyName": "Shop A"})
+    one = f"/2010-04-01/Accounts/{created.json()['sid']}.json"
+    calls = [
+        ("POST", "/2010-04-01/Accounts.json", "", created),
+        ("GET", one, "", await http.get(one)),
+        ("POST", one, "", await http.post(one, data={"Status": "suspended"})),
+        ("GET", "/2010-04-01/Accounts.json", "PageSize=1", await http.get(
+            "/2010-04-01/Accounts.json", params={"PageSize": 1}
+        )),
+    ]  # fmt: skip
+    for method, path, query, response in calls:
+        assert response.status_code < 300, (path, response.text)
+        content_type = response.headers["content-type"]
+        errors = emu.emulator.specs.response_errors(
+            method, path, query, response.status_code, response.content, content_type
+        )
+        assert errors == [], (method, path, errors)
+    first = (await http.get("/2010-04-01/Accounts.json", params={"PageSize": 1})).json()
+    second = (await http.get(first["next_page_uri"])).json()
+    assert [a["sid"] for a in first["accounts"] + second["accounts"]] == [
+        ACCOUNT_SID,
+        created.json()["sid"],
+    ]
+    assert second["next_page_uri"] is None
