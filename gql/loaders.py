@@ -17,7 +17,12 @@ from db.shared_session import SharedSession
 from services.campaigns.leads_repository import LeadRepository
 from services.campaigns.repository import CampaignRepository
 from services.pagination import Page, PageRequest
-from services.sends.repository import LedgerCounts, LedgerRepository, SendRepository
+from services.sends.repository import (
+    CampaignCounts,
+    LedgerCounts,
+    LedgerRepository,
+    SendRepository,
+)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -37,11 +42,10 @@ class Loaders:
         self.versions = self._every_key(
             lambda s, names: CampaignRepository(s).versions_of(m, names), list
         )
-        self.lead_counts = self._every_key(
-            lambda s, ids: LeadRepository(s).counts_by_campaign(ids), lambda: (0, 0)
-        )
-        self.ledger_counts = self._every_key(
-            lambda s, ids: LedgerRepository(s).counts_by_campaign(ids), LedgerCounts
+        # Leads and ledger together: `stats` shows both, and a campaign's connections'
+        # totalCounts are among them, so one statement serves all three.
+        self.campaign_counts = self._every_key(
+            lambda s, ids: LedgerRepository(s).counts_by_campaign(ids), CampaignCounts
         )
         self.send_counts = self._every_key(
             lambda s, ids: LedgerRepository(s).counts_by_send(ids), LedgerCounts
@@ -65,8 +69,7 @@ class Loaders:
         """None for a key with no row (another merchant's included)."""
 
         async def batch(keys: list[K]) -> list[V | None]:
-            async with self.reads.use() as session:
-                found = await fetch(session, keys)
+            found = await self.reads.read(lambda session: fetch(session, keys))
             return [found.get(key) for key in keys]
 
         return DataLoader(load_fn=batch)
@@ -79,8 +82,7 @@ class Loaders:
         """A value for every key: counts and lists, empty when there is nothing."""
 
         async def batch(keys: list[K]) -> list[V]:
-            async with self.reads.use() as session:
-                found = await fetch(session, keys)
+            found = await self.reads.read(lambda session: fetch(session, keys))
             return [found[key] if key in found else default() for key in keys]
 
         return DataLoader(load_fn=batch)
@@ -95,11 +97,12 @@ class Loaders:
             for parent, limit, after in keys:
                 requests.setdefault((limit, after), []).append(parent)
             pages: dict[PageKey, Page[V]] = {}
-            async with self.reads.use() as session:
-                for (limit, after), parents in requests.items():
-                    found = await fetch(session, parents, PageRequest(limit, after))
-                    for parent in parents:
-                        pages[(parent, limit, after)] = found[parent]
+            for (limit, after), parents in requests.items():
+                request = PageRequest(limit, after)
+                # Awaited at once: the lambda never outlives this iteration's bindings.
+                found = await self.reads.read(lambda s: fetch(s, parents, request))  # noqa: B023
+                for parent in parents:
+                    pages[(parent, limit, after)] = found[parent]
             return [pages[key] for key in keys]
 
         return DataLoader(load_fn=batch)

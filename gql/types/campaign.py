@@ -118,6 +118,8 @@ class Campaign(Node):
 
     @strawberry.field(description="The version this one replaced.")
     async def previous_campaign(self, info: Info) -> "Campaign | None":
+        if self.model.version == 1:  # versions count from 1: the first replaced nothing
+            return None
         found = await info.context.loaders.previous_campaign.load(self.model.id)
         return Campaign.from_model(found) if found else None
 
@@ -128,14 +130,11 @@ class Campaign(Node):
 
     @strawberry.field
     async def stats(self, info: Info) -> CampaignStats:
-        loaders = info.context.loaders
-        (leads, active), ledger = (
-            await loaders.lead_counts.load(self.model.id),
-            await loaders.ledger_counts.load(self.model.id),
-        )
+        counts = await info.context.loaders.campaign_counts.load(self.model.id)
+        ledger = counts.ledger
         return CampaignStats(
-            leads=leads,
-            active_leads=active,
+            leads=counts.leads,
+            active_leads=counts.active_leads,
             queued=ledger.queued,
             sent=ledger.sent,
             delivered=ledger.delivered,
@@ -153,8 +152,8 @@ class Campaign(Node):
         page: Page[models.CampaignLead] = await loaders.lead_page.load(
             (self.model.id, request.limit, request.after_id)
         )
-        total, _ = await loaders.lead_counts.load(self.model.id)
-        return connection_from_page(page, total, "CampaignLead", CampaignLead.from_model)
+        counts = await loaders.campaign_counts.load(self.model.id)
+        return connection_from_page(page, counts.leads, "CampaignLead", CampaignLead.from_model)
 
     @strawberry.field(description="The ledger: what each lead was sent, oldest first.")
     async def messages(
@@ -165,9 +164,9 @@ class Campaign(Node):
         page: Page[models.CampaignLeadMessage] = await loaders.ledger_page.load(
             (self.model.id, request.limit, request.after_id)
         )
-        counts = await loaders.ledger_counts.load(self.model.id)
+        counts = await loaders.campaign_counts.load(self.model.id)
         return connection_from_page(
-            page, counts.total, "CampaignLeadMessage", CampaignLeadMessage.from_model
+            page, counts.ledger.total, "CampaignLeadMessage", CampaignLeadMessage.from_model
         )
 
     @strawberry.field(description="Bulk sends of this version, newest first.")
