@@ -7,14 +7,22 @@ rather than one per batch. Resolvers of the request read through `reads` too.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from db.database import Database
+from db.models import (
+    Campaign,
+    CampaignLead,
+    CampaignLeadMessage,
+    CampaignSend,
+    Message,
+)
 from db.shared_session import SharedSession
-from services.campaigns.leads_repository import LeadRepository
+from services.campaigns.leads_repository import LeadRepository, PersonRow
 from services.campaigns.repository import CampaignRepository
 from services.pagination import Page, PageRequest
 from services.sends.repository import (
@@ -30,38 +38,78 @@ PageKey = tuple[int, int, int | None]  # (parent id, limit, after id)
 
 
 class Loaders:
+    """Each loader is made when a resolver first asks for it: a request uses a few of
+    them, and making all fourteen took as long as a small query's execution."""
+
     def __init__(self, db: Database, merchant_id: int, reads: SharedSession | None = None) -> None:
         self.db = db
         self.merchant_id = merchant_id
         self.reads = reads or db.shared_reads()
-        m = merchant_id
-        self.campaign = self._by_key(lambda s, ids: CampaignRepository(s).by_ids(m, ids))
-        self.previous_campaign = self._by_key(
-            lambda s, ids: CampaignRepository(s).previous_of(m, ids)
-        )
-        self.versions = self._every_key(
-            lambda s, names: CampaignRepository(s).versions_of(m, names), list
-        )
+
+    @cached_property
+    def campaign(self) -> DataLoader[int, Campaign | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: CampaignRepository(s).by_ids(m, ids))
+
+    @cached_property
+    def previous_campaign(self) -> DataLoader[int, Campaign | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: CampaignRepository(s).previous_of(m, ids))
+
+    @cached_property
+    def versions(self) -> DataLoader[str, list[Campaign]]:
+        m = self.merchant_id
+        return self._every_key(lambda s, names: CampaignRepository(s).versions_of(m, names), list)
+
+    @cached_property
+    def campaign_counts(self) -> DataLoader[int, CampaignCounts]:
         # Leads and ledger together: `stats` shows both, and a campaign's connections'
         # totalCounts are among them, so one statement serves all three.
-        self.campaign_counts = self._every_key(
+        return self._every_key(
             lambda s, ids: LedgerRepository(s).counts_by_campaign(ids), CampaignCounts
         )
-        self.send_counts = self._every_key(
-            lambda s, ids: LedgerRepository(s).counts_by_send(ids), LedgerCounts
-        )
-        self.lead = self._by_key(lambda s, ids: LeadRepository(s).by_ids(m, ids))
-        self.person = self._by_key(lambda s, ids: LeadRepository(s).people_by_ids(m, ids))
-        self.ledger_row = self._by_key(lambda s, ids: LedgerRepository(s).by_ids(m, ids))
-        self.message = self._by_key(lambda s, ids: LedgerRepository(s).messages_by_ids(m, ids))
-        self.send = self._by_key(lambda s, ids: SendRepository(s).by_ids(m, ids))
-        self.sends_of_campaign = self._every_key(
-            lambda s, ids: SendRepository(s).by_campaigns(m, ids), list
-        )
-        self.lead_page = self._pages(lambda s, ids, r: LeadRepository(s).pages_by_campaign(ids, r))
-        self.ledger_page = self._pages(
-            lambda s, ids, r: LedgerRepository(s).pages_by_campaign(ids, r)
-        )
+
+    @cached_property
+    def send_counts(self) -> DataLoader[int, LedgerCounts]:
+        return self._every_key(lambda s, ids: LedgerRepository(s).counts_by_send(ids), LedgerCounts)
+
+    @cached_property
+    def lead(self) -> DataLoader[int, CampaignLead | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: LeadRepository(s).by_ids(m, ids))
+
+    @cached_property
+    def person(self) -> DataLoader[int, PersonRow | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: LeadRepository(s).people_by_ids(m, ids))
+
+    @cached_property
+    def ledger_row(self) -> DataLoader[int, CampaignLeadMessage | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: LedgerRepository(s).by_ids(m, ids))
+
+    @cached_property
+    def message(self) -> DataLoader[int, Message | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: LedgerRepository(s).messages_by_ids(m, ids))
+
+    @cached_property
+    def send(self) -> DataLoader[int, CampaignSend | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: SendRepository(s).by_ids(m, ids))
+
+    @cached_property
+    def sends_of_campaign(self) -> DataLoader[int, list[CampaignSend]]:
+        m = self.merchant_id
+        return self._every_key(lambda s, ids: SendRepository(s).by_campaigns(m, ids), list)
+
+    @cached_property
+    def lead_page(self) -> DataLoader[PageKey, Page[CampaignLead]]:
+        return self._pages(lambda s, ids, r: LeadRepository(s).pages_by_campaign(ids, r))
+
+    @cached_property
+    def ledger_page(self) -> DataLoader[PageKey, Page[CampaignLeadMessage]]:
+        return self._pages(lambda s, ids, r: LedgerRepository(s).pages_by_campaign(ids, r))
 
     def _by_key(
         self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]]
