@@ -1,5 +1,6 @@
 """A campaign: one version of a WhatsApp template."""
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -37,6 +38,10 @@ class CampaignStats:
     read: int
     failed: int
     skipped: int
+
+
+# A campaign's own type, for fields declared before the class exists.
+_MAYBE = Annotated["Campaign", strawberry.lazy("gql.types.campaign")] | None
 
 
 @strawberry.type
@@ -109,19 +114,21 @@ class Campaign(Node):
         items = sorted(self.model.variables.items(), key=lambda item: int(item[0]))
         return [CampaignVariable(key=k, type=CampaignVariableType(v)) for k, v in items]
 
-    @strawberry.field(description="The version that replaced this one.")
-    async def next_campaign(self, info: Info) -> "Campaign | None":
+    # next_campaign and previous_campaign are plain functions that return None, or an
+    # awaitable when there is something to load: most campaigns have neither, and two
+    # async fields per object cost graphql-core a coroutine each and a gather of tasks
+    # (about a tenth of the execution of a page of campaigns).
+    @strawberry.field(description="The version that replaced this one.", graphql_type=_MAYBE)
+    def next_campaign(self, info: Info) -> Awaitable["Campaign | None"] | None:
         if self.model.next_campaign_id is None:
             return None
-        found = await info.context.loaders.campaign.load(self.model.next_campaign_id)
-        return Campaign.from_model(found) if found else None
+        return _campaign(info.context.loaders.campaign.load(self.model.next_campaign_id))
 
-    @strawberry.field(description="The version this one replaced.")
-    async def previous_campaign(self, info: Info) -> "Campaign | None":
+    @strawberry.field(description="The version this one replaced.", graphql_type=_MAYBE)
+    def previous_campaign(self, info: Info) -> Awaitable["Campaign | None"] | None:
         if self.model.version == 1:  # versions count from 1: the first replaced nothing
             return None
-        found = await info.context.loaders.previous_campaign.load(self.model.id)
-        return Campaign.from_model(found) if found else None
+        return _campaign(info.context.loaders.previous_campaign.load(self.model.id))
 
     @strawberry.field(description="Every version of this template, oldest first.")
     async def versions(self, info: Info) -> list["Campaign"]:
@@ -177,3 +184,8 @@ class Campaign(Node):
 
         found = await info.context.loaders.sends_of_campaign.load(self.model.id)
         return [CampaignSend.from_model(s) for s in found]
+
+
+async def _campaign(loading: Awaitable[models.Campaign | None]) -> Campaign | None:
+    found = await loading
+    return Campaign.from_model(found) if found else None
