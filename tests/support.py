@@ -208,8 +208,10 @@ def request_statements(db: Database) -> Iterator[list[str]]:
         if "api_token" not in args[2]:
             statements.append(args[2])
 
-    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    for engine in db.engines:  # the units of work's and the shared reads'
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+        for engine in db.engines:
+            event.remove(engine.sync_engine, "before_cursor_execute", count)

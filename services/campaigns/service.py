@@ -210,8 +210,6 @@ class CampaignService:
 
     async def page(
         self, merchant_id: int, where: CampaignFilter, request: PageRequest
-    ) -> Page[Campaign]:
+    ) -> tuple[Page[Campaign], int]:
+        """A page of campaigns and the total matching `where`."""
         return await self.campaigns.page(merchant_id, where, request)
-
-    async def count(self, merchant_id: int, where: CampaignFilter) -> int:
-        return await self.campaigns.count(merchant_id, where)
