@@ -18,6 +18,8 @@ from repositories.campaigns import CampaignRepository
 from repositories.leads import LeadRepository
 from repositories.pagination import Page, PageRequest
 from repositories.send_reads import LedgerCounts, LedgerRepository, SendRepository
+from repositories.senders import SenderRepository
+from repositories.twilio_accounts import TwilioAccountRepository
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -54,6 +56,14 @@ class Loaders:
         self.sends_of_campaign = self._every_key(
             lambda s, ids: SendRepository(s).by_campaigns(m, ids), list
         )
+        # A merchant's account and senders: its own only, whatever key is asked for.
+        self.twilio_account = self._by_key(
+            lambda s, ids: TwilioAccountRepository(s).by_merchants([i for i in ids if i == m])
+        )
+        self.senders_of_merchant = self._every_key(
+            lambda s, ids: SenderRepository(s).live_by_merchants([i for i in ids if i == m]), list
+        )
+        self.sender = self._by_key(lambda s, ids: SenderRepository(s).by_ids(m, ids))
         self.lead_page = self._pages(lambda s, ids, r: LeadRepository(s).pages_by_campaign(ids, r))
         self.ledger_page = self._pages(
             lambda s, ids, r: LedgerRepository(s).pages_by_campaign(ids, r)
