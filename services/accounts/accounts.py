@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import TwilioAccountKind
@@ -23,6 +24,7 @@ from services.errors import ErrorCode, FieldError, ServiceError, not_found
 
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _API_KEY_SID = re.compile(r"^SK[0-9a-fA-F]{32}$")
+IN_USE = "This Twilio account is already connected to another merchant."
 MAX_SECRET_LENGTH = 128  # Twilio's are 32 characters; anything much longer is not one
 
 
@@ -118,17 +120,16 @@ class TwilioAccountService:
         if not await self.repository.lock_merchant(merchant_id):
             raise not_found("Merchant")
         if await self.repository.sid_taken(account_sid, merchant_id):
-            raise ServiceError.single(
-                ErrorCode.ACCOUNT_IN_USE,
-                "This Twilio account is already connected to another merchant.",
-                path,
-            )
+            raise ServiceError.single(ErrorCode.ACCOUNT_IN_USE, IN_USE, path)
         encrypted = self.cipher.encrypt(credentials)
         current = await self.repository.of_merchant(merchant_id)
         if current is None:
-            return await self.repository.add(
-                merchant_id, account_sid, kind, encrypted, friendly_name
-            )
+            try:
+                return await self.repository.add(
+                    merchant_id, account_sid, kind, encrypted, friendly_name
+                )
+            except IntegrityError:  # another merchant connected it meanwhile
+                raise ServiceError.single(ErrorCode.ACCOUNT_IN_USE, IN_USE, path) from None
         if current.account_sid != account_sid and await self.repository.has_live_send(merchant_id):
             raise ServiceError.single(
                 ErrorCode.SEND_IN_PROGRESS,
@@ -136,9 +137,12 @@ class TwilioAccountService:
                 "finish or cancel it before connecting another account.",
                 path,
             )
-        replaced = await self.repository.replace(
-            merchant_id, account_sid, kind, encrypted, friendly_name
-        )
+        try:
+            replaced = await self.repository.replace(
+                merchant_id, account_sid, kind, encrypted, friendly_name
+            )
+        except IntegrityError:
+            raise ServiceError.single(ErrorCode.ACCOUNT_IN_USE, IN_USE, path) from None
         assert replaced is not None  # the merchant's row is locked: its account stays
         return replaced
 
