@@ -20,6 +20,8 @@ from db.models import (
     CampaignLeadMessage,
     CampaignSend,
     Message,
+    Sender,
+    TwilioAccount,
 )
 from db.shared_session import SharedSession
 from repositories.campaigns import CampaignRepository
@@ -31,6 +33,8 @@ from repositories.send_reads import (
     LedgerRepository,
     SendRepository,
 )
+from repositories.senders import SenderRepository
+from repositories.twilio_accounts import TwilioAccountRepository
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -110,6 +114,26 @@ class Loaders:
     @cached_property
     def ledger_page(self) -> DataLoader[PageKey, Page[CampaignLeadMessage]]:
         return self._pages(lambda s, ids, r: LedgerRepository(s).pages_by_campaign(ids, r))
+
+    # A merchant's account and senders: its own only, whatever key is asked for.
+    @cached_property
+    def twilio_account(self) -> DataLoader[int, TwilioAccount | None]:
+        m = self.merchant_id
+        return self._by_key(
+            lambda s, ids: TwilioAccountRepository(s).by_merchants([i for i in ids if i == m])
+        )
+
+    @cached_property
+    def senders_of_merchant(self) -> DataLoader[int, list[Sender]]:
+        m = self.merchant_id
+        return self._every_key(
+            lambda s, ids: SenderRepository(s).live_by_merchants([i for i in ids if i == m]), list
+        )
+
+    @cached_property
+    def sender(self) -> DataLoader[int, Sender | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: SenderRepository(s).by_ids(m, ids))
 
     def _by_key(
         self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]]

@@ -64,6 +64,8 @@ async def drop_database(server_url: str, database_url: str) -> None:
 
 EMULATOR_SID = "AC" + "0123456789abcdef" * 2
 EMULATOR_TOKEN = "test-auth-token"
+# Encrypts merchants' Twilio credentials on the test server (CAMPAIGNS_CREDENTIALS_KEY).
+CREDENTIALS_KEY = "u0oSFZ4rkR9Vw4Ka4dbqU0OhQ3Q2nUD9uDUO2Tb1b5U="
 
 
 @contextlib.asynccontextmanager
