@@ -13,7 +13,9 @@ seconds:
   paths is the bare app;
 - ours `campaigns(first: 50)` with the contract's CampaignSummary fragment for a
   merchant with its default templates: its floor is the authenticated `{ __typename }`;
-  plus the median and p90 of single requests, one at a time.
+  plus the median and p90 of single requests, one at a time. The bare app answers the
+  same document from 23 campaigns in memory (bench/bare_schema.py): what Strawberry's
+  execution alone costs, printed next to both.
 
 Each figure is printed with its ratio to its floor: the ratios, not the absolute
 figures, carry from one machine to another. The per-token limits (CAMPAIGNS_TOKEN_RATE,
@@ -31,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
 import httpx
 
@@ -52,18 +55,19 @@ UNLIMITED = {
 
 
 def serve_bare(port: int) -> None:
-    """The floor: a one-field Strawberry schema, served as `campaigns serve` serves."""
-    import strawberry
+    """The floors: Strawberry schemas (bench/bare_schema.py), served as `campaigns serve`
+    serves: `ok` at /graphql, the in-memory campaigns at /campaigns."""
     import uvicorn
     from strawberry.asgi import GraphQL
 
+    from bench.bare_schema import cached_schema, schema
     from cli.serve import quieter_garbage_collection, run_loop
 
-    @strawberry.type
-    class Query:
-        ok: bool = True
+    plain = GraphQL(schema, graphql_ide=None)
+    cached = GraphQL(cached_schema, graphql_ide=None)
 
-    app = GraphQL(strawberry.Schema(query=Query), graphql_ide=None)
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await (cached if scope.get("path") == "/campaigns" else plain)(scope, receive, send)
 
     async def main() -> None:
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
@@ -115,12 +119,19 @@ def wrk(url: str, query: str, token: str | None, seconds: int, connections: int)
     return float(found.group(1))
 
 
-async def check(url: str, query: str, token: str | None, variables: dict[str, int]) -> None:
+async def check(
+    url: str,
+    query: str,
+    token: str | None,
+    variables: dict[str, int],
+    *,
+    expect_data: bool = False,
+) -> None:
     """One request first: a path that answers errors would be measured as fast."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with httpx.AsyncClient(headers=headers) as client:
         body = (await client.post(url, json={"query": query, "variables": variables})).json()
-    if token and body.get("errors"):
+    if (token or expect_data) and body.get("errors"):
         raise RuntimeError(f"{query[:40]!r} answered errors: {body['errors'][:2]}")
 
 
@@ -164,7 +175,12 @@ async def run(seconds: int, connections: int, single: int) -> None:
         bare_url = f"http://127.0.0.1:{bare_port}/graphql"
         try:
             # Measured before our server starts: its start-up work would slow the floor.
-            figures = {"bare": wrk(bare_url, TYPENAME, None, seconds, connections)}
+            bare_campaigns = f"http://127.0.0.1:{bare_port}/campaigns"
+            await check(bare_campaigns, CAMPAIGNS, None, {"first": 50}, expect_data=True)
+            figures = {
+                "bare": wrk(bare_url, TYPENAME, None, seconds, connections),
+                "bare campaigns": _campaigns_rate(bare_campaigns, None, seconds, connections),
+            }
             # No Twilio call is made by these paths: the emulator URL points nowhere.
             async with server_process(url, "http://127.0.0.1:9", env=UNLIMITED) as server:
                 ours = f"{server.url}/graphql"
@@ -195,13 +211,27 @@ def _print_figures(figures: dict[str, float], median: float, p90: float, single:
         figures["token"],
         0.3,
     )
+    report(
+        "bare app, the same Campaigns from memory",
+        figures["bare campaigns"],
+        "authenticated __typename",
+        figures["token"],
+        None,
+    )
+    report(
+        "ours, campaigns, against the same from memory",
+        figures["campaigns"],
+        "the bare app's",
+        figures["bare campaigns"],
+        None,
+    )
     print(
         f"one campaigns(first: 50) request at a time: median {median * 1000:.1f} ms, "
         f"p90 {p90 * 1000:.1f} ms (goal ≤ 10 ms; {single} requests)"
     )
 
 
-def _campaigns_rate(url: str, token: str, seconds: int, connections: int) -> float:
+def _campaigns_rate(url: str, token: str | None, seconds: int, connections: int) -> float:
     # wrk's body is the query with its variables inlined: same document, same work.
     return wrk(
         url, CAMPAIGNS.replace("$first: Int", "$first: Int = 50"), token, seconds, connections

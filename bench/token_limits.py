@@ -24,10 +24,10 @@ from db.engine import libpq_url
 from db.migrate import upgrade_async
 from emulator.app import create_app as create_emulator_app
 from emulator.config import EmulatorConfig
+from jobs.access import AccessControl
+from jobs.token_cache import Principal
 from services.events.bus import EventBus
-from services.limits.access import AccessControl
 from services.merchants.service import create_merchant
-from services.merchants.token_cache import Principal
 from services.settings import Settings
 from tests.processes import server_process
 from tests.support import (

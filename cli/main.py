@@ -2,10 +2,9 @@
 sandbox status | emulator`."""
 
 import argparse
-import asyncio
-import json
 import sys
 
+from cli.merchants import add_merchant_commands, merchant_command
 from cli.tokens import add_token_commands, token_command
 from services.settings import Settings, get_settings
 
@@ -19,12 +18,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     commands.add_parser("migrate", help="apply database migrations")
-    merchant = commands.add_parser("merchant", help="manage merchants")
-    merchant_commands = merchant.add_subparsers(dest="merchant_command", required=True)
-    create = merchant_commands.add_parser("create", help="create a merchant and an API token")
-    create.add_argument("name")
-    create.add_argument("--commerce", action="store_true", help="a shop: adds commerce templates")
-    create.add_argument("--json", action="store_true", help="print one JSON object")
+    add_merchant_commands(commands)
     add_token_commands(commands)
     _sandbox_parser(commands)
     # prefix_chars="\0": every word after `emulator` is its flag (`campaigns emulator --help`).
@@ -80,7 +74,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return migrate_command(settings)
     if args.command == "token":
         return token_command(settings, args)
-    return create_merchant_command(settings, args.name, args.commerce, args.json)
+    return merchant_command(settings, args)
 
 
 def _sandbox_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -101,32 +95,6 @@ def migrate_command(settings: Settings) -> int:
 
     upgrade(database_url(settings))
     print("migrations applied")
-    return 0
-
-
-def create_merchant_command(settings: Settings, name: str, commerce: bool, as_json: bool) -> int:
-    from cli.database import database_url
-    from db.database import Database
-    from db.migrate import upgrade
-    from services.merchants.service import create_merchant
-
-    url = database_url(settings)
-    upgrade(url)
-
-    async def run() -> tuple[int, str]:
-        db = Database(url, pool_size=1)
-        try:
-            async with db.transaction() as session:
-                created = await create_merchant(session, name, commerce=commerce)
-            return created.merchant.id, created.token
-        finally:
-            await db.dispose()
-
-    merchant_id, token = asyncio.run(run())
-    if as_json:
-        print(json.dumps({"merchant_id": merchant_id, "name": name, "token": token}))
-    else:
-        print(f"merchant id: {merchant_id}\ntoken: {token}")
     return 0
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from pydantic import SecretStr
 
 from services.settings import Settings
 
@@ -50,6 +51,32 @@ def _write_sandbox_file(data_dir: Path, content: dict[str, Any]) -> None:
     with os.fdopen(descriptor, "w") as file:
         json.dump(content, file, indent=2)
     os.replace(temporary, path)
+
+
+def credentials_key(data_dir: Path) -> str:
+    """The sandbox's Fernet key for merchants' Twilio credentials, made once per data
+    directory (mode 0600) when CAMPAIGNS_CREDENTIALS_KEY is not set: a new key would make
+    the credentials stored before unreadable."""
+    from cryptography.fernet import Fernet
+
+    path = data_dir / "credentials.key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode()
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
+    try:
+        os.link(temporary, path)  # never replaces a key another process made meanwhile
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        os.unlink(temporary)
+    return key
 
 
 def _account(data_dir: Path) -> tuple[str, str]:
@@ -108,6 +135,8 @@ async def sandbox(settings: Settings, listener: socket.socket) -> AsyncIterator[
             "twilio_auth_token": auth_token,
             "twilio_base_url": emulator_url,
             "twilio_whatsapp_from": settings.twilio_whatsapp_from or SANDBOX_SENDER,
+            "credentials_key": settings.credentials_key
+            or SecretStr(credentials_key(settings.data_dir)),
         }
     )
     _write_sandbox_file(

@@ -64,8 +64,8 @@ def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], merch
     from cli.database import database_url
     from db.database import Database
     from db.migrate import upgrade
+    from repositories.merchants import MerchantRepository
     from services.errors import not_found
-    from services.merchants.repository import MerchantRepository
 
     url = database_url(settings)
     upgrade(url)

@@ -1,4 +1,5 @@
-"""A database handle: one engine and a session per unit of work."""
+"""A database handle: one engine and a session per unit of work, and a second engine
+for the requests' shared read sessions."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,7 +27,21 @@ class Database:
         self._sessions = session_factory(self.engine)
         # Reads in autocommit: each statement sees what is committed, as it would in a
         # READ COMMITTED transaction, without a BEGIN and a ROLLBACK round trip around it.
-        self._reads = session_factory(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+        # A pool of their own without pre-ping: the asyncpg dialect pings with a BEGIN, a
+        # `;` and a ROLLBACK, three round trips per request where the query itself takes
+        # one to three. A read that finds its connection dead is run again on a new one
+        # (SharedSession.read), which a transaction could not safely do.
+        self.read_engine: AsyncEngine = create_engine(
+            url, pool_size=pool_size, pre_ping=False, statement_timeout_ms=statement_timeout_ms
+        )
+        self._reads = session_factory(
+            self.read_engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+
+    @property
+    def engines(self) -> tuple[AsyncEngine, AsyncEngine]:
+        """Both engines: the units of work's and the shared reads'."""
+        return self.engine, self.read_engine
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -54,3 +69,4 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        await self.read_engine.dispose()

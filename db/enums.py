@@ -139,3 +139,10 @@ class CampaignSendStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     FAILED = "failed"
+
+
+class TwilioAccountKind(StrEnum):
+    """How a merchant's own Twilio account came to be."""
+
+    SUBACCOUNT = "subaccount"  # created by the platform under its account
+    CONNECTED = "connected"  # the merchant's existing account, connected with its credentials

@@ -6,13 +6,22 @@ users take turns under a lock. What is saved is per-session overhead: a pool che
 each batch. The session is returned to the pool as soon as nobody uses, waits for or
 holds it, so a subscription's context, which lives as long as its WebSocket, does not
 keep a connection between events.
+
+Its pool does not ping a connection before handing it out (db/database.py): a read that
+finds its connection dead (PostgreSQL restarted, the connection cut) is run once more on
+a new one. That is safe for reads in autocommit, and the pool, on seeing one connection
+dead, replaces every connection older than it, so one retry suffices.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 
 class SharedSession:
@@ -22,9 +31,21 @@ class SharedSession:
         self._lock = asyncio.Lock()
         self._users = 0  # using, waiting for the lock, or holding it open
 
+    async def read(self, fetch: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """`fetch`'s result, run again once on a new connection if its own was dead."""
+        try:
+            async with self.use() as session:
+                return await fetch(session)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        async with self.use() as session:  # use() dropped the dead one: a new connection
+            return await fetch(session)
+
     @asynccontextmanager
     async def use(self) -> AsyncIterator[AsyncSession]:
-        """The session, for this caller alone until the block ends."""
+        """The session, for this caller alone until the block ends. Not retried: reads
+        go through `read`."""
         self._users += 1
         try:
             async with self._lock:

@@ -1,11 +1,13 @@
-"""The JSON admin API under /_emulator/, for tests: no faults, and the Twilio API's HTTP
+"""The JSON admin API under /_emulator/, for tests: no faults, and the main account's HTTP
 Basic credentials (account SID, auth token) on every call, since its lists hold every
-message body and tracked link sent; without them 401 / 20003 in Twilio's error body.
+message body and tracked link sent, of every account; without them (a subaccount's
+included) 401 / 20003 in Twilio's error body.
 
 GET   /_emulator/health                    {"ok": true}
 POST  /_emulator/reset                     drop all state, restore start-up knobs and dice
 GET   /_emulator/knobs                     the knobs (emulator.config.Knobs)
 PATCH /_emulator/knobs                     change some: {"error_rate": 0.5, ...}; 400 on a bad one
+GET   /_emulator/accounts                  the main account and its subaccounts, with tokens
 GET   /_emulator/contents                  contents received, with their approval
 GET   /_emulator/approvals                 approval requests received
 GET   /_emulator/messages                  messages received, with their status history
@@ -16,10 +18,12 @@ POST  /_emulator/contents/{sid}/approval   {"status": "approved|rejected|paused|
       A final status for a template still in review (or not yet submitted) is the outcome
       its review will reach; anything else, or "immediately": true, applies now and sends
       the event(s).
-GET   /_emulator/messages?to=PHONE         only the messages to that number, newest last
+GET   /_emulator/messages?to=PHONE&account_sid=AC...  only the messages to that number, of
+      that account, newest last
 POST  /_emulator/inbound                   {"from": "+44...", "body": "STOP", "to": sender,
-      "profile_name": "...", "url": ...}: the person's reply, POSTed signed to `url` or the
-      `inbound_url` knob as Twilio's incoming-message webhook; answers the delivery
+      "profile_name": "...", "url": ..., "account_sid": ...}: the person's reply, POSTed
+      signed to `url` or the `inbound_url` knob as Twilio's incoming-message webhook, as
+      the sender's account (customer.receiving_account); answers the delivery
 POST  /_emulator/messages/{sid}/status     {"status": "delivered", "error_code": null}: the
       message takes that status now (its automatic progression stops) and its status
       callback is sent; answers the message and the delivery
@@ -89,6 +93,10 @@ async def knobs(request: Request) -> Response:
     return JSONResponse(emulator.knobs.as_dict())
 
 
+async def accounts(request: Request) -> Response:
+    return JSONResponse([a.resource() for a in _emulator(request).state.accounts.values()])
+
+
 async def contents(request: Request) -> Response:
     items = []
     for content in _emulator(request).state.contents.values():
@@ -123,8 +131,15 @@ async def messages(request: Request) -> Response:
             to = customer.whatsapp_address(to, "to")
         except ValueError as error:
             return _error(400, str(error))
+    account = request.query_params.get("account_sid")
     all_messages = _emulator(request).state.messages.values()
-    return JSONResponse([_message_summary(m) for m in all_messages if to in (None, m.to)])
+    return JSONResponse(
+        [
+            _message_summary(m)
+            for m in all_messages
+            if to in (None, m.to) and account in (None, m.account_sid)
+        ]
+    )
 
 
 async def inbound(request: Request) -> Response:
@@ -135,6 +150,7 @@ async def inbound(request: Request) -> Response:
     try:
         from_ = customer.whatsapp_address(body.get("from"), "from")
         to = customer.whatsapp_address(body.get("to", SERVICE_SENDER), "to")
+        account = customer.receiving_account(emulator, to, body.get("account_sid"))
     except ValueError as error:
         return _error(400, str(error))
     text, name = body.get("body", ""), body.get("profile_name", "")
@@ -143,7 +159,7 @@ async def inbound(request: Request) -> Response:
     url = body.get("url") or emulator.knobs.inbound_url
     if not isinstance(url, str) or not url.startswith("http"):
         return _error(409, "no url given and no inbound_url knob set: nowhere to send it")
-    params = customer.inbound_params(emulator, from_, to, text, name)
+    params = customer.inbound_params(account, from_, to, text, name)
     sent = await customer.reply(emulator, url, params)
     return JSONResponse({"message_sid": params["MessageSid"], "delivery": sent.summary()})
 
@@ -215,6 +231,7 @@ routes = [
     Route("/health", health),
     Route("/reset", reset, methods=["POST"]),
     Route("/knobs", knobs, methods=["GET", "PATCH"]),
+    Route("/accounts", accounts),
     Route("/contents", contents),
     Route("/approvals", approval_requests),
     Route("/messages", messages),

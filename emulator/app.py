@@ -1,7 +1,7 @@
-"""The ASGI app: /_emulator/ is the admin API (behind the same HTTP Basic credentials);
-every other path is Twilio's, served as
-latency -> HTTP Basic auth -> 429 / 5xx faults -> OpenAPI validation -> handler ->
-timeout faults, with every refusal in Twilio's error body."""
+"""The ASGI app: /_emulator/ is the admin API (behind the main account's HTTP Basic
+credentials); every other path is Twilio's, served as
+latency -> HTTP Basic auth -> 429 / 5xx faults -> OpenAPI validation -> account scope ->
+handler -> timeout faults, with every refusal in Twilio's error body."""
 
 from __future__ import annotations
 
@@ -15,15 +15,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from emulator import admin, approvals, auth, content_api, delivery, faults, messages_api
+from emulator import (
+    accounts_api,
+    admin,
+    approvals,
+    auth,
+    content_api,
+    delivery,
+    faults,
+    messages_api,
+)
 from emulator.config import EmulatorConfig
 from emulator.core import Emulator
-from emulator.errors import TwilioError, not_found
+from emulator.errors import TwilioError
 from emulator.openapi import Operation, RawRequest, Validated
-from emulator.state import ReceivedRequest
+from emulator.state import Account, ReceivedRequest
 
 Handler = Callable[[Emulator, Validated], Awaitable[Response]]
-HANDLERS: dict[str, Handler] = {**content_api.HANDLERS, **messages_api.HANDLERS}
+HANDLERS: dict[str, Handler] = {
+    **accounts_api.HANDLERS,
+    **content_api.HANDLERS,
+    **messages_api.HANDLERS,
+}
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -60,8 +73,8 @@ async def twilio_api(request: Request) -> Response:
     if emulator.knobs.latency_ms:
         await asyncio.sleep(emulator.knobs.latency_ms / 1000)
     try:
-        _check_auth(emulator, request)
-        response, fault = await _serve(emulator, request)
+        caller = _authenticate(emulator, request)
+        response, fault = await _serve(emulator, request, caller)
     except TwilioError as error:
         response = error.response()
         fault = error.fault
@@ -73,14 +86,18 @@ async def twilio_api(request: Request) -> Response:
     return response
 
 
-async def _serve(emulator: Emulator, request: Request) -> tuple[Response, str | None]:
+async def _serve(
+    emulator: Emulator, request: Request, caller: Account
+) -> tuple[Response, str | None]:
     throttle = faults.throttled(emulator)
     if throttle is not None:
         raise throttle
     error_after = emulator.chance(emulator.knobs.error_rate)
     path, method = request.url.path, request.method
     operation = emulator.specs.match(method, path)
-    limited = faults.over_content_limit(emulator, operation.operation_id, operation.server)
+    limited = faults.over_content_limit(
+        emulator, operation.operation_id, operation.server, caller.sid
+    )
     if limited is not None:
         raise limited
     creates_message = operation.operation_id == "CreateMessage"
@@ -90,9 +107,12 @@ async def _serve(emulator: Emulator, request: Request) -> tuple[Response, str | 
     query = {key: request.query_params.getlist(key) for key in request.query_params}
     raw = RawRequest(method, path, query, _headers(request), await request.body())
     validated = emulator.specs.validate(operation, raw)
+    validated.caller = caller.sid
     account = validated.path.get("AccountSid")
-    if account is not None and account != emulator.config.account_sid:
-        raise not_found(path)
+    if account is not None and auth.acting_on(emulator, caller, account, path).status != "active":
+        # The main account's credentials on a suspended or closed subaccount's resources:
+        # refused as that subaccount's own credentials are (Twilio's 20003 causes).
+        raise auth.refusal(auth.API_REALM)
     handler = HANDLERS.get(operation.operation_id)
     if handler is None:
         raise TwilioError(501, 20500, f"{operation.operation_id} is not emulated")
@@ -129,6 +149,8 @@ def _headers(request: Request) -> dict[str, str]:
     return headers
 
 
-def _check_auth(emulator: Emulator, request: Request) -> None:
-    if not auth.authorized(emulator, request.headers.get("Authorization", "")):
+def _authenticate(emulator: Emulator, request: Request) -> Account:
+    account = auth.authenticate(emulator, request.headers.get("Authorization", ""))
+    if account is None:
         raise auth.refusal(auth.API_REALM)
+    return account

@@ -17,13 +17,16 @@ STATUSES = ("received", "pending", "approved", "rejected", "paused", "disabled")
 
 
 def submit(emulator: Emulator, content: Content, name: str, category: str) -> Approval:
-    state = emulator.state
+    # Template names are unique per account (each has its own WhatsApp Business Account):
+    # two accounts may each have a template of the same name.
+    account = content.account_sid
     names_in_use = {
-        c.approval.name for c in state.contents.values() if c.approval and c is not content
+        c.approval.name
+        for c in emulator.state.contents.values()
+        if c.approval and c is not content and c.account_sid == account
     }
-    reason = rejection_reason(
-        name, content.body(), content.variables, names_in_use, state.deleted_names, now()
-    )
+    deleted = {n: at for (a, n), at in emulator.state.deleted_names.items() if a == account}
+    reason = rejection_reason(name, content.body(), content.variables, names_in_use, deleted, now())
     approval = Approval(name, category, content_type=next(iter(content.types), ""))
     if content.forced_outcome is not None:
         approval.outcome, approval.outcome_reason = content.forced_outcome

@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--events-sink", help="URL that receives Event Streams events (JSON)")
     p.add_argument("--inbound-url", help="the sender's webhook for incoming messages (form)")
     p.add_argument(
-        "--state", type=Path, help="SQLite file keeping contents, approvals and messages"
+        "--state", type=Path, help="SQLite file keeping subaccounts, contents, approvals, messages"
     )
     p.add_argument("--specs", type=Path, help=f"Twilio OpenAPI specs folder (or ${SPECS_ENV})")
     p.add_argument(

@@ -1,7 +1,10 @@
 """Content API handlers: /v1/Content, /v1/Content/{Sid}, ApprovalRequests, ContentAndApprovals.
 
-Lists are newest first. Every URL in an answer is on https://content.twilio.com, as Twilio
-sends it: a client pointed at the emulator has to rewrite them (next_page_url included)."""
+Contents belong to the account whose credentials created them (there is no account in
+the path): each account sees, changes and submits only its own; another account's sid is
+404 / 20404, as an unknown one. Lists are newest first. Every URL in an answer is on
+https://content.twilio.com, as Twilio sends it: a client pointed at the emulator has to
+rewrite them (next_page_url included)."""
 
 from __future__ import annotations
 
@@ -22,9 +25,9 @@ from emulator.state import CONTENT_HOST, Content, new_sid, now
 TWILIO_TEXT_MAX = 1600
 
 
-def _content(emulator: Emulator, sid: str) -> Content:
+def _content(emulator: Emulator, request: Validated, sid: str) -> Content:
     content = emulator.state.contents.get(sid)
-    if content is None:
+    if content is None or content.account_sid != request.caller:
         raise not_found(f"/v1/Content/{sid}")
     return content
 
@@ -39,7 +42,7 @@ async def create_content(emulator: Emulator, request: Validated) -> Response:
         raise bad_request(20001, f"twilio/text body is over {TWILIO_TEXT_MAX} characters")
     content = Content(
         sid=new_sid("HX"),
-        account_sid=emulator.config.account_sid,
+        account_sid=request.caller,
         friendly_name=body.get("friendly_name", ""),
         language=body["language"],
         variables=dict(body.get("variables", {})),
@@ -51,11 +54,11 @@ async def create_content(emulator: Emulator, request: Validated) -> Response:
 
 
 async def fetch_content(emulator: Emulator, request: Validated) -> Response:
-    return JSONResponse(_content(emulator, request.path["Sid"]).resource())
+    return JSONResponse(_content(emulator, request, request.path["Sid"]).resource())
 
 
 async def delete_content(emulator: Emulator, request: Validated) -> Response:
-    content = _content(emulator, request.path["Sid"])
+    content = _content(emulator, request, request.path["Sid"])
     del emulator.state.contents[content.sid]
     task = emulator.state.lifecycles.pop(content.sid, None)
     if task is not None:
@@ -64,14 +67,14 @@ async def delete_content(emulator: Emulator, request: Validated) -> Response:
     if content.approval is not None:
         # WhatsApp keeps a deleted template's name blocked for 30 days.
         blocked = (content.approval.name, now())
-        emulator.state.deleted_names[blocked[0]] = blocked[1]
+        emulator.state.deleted_names[content.account_sid, blocked[0]] = blocked[1]
     if emulator.store is not None:
         emulator.store.delete_content(content, blocked)
     return Response(status_code=204)
 
 
 async def create_approval(emulator: Emulator, request: Validated) -> Response:
-    content = _content(emulator, request.path["ContentSid"])
+    content = _content(emulator, request, request.path["ContentSid"])
     name, category = request.body["name"], request.body["category"]
     if category not in CATEGORIES:
         raise bad_request(20001, f"Invalid category {category}: use one of {', '.join(CATEGORIES)}")
@@ -82,7 +85,7 @@ async def create_approval(emulator: Emulator, request: Validated) -> Response:
 
 
 async def fetch_approval(emulator: Emulator, request: Validated) -> Response:
-    return JSONResponse(_content(emulator, request.path["Sid"]).approval_fetch())
+    return JSONResponse(_content(emulator, request, request.path["Sid"]).approval_fetch())
 
 
 async def list_contents(emulator: Emulator, request: Validated) -> Response:
@@ -94,7 +97,8 @@ async def list_contents_and_approvals(emulator: Emulator, request: Validated) ->
 
 
 def _list(emulator: Emulator, request: Validated, path: str, shape: Any) -> Response:
-    records = list(reversed(emulator.state.contents.values()))
+    contents = emulator.state.contents.values()
+    records = [c for c in reversed(contents) if c.account_sid == request.caller]
     query = request.query
     page = paginate(
         records, lambda c: c.sid, query.get("PageSize"), query.get("Page"), query.get("PageToken")

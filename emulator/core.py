@@ -11,9 +11,11 @@ from typing import Any
 
 from emulator.config import EmulatorConfig, Knobs, resolve_specs_dir
 from emulator.openapi import SpecSet
-from emulator.state import Content, Message, State
+from emulator.state import Account, Content, Message, State
 from emulator.store import FLUSH_INTERVAL, Store
 from emulator.webhooks import Webhooks
+
+MAIN_FRIENDLY_NAME = "Main account"
 
 
 class Emulator:
@@ -27,11 +29,28 @@ class Emulator:
         self.knobs: Knobs = replace(config.knobs)
         # With a state file, what a previous run left is served again (emulator.store).
         self.store = Store(config.state_path, config.account_sid) if config.state_path else None
-        self.state = self.store.load() if self.store else State()
+        self.state = self._with_main_account(self.store.load() if self.store else State())
         self.rng = random.Random(config.seed)
         self.webhooks = Webhooks(self)
         self._tasks: set[asyncio.Task[None]] = set()
         self._flusher: asyncio.Task[None] | None = None
+
+    def _with_main_account(self, state: State) -> State:
+        """The main account comes from the configuration, first in the registry; the
+        subaccounts it created come from the state file."""
+        sid, token = self.config.account_sid, self.config.auth_token
+        main = Account(sid, token, MAIN_FRIENDLY_NAME, owner_account_sid=sid)
+        state.accounts = {main.sid: main, **state.accounts}
+        return state
+
+    @property
+    def main_account(self) -> Account:
+        return self.state.accounts[self.config.account_sid]
+
+    def auth_token_of(self, account_sid: str) -> str:
+        """The token that signs an account's webhooks (the main one's for an unknown sid)."""
+        account = self.state.accounts.get(account_sid)
+        return account.auth_token if account is not None else self.config.auth_token
 
     def start(self) -> None:
         """In the serving loop, before the first request: begin writing the state file."""
@@ -47,6 +66,10 @@ class Emulator:
     def content_changed(self, content: Content) -> None:
         if self.store is not None:
             self.store.save_content(content)
+
+    def account_changed(self, account: Account) -> None:
+        if self.store is not None and not account.is_main:
+            self.store.save_account(account)
 
     def message_changed(self, message: Message) -> None:
         if self.store is not None:
@@ -71,7 +94,7 @@ class Emulator:
     async def reset(self) -> None:
         """As freshly started: no state, the start-up knobs, the dice re-seeded."""
         await self.cancel_tasks()
-        self.state = State()
+        self.state = self._with_main_account(State())
         if self.store is not None:
             self.store.clear()
         self.knobs = replace(self.config.knobs)

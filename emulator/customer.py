@@ -23,11 +23,25 @@ def whatsapp_address(value: Any, field: str) -> str:
     return "whatsapp:" + match.group(2)
 
 
-def inbound_params(emulator: Emulator, from_: str, to: str, body: str, name: str) -> dict[str, str]:
+def receiving_account(emulator: Emulator, to: str, explicit: Any) -> str:
+    """Whose sender `to` is, for an incoming message: the account given, else the account
+    that last sent from that address, else the main account. ValueError for an unknown
+    account."""
+    if explicit is not None:
+        if not isinstance(explicit, str) or explicit not in emulator.state.accounts:
+            raise ValueError("account_sid must be the sid of an account of this emulator")
+        return explicit
+    for message in reversed(emulator.state.messages.values()):
+        if message.from_ == to:
+            return message.account_sid
+    return emulator.config.account_sid
+
+
+def inbound_params(account_sid: str, from_: str, to: str, body: str, name: str) -> dict[str, str]:
     """The parameters of Twilio's incoming-message webhook for a WhatsApp text."""
     sid = new_sid("SM")
     params = {
-        "AccountSid": emulator.config.account_sid,
+        "AccountSid": account_sid,
         "ApiVersion": "2010-04-01",
         "Body": body,
         "From": from_,

@@ -32,9 +32,11 @@ def start(emulator: Emulator, message: Message) -> None:
     emulator.spawn(_run(emulator, message))
 
 
-def _reserve_slot(emulator: Emulator, sender: str) -> float | None:
-    """Seconds until the sender may send, or None when that is past the queue limit."""
+def _reserve_slot(emulator: Emulator, message: Message) -> float | None:
+    """Seconds until the sender may send, or None when that is past the queue limit. A
+    sender is one account's: the same address in two accounts is two senders."""
     clock = asyncio.get_running_loop().time()
+    sender = (message.account_sid, message.sender)
     slot = max(clock, emulator.state.sender_next_slot.get(sender, clock))
     if slot - clock > emulator.knobs.max_queue_seconds:
         return None
@@ -81,7 +83,7 @@ async def _run(emulator: Emulator, message: Message) -> None:
     steps: list[Step]
     if message.status != "queued":  # resumed after a restart, past the queue
         steps = _after(_plan(emulator, message), message.status)
-    elif (wait := _reserve_slot(emulator, message.sender)) is None:
+    elif (wait := _reserve_slot(emulator, message)) is None:
         steps = [("failed", 30001)]
     else:
         await asyncio.sleep(wait)

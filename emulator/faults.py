@@ -35,13 +35,16 @@ CONTENT_LIMITS = {"ListContent": 20, "ListContentAndApprovals": 20}
 CONTENT_DEFAULT_LIMIT = 100
 
 
-def over_content_limit(emulator: Emulator, operation_id: str, server: str) -> TwilioError | None:
+def over_content_limit(
+    emulator: Emulator, operation_id: str, server: str, account_sid: str
+) -> TwilioError | None:
+    """The Content API's limits, per account: two accounts' calls do not add up."""
     if not emulator.knobs.content_api_limits or "content." not in server:
         return None
     limit = CONTENT_LIMITS.get(operation_id, CONTENT_DEFAULT_LIMIT)
     kind = "list" if operation_id in CONTENT_LIMITS else "other"
     clock = asyncio.get_running_loop().time()
-    window = emulator.state.content_calls.setdefault(kind, deque())
+    window = emulator.state.content_calls.setdefault((account_sid, kind), deque())
     while window and clock - window[0] >= 1.0:
         window.popleft()
     if len(window) >= limit:

@@ -6,6 +6,10 @@ From nor MessagingServiceSid, 21604 no To, 21609 bad StatusCallback, 21610 opted
 21910 From and To on different channels. Everything else is accepted and decided later
 (emulator.delivery, emulator.outcomes).
 
+Messages belong to the account of the path (emulator.app checked the credentials may act
+on it): its fetch and list show only that account's, and a ContentSid must be a content of
+that account (else 21655).
+
 The list is newest first and filters as Twilio does: `To`, `From`, `DateSent=YYYY-MM-DD`
 (that day), `DateSent>=` (on or after) and `DateSent<=` (on or before), in GMT; for the
 two bounds a value with a time compares to the second. A message not sent yet (date_sent
@@ -19,7 +23,7 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from starlette.responses import JSONResponse, Response
 
@@ -28,7 +32,7 @@ from emulator.core import Emulator
 from emulator.errors import bad_request, not_found
 from emulator.openapi import Validated
 from emulator.outcomes import outcome_for
-from emulator.paging import paginate
+from emulator.paging import paginate, v2010_list
 from emulator.rules import VariablesError, parse_variables, render
 from emulator.state import Message, new_sid
 
@@ -57,10 +61,11 @@ async def create_message(emulator: Emulator, request: Validated) -> Response:
     if callback is not None and not _valid_callback(callback):
         raise bad_request(21609, f"Invalid 'StatusCallback' URL: {callback}")
     content_sid: str | None = form.get("ContentSid")
-    body = _body(emulator, content_sid, form.get("ContentVariables"), form.get("Body"))
+    account_sid: str = request.path["AccountSid"]
+    body = _body(emulator, account_sid, content_sid, form.get("ContentVariables"), form.get("Body"))
     message = Message(
         sid=new_sid("SM"),
-        account_sid=emulator.config.account_sid,
+        account_sid=account_sid,
         to=to,
         from_=from_,
         messaging_service_sid=service,
@@ -82,14 +87,18 @@ def _valid_callback(url: str) -> bool:
 
 
 def _body(
-    emulator: Emulator, content_sid: str | None, raw_variables: str | None, body: str | None
+    emulator: Emulator,
+    account_sid: str,
+    content_sid: str | None,
+    raw_variables: str | None,
+    body: str | None,
 ) -> str:
     if content_sid is None:
         if not body:
             raise bad_request(21619)
         return body
     content = emulator.state.contents.get(content_sid)
-    if content is None:
+    if content is None or content.account_sid != account_sid:
         raise bad_request(21655, f"The ContentSid is Invalid: {content_sid}")
     try:
         return render(content.body() or "", parse_variables(raw_variables), content.variables)
@@ -98,9 +107,9 @@ def _body(
 
 
 def _message(emulator: Emulator, request: Validated) -> Message:
-    message = emulator.state.messages.get(request.path["Sid"])
-    if message is None:
-        account, sid = request.path["AccountSid"], request.path["Sid"]
+    account, sid = request.path["AccountSid"], request.path["Sid"]
+    message = emulator.state.messages.get(sid)
+    if message is None or message.account_sid != account:
         raise not_found(f"/2010-04-01/Accounts/{account}/Messages/{sid}.json")
     return message
 
@@ -111,37 +120,21 @@ async def fetch_message(emulator: Emulator, request: Validated) -> Response:
 
 async def list_messages(emulator: Emulator, request: Validated) -> Response:
     query = request.query
+    account = request.path["AccountSid"]
     filters = [(name, str(query[name])) for name in FILTERS if name in query]
     checks = [_filter(name, value) for name, value in filters]
     records = [
-        m for m in reversed(emulator.state.messages.values()) if all(check(m) for check in checks)
+        m
+        for m in reversed(emulator.state.messages.values())
+        if m.account_sid == account and all(check(m) for check in checks)
     ]
     page = paginate(
         records, lambda m: m.sid, query.get("PageSize"), query.get("Page"), query.get("PageToken")
     )
-    base = f"/2010-04-01/Accounts/{emulator.config.account_sid}/Messages.json"
-
-    def uri(number: int, token: str | None) -> str:
-        params: list[tuple[str, Any]] = [*filters, ("PageSize", page.page_size), ("Page", number)]
-        if token:
-            params.append(("PageToken", token))
-        return f"{base}?{urlencode(params)}"
-
-    start = page.page * page.page_size
+    base = f"/2010-04-01/Accounts/{account}/Messages.json"
+    resources = [m.resource() for m in page.items]
     return JSONResponse(
-        {
-            "messages": [m.resource() for m in page.items],
-            "end": start + max(len(page.items) - 1, 0),
-            "first_page_uri": uri(0, None),
-            "next_page_uri": uri(page.page + 1, page.next_token) if page.next_token else None,
-            "page": page.page,
-            "page_size": page.page_size,
-            "previous_page_uri": (
-                uri(max(page.page - 1, 0), page.previous_token) if page.previous_token else None
-            ),
-            "start": start,
-            "uri": uri(page.page, query.get("PageToken")),
-        }
+        v2010_list("messages", page, resources, base, filters, query.get("PageToken"))
     )
 
 

@@ -98,6 +98,8 @@ class Validated:
     # Whether it was checked against the specs (see the module docstring), and what was.
     checked: bool = True
     raw: RawRequest | None = None
+    # The sid of the account whose credentials the request carries (set by emulator.app).
+    caller: str = ""
 
 
 class _Request:

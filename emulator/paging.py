@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
 
 from emulator.errors import bad_request
 
@@ -51,3 +52,36 @@ def paginate(
         next_token=f"PA{sid(chosen[-1])}" if chosen and has_next else None,
         previous_token=f"PB{sid(chosen[0])}" if chosen and start > 0 else None,
     )
+
+
+def v2010_list(
+    key: str,
+    page: Page[T],
+    resources: list[dict[str, Any]],
+    base: str,
+    filters: list[tuple[str, str]],
+    token: str | None,
+) -> dict[str, Any]:
+    """A 2010 API list answer: the page's resources under `key`, relative page URIs on
+    `base` (a path) that keep the filters."""
+
+    def uri(number: int, page_token: str | None) -> str:
+        params: list[tuple[str, Any]] = [*filters, ("PageSize", page.page_size), ("Page", number)]
+        if page_token:
+            params.append(("PageToken", page_token))
+        return f"{base}?{urlencode(params)}"
+
+    start = page.page * page.page_size
+    return {
+        key: resources,
+        "end": start + max(len(page.items) - 1, 0),
+        "first_page_uri": uri(0, None),
+        "next_page_uri": uri(page.page + 1, page.next_token) if page.next_token else None,
+        "page": page.page,
+        "page_size": page.page_size,
+        "previous_page_uri": (
+            uri(max(page.page - 1, 0), page.previous_token) if page.previous_token else None
+        ),
+        "start": start,
+        "uri": uri(page.page, token),
+    }

@@ -1,5 +1,6 @@
-"""What the emulator holds: contents with their approval, messages, webhook deliveries and
-the requests it received. Plain data; the API modules change it, the admin API shows it."""
+"""What the emulator holds: accounts, contents with their approval, messages, webhook
+deliveries and the requests it received. Plain data; the API modules change it, the admin
+API shows it."""
 
 from __future__ import annotations
 
@@ -33,6 +34,52 @@ def rfc2822(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return format_datetime(moment.astimezone(UTC))
+
+
+# An account's `subresource_uris`, as the spec's example lists them (only messages is served).
+ACCOUNT_SUBRESOURCES = {
+    "available_phone_numbers": "AvailablePhoneNumbers", "calls": "Calls",
+    "conferences": "Conferences", "incoming_phone_numbers": "IncomingPhoneNumbers",
+    "notifications": "Notifications", "outgoing_caller_ids": "OutgoingCallerIds",
+    "recordings": "Recordings", "transcriptions": "Transcriptions", "addresses": "Addresses",
+    "signing_keys": "SigningKeys", "connect_apps": "ConnectApps", "sip": "SIP",
+    "authorized_connect_apps": "AuthorizedConnectApps", "usage": "Usage", "keys": "Keys",
+    "applications": "Applications", "short_codes": "SMS/ShortCodes", "queues": "Queues",
+    "messages": "Messages", "balance": "Balance",
+}  # fmt: skip
+
+
+@dataclass
+class Account:
+    """The main account (--account-sid, --auth-token) or one of its subaccounts. Each owns
+    its messages and contents, and its auth token signs their webhooks."""
+
+    sid: str
+    auth_token: str
+    friendly_name: str
+    owner_account_sid: str  # the main account's own sid for the main account, as on Twilio
+    status: str = "active"  # active, suspended or closed
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+
+    @property
+    def is_main(self) -> bool:
+        return self.owner_account_sid == self.sid
+
+    def resource(self) -> dict[str, Any]:
+        base = f"/2010-04-01/Accounts/{self.sid}"
+        return {
+            "auth_token": self.auth_token,
+            "date_created": rfc2822(self.date_created),
+            "date_updated": rfc2822(self.date_updated),
+            "friendly_name": self.friendly_name,
+            "owner_account_sid": self.owner_account_sid,
+            "sid": self.sid,
+            "status": self.status,
+            "subresource_uris": {k: f"{base}/{v}.json" for k, v in ACCOUNT_SUBRESOURCES.items()},
+            "type": "Full",
+            "uri": f"{base}.json",
+        }
 
 
 @dataclass
@@ -224,14 +271,18 @@ class ReceivedRequest:
 
 @dataclass
 class State:
+    accounts: dict[str, Account] = field(default_factory=dict)  # the main account first
     contents: dict[str, Content] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     requests: list[ReceivedRequest] = field(default_factory=list)
-    deleted_names: dict[str, datetime] = field(default_factory=dict)  # blocked for 30 days
-    sender_next_slot: dict[str, float] = field(default_factory=dict)  # loop time
+    # (account sid, template name): blocked for 30 days, in the account that deleted it
+    deleted_names: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    # (account sid, sender): loop time of the sender's next free slot
+    sender_next_slot: dict[tuple[str, str], float] = field(default_factory=dict)
     lifecycles: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # by content sid
-    content_calls: dict[str, deque[float]] = field(default_factory=dict)  # last second's calls
+    # (account sid, operation class): the last second's Content API calls
+    content_calls: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
 
     def new_delivery(self, kind: str, url: str, body: str, headers: dict[str, str]) -> Delivery:
         delivery = Delivery(len(self.deliveries) + 1, kind, url, body, headers)

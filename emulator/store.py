@@ -1,8 +1,9 @@
 """Optional persistence of the emulator's state (`--state PATH`): one SQLite file.
 
-Kept: contents with their approval (written through at every change), messages with their
-status history (written in batches, at most `FLUSH_INTERVAL` after a change) and the names
-of deleted templates. Not kept: webhook deliveries, the request log and the per-sender
+Kept: the subaccounts (the main account is the configuration's), contents with their
+approval (both written through at every change), messages with their status history
+(written in batches, at most `FLUSH_INTERVAL` after a change) and the names of deleted
+templates, per account. Not kept: webhook deliveries, the request log and the per-sender
 queue, which describe one run. Every write is one SQLite transaction in WAL mode, so a
 process killed at any moment leaves the file as it was after its last commit: it loses at
 most the last fraction of a second of message statuses, and is never half-written.
@@ -19,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from emulator.state import Approval, Content, Message, State
+from emulator.state import Account, Approval, Content, Message, State
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,21 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS contents (sid TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (sid TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS deleted_names (name TEXT PRIMARY KEY, deleted_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (sid TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deleted_names (
+    account_sid TEXT NOT NULL, name TEXT NOT NULL, deleted_at TEXT NOT NULL,
+    PRIMARY KEY (account_sid, name)
+);
+"""
+# A file written before subaccounts has deleted_names (name, deleted_at): the main account's.
+_UPGRADE_DELETED_NAMES = """
+ALTER TABLE deleted_names RENAME TO deleted_names_v1;
+CREATE TABLE deleted_names (
+    account_sid TEXT NOT NULL, name TEXT NOT NULL, deleted_at TEXT NOT NULL,
+    PRIMARY KEY (account_sid, name)
+);
+INSERT INTO deleted_names SELECT ?, name, deleted_at FROM deleted_names_v1;
+DROP TABLE deleted_names_v1;
 """
 # An upsert keeps the row's rowid, so reading by rowid gives the order of creation back.
 _UPSERT = (
@@ -37,6 +52,7 @@ _UPSERT = (
     " ON CONFLICT (sid) DO UPDATE SET data = excluded.data"
 )
 _CONTENT_DATES = ("date_created", "date_updated")
+_ACCOUNT_DATES = ("date_created", "date_updated")
 _MESSAGE_DATES = ("date_created", "date_updated", "date_sent")
 
 
@@ -58,6 +74,7 @@ class Store:
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.executescript(_SCHEMA)
             self._claim(account_sid)
+            self._upgrade(account_sid)
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise StateFileError(f"{path}: {error}") from None
@@ -72,6 +89,21 @@ class Store:
                 f"{self.path} holds the state of account {row[0]}, not {account_sid}"
             )
 
+    def _upgrade(self, account_sid: str) -> None:
+        columns = [row[1] for row in self._db.execute("PRAGMA table_info(deleted_names)")]
+        if "account_sid" in columns:
+            return
+        # One transaction (the connection is in autocommit): all of it, or none.
+        self._db.execute("BEGIN")
+        try:
+            for statement in _UPGRADE_DELETED_NAMES.split(";"):
+                if statement.strip():
+                    self._db.execute(statement, (account_sid,) if "?" in statement else ())
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     def load(self) -> State:
         try:
             return self._load()
@@ -80,15 +112,24 @@ class Store:
 
     def _load(self) -> State:
         state = State()
+        for (data,) in self._db.execute("SELECT data FROM accounts ORDER BY rowid"):
+            account = Account(**_known(Account, _dates(json.loads(data), _ACCOUNT_DATES)))
+            state.accounts[account.sid] = account
         for (data,) in self._db.execute("SELECT data FROM contents ORDER BY rowid"):
             content = _content(json.loads(data))
             state.contents[content.sid] = content
         for (data,) in self._db.execute("SELECT data FROM messages ORDER BY rowid"):
             message = _message(json.loads(data))
             state.messages[message.sid] = message
-        for name, deleted_at in self._db.execute("SELECT name, deleted_at FROM deleted_names"):
-            state.deleted_names[name] = datetime.fromisoformat(deleted_at)
+        deleted = "SELECT account_sid, name, deleted_at FROM deleted_names"
+        for account_sid, name, deleted_at in self._db.execute(deleted):
+            state.deleted_names[account_sid, name] = datetime.fromisoformat(deleted_at)
         return state
+
+    def save_account(self, account: Account) -> None:
+        data = json.dumps(_record(account, _ACCOUNT_DATES))
+        with self._db:
+            self._db.execute(_UPSERT.format(table="accounts"), (account.sid, data))
 
     def save_content(self, content: Content) -> None:
         data = json.dumps(_record(content, _CONTENT_DATES))
@@ -101,7 +142,8 @@ class Store:
             if deleted_name is not None:
                 name, moment = deleted_name
                 self._db.execute(
-                    "INSERT OR REPLACE INTO deleted_names VALUES (?, ?)", (name, moment.isoformat())
+                    "INSERT OR REPLACE INTO deleted_names VALUES (?, ?, ?)",
+                    (content.account_sid, name, moment.isoformat()),
                 )
 
     def message_changed(self, message: Message) -> None:
@@ -124,7 +166,7 @@ class Store:
     def clear(self) -> None:
         self._changed = {}
         with self._db:
-            for table in ("contents", "messages", "deleted_names"):
+            for table in ("accounts", "contents", "messages", "deleted_names"):
                 self._db.execute(f"DELETE FROM {table}")
 
     def close(self) -> None:
@@ -132,7 +174,7 @@ class Store:
         self._db.close()
 
 
-def _record(item: Content | Message, dates: tuple[str, ...]) -> dict[str, Any]:
+def _record(item: Account | Content | Message, dates: tuple[str, ...]) -> dict[str, Any]:
     record = asdict(item)
     for name in dates:
         value = record[name]

@@ -1,4 +1,6 @@
-"""Outgoing webhooks, signed exactly as Twilio signs them.
+"""Outgoing webhooks, signed exactly as Twilio signs them, with the auth token of the
+account that owns the resource: the account their `AccountSid` (events: `data.accountSid`)
+names, so what a webhook says and who signed it cannot disagree.
 
 - Status callbacks, and incoming messages (played through the admin API): form POSTs;
   X-Twilio-Signature = base64(HMAC-SHA1(auth token, URL + every param name and value,
@@ -68,8 +70,7 @@ class Webhooks:
         self._emulator = emulator
         self._sender: Sender | None = None
         self._event_order = asyncio.Lock()
-        # The auth token is fixed for the emulator's life: one validator signs everything.
-        self._validator = RequestValidator(emulator.config.auth_token)
+        self._validators: dict[str, RequestValidator] = {}  # by auth token
 
     def _client(self) -> Sender:
         # Created on first use, inside the running loop that serves the emulator.
@@ -82,8 +83,12 @@ class Webhooks:
             await self._sender.aclose()
             self._sender = None
 
-    def _sign(self, url: str, params: dict[str, str]) -> str:
-        return str(self._validator.compute_signature(url, params))
+    def _sign(self, account_sid: str, url: str, params: dict[str, str]) -> str:
+        token = self._emulator.auth_token_of(account_sid)
+        validator = self._validators.get(token)
+        if validator is None:
+            validator = self._validators[token] = RequestValidator(token)
+        return str(validator.compute_signature(url, params))
 
     async def status_callback(self, url: str, params: dict[str, str], token: str) -> Delivery:
         """POST one status callback; `token` is the idempotency token, kept on duplicates."""
@@ -95,7 +100,7 @@ class Webhooks:
             "Content-Type": "application/x-www-form-urlencoded",
             "User-Agent": USER_AGENT,
             "I-Twilio-Idempotency-Token": token,
-            "X-Twilio-Signature": self._sign(url, params),
+            "X-Twilio-Signature": self._sign(params["AccountSid"], url, params),
         }
         delivery = self._emulator.state.new_delivery(kind, url, urlencode(params), headers)
         await self._attempt(delivery)
@@ -111,7 +116,7 @@ class Webhooks:
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             "I-Twilio-Idempotency-Token": event["id"],
-            "X-Twilio-Signature": self._sign(url, {}),
+            "X-Twilio-Signature": self._sign(event["data"]["accountSid"], url, {}),
         }
         delivery = self._emulator.state.new_delivery("event", url, body, headers)
         self._emulator.spawn(self._deliver_event(delivery))

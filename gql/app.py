@@ -27,7 +27,7 @@ from gql.webhooks.twilio_messages import (
 )
 from gql.ws_limits import LimitedTransportWSHandler, OpenConnections
 from jobs.runtime import Runtime
-from services.merchants.token_cache import Principal
+from jobs.token_cache import Principal
 
 
 class GraphQLApp(GraphQLView[Context, None]):

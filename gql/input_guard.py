@@ -42,6 +42,11 @@ MAX_LENGTHS = {
     "to": 64,
     "language": 32,
     "contentType": 64,
+    "address": 64,
+    "accountSid": 64,
+    "apiKeySid": 64,
+    "authToken": 256,
+    "apiKeySecret": 256,
 }
 MAX_JSON_DEPTH = 32  # JSON inputs (samples, variables, contentContext) nest no deeper
 

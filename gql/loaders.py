@@ -7,17 +7,34 @@ rather than one per batch. Resolvers of the request read through `reads` too.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from db.database import Database
+from db.models import (
+    Campaign,
+    CampaignLead,
+    CampaignLeadMessage,
+    CampaignSend,
+    Message,
+    Sender,
+    TwilioAccount,
+)
 from db.shared_session import SharedSession
-from services.campaigns.leads_repository import LeadRepository
-from services.campaigns.repository import CampaignRepository
-from services.pagination import Page, PageRequest
-from services.sends.repository import LedgerCounts, LedgerRepository, SendRepository
+from repositories.campaigns import CampaignRepository
+from repositories.leads import LeadRepository, PersonRow
+from repositories.pagination import Page, PageRequest
+from repositories.send_reads import (
+    CampaignCounts,
+    LedgerCounts,
+    LedgerRepository,
+    SendRepository,
+)
+from repositories.senders import SenderRepository
+from repositories.twilio_accounts import TwilioAccountRepository
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -25,39 +42,98 @@ PageKey = tuple[int, int, int | None]  # (parent id, limit, after id)
 
 
 class Loaders:
+    """Each loader is made when a resolver first asks for it: a request uses a few of
+    them, and making all fourteen took as long as a small query's execution."""
+
     def __init__(self, db: Database, merchant_id: int, reads: SharedSession | None = None) -> None:
         self.db = db
         self.merchant_id = merchant_id
         self.reads = reads or db.shared_reads()
-        m = merchant_id
-        self.campaign = self._by_key(lambda s, ids: CampaignRepository(s).by_ids(m, ids))
-        self.previous_campaign = self._by_key(
-            lambda s, ids: CampaignRepository(s).previous_of(m, ids)
+
+    @cached_property
+    def campaign(self) -> DataLoader[int, Campaign | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: CampaignRepository(s).by_ids(m, ids))
+
+    @cached_property
+    def previous_campaign(self) -> DataLoader[int, Campaign | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: CampaignRepository(s).previous_of(m, ids))
+
+    @cached_property
+    def versions(self) -> DataLoader[str, list[Campaign]]:
+        m = self.merchant_id
+        return self._every_key(lambda s, names: CampaignRepository(s).versions_of(m, names), list)
+
+    @cached_property
+    def campaign_counts(self) -> DataLoader[int, CampaignCounts]:
+        # Leads and ledger together: `stats` shows both, and a campaign's connections'
+        # totalCounts are among them, so one statement serves all three.
+        return self._every_key(
+            lambda s, ids: LedgerRepository(s).counts_by_campaign(ids), CampaignCounts
         )
-        self.versions = self._every_key(
-            lambda s, names: CampaignRepository(s).versions_of(m, names), list
+
+    @cached_property
+    def send_counts(self) -> DataLoader[int, LedgerCounts]:
+        return self._every_key(lambda s, ids: LedgerRepository(s).counts_by_send(ids), LedgerCounts)
+
+    @cached_property
+    def lead(self) -> DataLoader[int, CampaignLead | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: LeadRepository(s).by_ids(m, ids))
+
+    @cached_property
+    def person(self) -> DataLoader[int, PersonRow | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: LeadRepository(s).people_by_ids(m, ids))
+
+    @cached_property
+    def ledger_row(self) -> DataLoader[int, CampaignLeadMessage | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: LedgerRepository(s).by_ids(m, ids))
+
+    @cached_property
+    def message(self) -> DataLoader[int, Message | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: LedgerRepository(s).messages_by_ids(m, ids))
+
+    @cached_property
+    def send(self) -> DataLoader[int, CampaignSend | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: SendRepository(s).by_ids(m, ids))
+
+    @cached_property
+    def sends_of_campaign(self) -> DataLoader[int, list[CampaignSend]]:
+        m = self.merchant_id
+        return self._every_key(lambda s, ids: SendRepository(s).by_campaigns(m, ids), list)
+
+    @cached_property
+    def lead_page(self) -> DataLoader[PageKey, Page[CampaignLead]]:
+        return self._pages(lambda s, ids, r: LeadRepository(s).pages_by_campaign(ids, r))
+
+    @cached_property
+    def ledger_page(self) -> DataLoader[PageKey, Page[CampaignLeadMessage]]:
+        return self._pages(lambda s, ids, r: LedgerRepository(s).pages_by_campaign(ids, r))
+
+    # A merchant's account and senders: its own only, whatever key is asked for.
+    @cached_property
+    def twilio_account(self) -> DataLoader[int, TwilioAccount | None]:
+        m = self.merchant_id
+        return self._by_key(
+            lambda s, ids: TwilioAccountRepository(s).by_merchants([i for i in ids if i == m])
         )
-        self.lead_counts = self._every_key(
-            lambda s, ids: LeadRepository(s).counts_by_campaign(ids), lambda: (0, 0)
+
+    @cached_property
+    def senders_of_merchant(self) -> DataLoader[int, list[Sender]]:
+        m = self.merchant_id
+        return self._every_key(
+            lambda s, ids: SenderRepository(s).live_by_merchants([i for i in ids if i == m]), list
         )
-        self.ledger_counts = self._every_key(
-            lambda s, ids: LedgerRepository(s).counts_by_campaign(ids), LedgerCounts
-        )
-        self.send_counts = self._every_key(
-            lambda s, ids: LedgerRepository(s).counts_by_send(ids), LedgerCounts
-        )
-        self.lead = self._by_key(lambda s, ids: LeadRepository(s).by_ids(m, ids))
-        self.person = self._by_key(lambda s, ids: LeadRepository(s).people_by_ids(m, ids))
-        self.ledger_row = self._by_key(lambda s, ids: LedgerRepository(s).by_ids(m, ids))
-        self.message = self._by_key(lambda s, ids: LedgerRepository(s).messages_by_ids(m, ids))
-        self.send = self._by_key(lambda s, ids: SendRepository(s).by_ids(m, ids))
-        self.sends_of_campaign = self._every_key(
-            lambda s, ids: SendRepository(s).by_campaigns(m, ids), list
-        )
-        self.lead_page = self._pages(lambda s, ids, r: LeadRepository(s).pages_by_campaign(ids, r))
-        self.ledger_page = self._pages(
-            lambda s, ids, r: LedgerRepository(s).pages_by_campaign(ids, r)
-        )
+
+    @cached_property
+    def sender(self) -> DataLoader[int, Sender | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: SenderRepository(s).by_ids(m, ids))
 
     def _by_key(
         self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]]
@@ -65,8 +141,7 @@ class Loaders:
         """None for a key with no row (another merchant's included)."""
 
         async def batch(keys: list[K]) -> list[V | None]:
-            async with self.reads.use() as session:
-                found = await fetch(session, keys)
+            found = await self.reads.read(lambda session: fetch(session, keys))
             return [found.get(key) for key in keys]
 
         return DataLoader(load_fn=batch)
@@ -79,8 +154,7 @@ class Loaders:
         """A value for every key: counts and lists, empty when there is nothing."""
 
         async def batch(keys: list[K]) -> list[V]:
-            async with self.reads.use() as session:
-                found = await fetch(session, keys)
+            found = await self.reads.read(lambda session: fetch(session, keys))
             return [found[key] if key in found else default() for key in keys]
 
         return DataLoader(load_fn=batch)
@@ -95,11 +169,12 @@ class Loaders:
             for parent, limit, after in keys:
                 requests.setdefault((limit, after), []).append(parent)
             pages: dict[PageKey, Page[V]] = {}
-            async with self.reads.use() as session:
-                for (limit, after), parents in requests.items():
-                    found = await fetch(session, parents, PageRequest(limit, after))
-                    for parent in parents:
-                        pages[(parent, limit, after)] = found[parent]
+            for (limit, after), parents in requests.items():
+                request = PageRequest(limit, after)
+                # Awaited at once: the lambda never outlives this iteration's bindings.
+                found = await self.reads.read(lambda s: fetch(s, parents, request))  # noqa: B023
+                for parent in parents:
+                    pages[(parent, limit, after)] = found[parent]
             return [pages[key] for key in keys]
 
         return DataLoader(load_fn=batch)

@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from gql.context import Context
 from gql.ids import decode_id
 from gql.loaders import Loaders
+from gql.types.accounts import Sender
 from gql.types.campaign import Campaign
 from gql.types.common import Node
 from gql.types.lead import CampaignLead, CampaignLeadMessage
@@ -47,6 +48,7 @@ NODE_LOADERS: dict[str, NodeLoader] = {
     "ConversationUser": _loaded(lambda loaders: loaders.person, ConversationUser.from_model),
     "Message": _loaded(lambda loaders: loaders.message, Message.from_model),
     "Merchant": _merchant,
+    "Sender": _loaded(lambda loaders: loaders.sender, Sender.from_model),
 }
 
 

@@ -12,12 +12,16 @@ from gql.execution import CooperativeExecutionContext
 from gql.input_guard import guard_inputs
 from gql.introspection import IntrospectionSwitch
 from gql.limits import RequestLimits
+from gql.mutations.add_sender import add_sender
 from gql.mutations.archive_campaign import archive_campaign
 from gql.mutations.campaign_leads import add_campaign_leads, remove_campaign_leads
 from gql.mutations.cancel_campaign_send import cancel_campaign_send
+from gql.mutations.connect_twilio_account import connect_twilio_account
 from gql.mutations.create_api_token import create_api_token
 from gql.mutations.create_campaign import create_campaign
+from gql.mutations.make_default_sender import make_default_sender
 from gql.mutations.pause_campaign_send import pause_campaign_send
+from gql.mutations.remove_sender import remove_sender
 from gql.mutations.resume_campaign_send import resume_campaign_send
 from gql.mutations.retry_failed_messages import retry_failed_messages
 from gql.mutations.revoke_api_token import revoke_api_token
@@ -26,6 +30,7 @@ from gql.mutations.send_template_message import send_template_message
 from gql.mutations.submit_campaign import submit_campaign
 from gql.mutations.sync_campaign_status import sync_campaign_status
 from gql.mutations.update_campaign import update_campaign
+from gql.parse_cache import ParseCache
 from gql.queries.api_tokens import ApiTokenQueries
 from gql.queries.campaigns import CampaignQueries
 from gql.queries.node import NodeQueries
@@ -34,6 +39,7 @@ from gql.shared_reads import QueryHoldsReads
 from gql.subscriptions.campaign_send_progress import campaign_send_progress
 from gql.subscriptions.campaign_status import campaign_status_changed
 from gql.subscriptions.message_status import message_status_changed
+from gql.types.accounts import Sender
 from gql.types.campaign import Campaign
 from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.people import ConversationUser, Merchant, Message
@@ -60,6 +66,10 @@ class Mutation:
     send_template_message = send_template_message
     create_api_token = create_api_token
     revoke_api_token = revoke_api_token
+    add_sender = add_sender
+    remove_sender = remove_sender
+    make_default_sender = make_default_sender
+    connect_twilio_account = connect_twilio_account
 
 
 @strawberry.type
@@ -94,9 +104,11 @@ schema = CampaignsSchema(
         ConversationUser,
         Merchant,
         Message,
+        Sender,
     ],
     extensions=[
-        RequestLimits,
+        RequestLimits,  # before ParseCache: a document over the length limit is not looked up
+        ParseCache,
         IntrospectionSwitch,
         ValidationCache,
         RequestErrorCodes,

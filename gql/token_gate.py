@@ -14,7 +14,7 @@ import json
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.limits.access import AccessControl, Refusal
+from jobs.access import AccessControl, Refusal
 
 PRINCIPAL = "campaigns.principal"
 

@@ -28,10 +28,10 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from gql.context import Context
 from gql.token_gate import bearer_token, client_address
+from jobs.access import AccessControl, Refusal
+from jobs.token_cache import Principal
 from services.events.bus import EventBus
 from services.events.messages import Event, TokenRevoked
-from services.limits.access import AccessControl, Refusal
-from services.merchants.token_cache import Principal
 
 OVER_LIMIT = 4429  # the protocol's "too many" close code
 REVOKED = 4403  # the protocol's "forbidden"

@@ -12,18 +12,18 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.database import Database
 from db.enums import CampaignAuthorType, CampaignStatus
 from db.models import Campaign
 from jobs.submission import submit_campaign
+from repositories import locks
+from repositories.campaigns import CampaignRepository
+from repositories.merchants import MerchantRepository
 from services.campaigns.approval import ReportSource, apply_report, retry_later, stop_checking
 from services.campaigns.default_templates import create_default_templates
-from services.campaigns.repository import CampaignRepository
 from services.errors import ServiceError
-from services.merchants.repository import MerchantRepository
 from services.twilio.errors import TwilioError
 from services.twilio.gateway import TwilioGateway
 
@@ -81,7 +81,7 @@ class ApprovalJob:
             await asyncio.sleep(self.interval * 5)
 
     async def _try_lead(self, connection: AsyncConnection) -> bool:
-        return bool(await connection.scalar(select(func.pg_try_advisory_lock(LEADER_LOCK))))
+        return await locks.try_lock(connection, LEADER_LOCK)
 
     async def _lead(self, connection: AsyncConnection) -> None:
         self.leading = True
@@ -93,7 +93,7 @@ class ApprovalJob:
         while True:
             await self.run_once()
             await asyncio.sleep(self.interval)
-            await connection.scalar(select(1))  # raises when the lock's connection is gone
+            await locks.check_connection(connection)
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Look at every campaign due now; returns how many were looked at. Each look is

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from db.database import Database
-from services.sends import ledger_repository as ledger
+from repositories import ledger
 from services.sends.context import Delivery, load_deliveries
 from services.sends.reconcile import CLOCK_SKEW, LookUp, match, settle
 from services.twilio.errors import TwilioError

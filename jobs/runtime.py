@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from db.database import Database
 from db.engine import libpq_url
+from jobs.access import AccessControl
 from jobs.approval_job import ApprovalJob
 from jobs.send_worker import SendWorker, WorkerConfig
 from jobs.status_recheck import RecheckConfig, StatusRecheckJob
 from jobs.token_usage import TokenUsageWriter
 from services.events.bus import EventBus
-from services.limits.access import AccessControl
 from services.messages.rechecks import RecheckPolicy
 from services.settings import Settings
 from services.twilio.gateway import TwilioGateway

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.database import Database
 from jobs.reconciler import Reconciler
 from jobs.recorder import Recorder
+from repositories import ledger
+from repositories import sends as send_repository
 from services.events.messages import SendProgress, publish
-from services.sends import ledger_repository as ledger
-from services.sends import outcomes, send_repository
+from services.sends import outcomes
 from services.sends.context import Delivery, load_deliveries
 from services.sends.messages import outbound_values
 from services.sends.pacing import reserve

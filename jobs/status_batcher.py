@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from db.database import Database
 from services.messages.status import StatusResult, StatusUpdate, apply_statuses
+from services.sends.sender_errors import pause_on_sender_errors
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class StatusBatcher:
             try:
                 async with self.db.transaction() as session:
                     results = await apply_statuses(session, updates)
+                    await pause_on_sender_errors(session, updates, results)
                 break
             except Exception as error:
                 if _is_deadlock(error) and attempt < _ATTEMPTS:

@@ -25,6 +25,7 @@ from db.database import Database
 from services.messages.rechecks import Due, RecheckPolicy, claim_due, forget
 from services.messages.status import StatusUpdate, apply_statuses
 from services.sends.pacing import reserve
+from services.sends.sender_errors import pause_on_sender_errors
 from services.twilio.errors import TwilioError
 from services.twilio.gateway import SentMessage, TwilioGateway
 
@@ -118,5 +119,6 @@ class StatusRecheckJob:
         async with self.db.transaction() as session:
             await forget(session, unknown)
             if updates:
-                await apply_statuses(session, updates)
+                results = await apply_statuses(session, updates)
+                await pause_on_sender_errors(session, updates, results)
         logger.info("rechecked %d message statuses with Twilio", len(updates))

@@ -13,14 +13,10 @@ import logging
 from db.database import Database
 from db.enums import CampaignStatus
 from db.models import Campaign
-from services.campaigns.approval import ApprovalReport
-from services.campaigns.repository import CampaignRepository
-from services.campaigns.submission import (
-    Submission,
-    SubmissionService,
-    apply_event,
-    twilio_failure,
-)
+from repositories.campaigns import CampaignRepository
+from services.campaigns.approval import apply_event
+from services.submissions.service import Submission, SubmissionService, twilio_failure
+from services.twilio.approvals import ApprovalReport
 from services.twilio.errors import TwilioError
 from services.twilio.gateway import TwilioGateway
 
@@ -110,7 +106,7 @@ async def apply_approval_event(
     status: str | None = None,
     category: str | None = None,
 ) -> int:
-    """Apply an Event Streams report (services/campaigns/submission.py: apply_event); a
+    """Apply an Event Streams report (services/campaigns/approval.py: apply_event); a
     rejection's reason is fetched from Twilio first, if the content is ours."""
     fetched = None
     if status == CampaignStatus.REJECTED and gateway is not None:

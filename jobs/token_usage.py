@@ -7,7 +7,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.database import Database
-from services.merchants.token_repository import TokenRepository
+from repositories.tokens import TokenRepository
 from services.merchants.token_usage import TokenUsage
 
 logger = logging.getLogger(__name__)

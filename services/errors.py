@@ -46,6 +46,14 @@ class ErrorCode(StrEnum):
     ALREADY_RECEIVED = "already_received"
     IN_THE_PAST = "in_the_past"
 
+    INVALID_SENDER = "invalid_sender"
+    INVALID_RATE_LIMIT = "invalid_rate_limit"
+    DUPLICATE_SENDER = "duplicate_sender"
+    INVALID_ACCOUNT_SID = "invalid_account_sid"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    ACCOUNT_IN_USE = "account_in_use"
+    CREDENTIALS_UNAVAILABLE = "credentials_unavailable"
+
 
 @dataclass(frozen=True)
 class FieldError:

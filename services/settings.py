@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Annotated, Self
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -193,6 +193,12 @@ class Settings(BaseSettings):
     )
     twilio_messaging_service_sid: str | None = Field(
         default=None, validation_alias=AliasChoices("TWILIO_MESSAGING_SERVICE_SID")
+    )
+    credentials_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CAMPAIGNS_CREDENTIALS_KEY"),
+        description="Fernet key(s) encrypting merchants' Twilio credentials, comma-separated, "
+        "newest first (older ones still decrypt); sandbox mode makes one in the data dir.",
     )
     twilio_base_url: str | None = Field(
         default=None,

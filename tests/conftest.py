@@ -19,6 +19,7 @@ from jobs.runtime import Runtime
 from services.merchants.service import create_merchant
 from services.settings import Settings
 from tests.support import (
+    CREDENTIALS_KEY,
     EMULATOR_SID,
     EMULATOR_TOKEN,
     GraphQLClient,
@@ -123,6 +124,7 @@ def settings(database_url: str, server_port: int, emulator: RunningEmulator) -> 
         # (tests/test_token_limits.py), not on the one every test shares.
         CAMPAIGNS_AUTH_FAILURE_RATE=1000,
         CAMPAIGNS_AUTH_FAILURE_BURST=100_000,
+        CAMPAIGNS_CREDENTIALS_KEY=CREDENTIALS_KEY,
     )
 
 

@@ -64,6 +64,8 @@ async def drop_database(server_url: str, database_url: str) -> None:
 
 EMULATOR_SID = "AC" + "0123456789abcdef" * 2
 EMULATOR_TOKEN = "test-auth-token"
+# Encrypts merchants' Twilio credentials on the test server (CAMPAIGNS_CREDENTIALS_KEY).
+CREDENTIALS_KEY = "u0oSFZ4rkR9Vw4Ka4dbqU0OhQ3Q2nUD9uDUO2Tb1b5U="
 
 
 @contextlib.asynccontextmanager
@@ -208,8 +210,10 @@ def request_statements(db: Database) -> Iterator[list[str]]:
         if "api_token" not in args[2]:
             statements.append(args[2])
 
-    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    for engine in db.engines:  # the units of work's and the shared reads'
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+        for engine in db.engines:
+            event.remove(engine.sync_engine, "before_cursor_execute", count)

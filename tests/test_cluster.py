@@ -9,10 +9,11 @@ import pytest
 from db.database import Database
 from emulator.app import create_app as create_emulator_app
 from emulator.config import EmulatorConfig, Knobs
-from services.campaigns.approval import ApprovalReport, ReportSource, apply_report
+from services.campaigns.approval import ReportSource, apply_report
 from services.campaigns.drafts import CampaignDraft
 from services.campaigns.service import CampaignService
 from services.merchants.service import create_merchant
+from services.twilio.approvals import ApprovalReport
 from tests.gql.helpers import create_campaign
 from tests.gql.subscriptions.test_campaign_status import STATUS_CHANGED
 from tests.gql.test_submit_campaign import SUBMIT

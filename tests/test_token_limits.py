@@ -92,7 +92,7 @@ async def test_two_processes_share_one_tokens_budget(cluster: Cluster, db: Datab
         served[url] += response.status_code == 200
     total = sum(served.values())
     # The burst is 20; each process may hold at most one lease of 5 beyond it (and be
-    # refused early by as much): see services/limits/shared_bucket.py.
+    # refused early by as much): see jobs/shared_rate_limit.py.
     assert 20 - 2 * 4 <= total <= 20 + 2 * 4, served
     assert all(served.values()), served
 

@@ -1,5 +1,6 @@
 """All models, imported here so that `Base.metadata` is complete for Alembic."""
 
+from db.models.accounts import Sender, TwilioAccount
 from db.models.campaign import (
     Campaign,
     CampaignApprovalEvent,
@@ -23,5 +24,7 @@ __all__ = [
     "ConversationUser",
     "Merchant",
     "Message",
+    "Sender",
     "SenderRateLimit",
+    "TwilioAccount",
 ]

@@ -175,6 +175,9 @@ class CampaignSend(IdMixin, TimestampMixin, Base):
     status: Mapped[CampaignSendStatus] = mapped_column(
         str_enum(CampaignSendStatus, "campaign_send_status")
     )
+    # The merchant's sender it goes out from; NULL: the platform's sender. No ON DELETE:
+    # senders are removed softly, so a send keeps its sender.
+    sender_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("senders.id"))
     paused_reason: Mapped[str | None] = mapped_column(Text)
     # Why rows of a running send are backing off (Twilio unavailable); cleared when
     # Twilio accepts a message of the send again, or the send ends.
@@ -231,6 +234,8 @@ class CampaignLeadMessage(IdMixin, TimestampMixin, Base):
     state: Mapped[LedgerState] = mapped_column(
         str_enum(LedgerState, "ledger_state"), server_default="pending"
     )
+    # The sender this row goes out from (its send's, or a one-off's); NULL: the platform's.
+    sender_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("senders.id"))
     context: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     skipped_reason: Mapped[str | None] = mapped_column(Text)
     clicks: Mapped[int] = mapped_column(Integer, server_default="0")

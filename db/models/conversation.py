@@ -61,6 +61,9 @@ class Message(IdMixin, TimestampMixin, Base):
     body: Mapped[str] = mapped_column(Text, server_default="")
     content_sid: Mapped[str | None] = mapped_column(String(34))
     sid: Mapped[str | None] = mapped_column(String(34), unique=True)
+    # The Twilio account the message went through (migration 0011): a webhook signed by
+    # one account only ever touches its own messages. NULL: the platform's, from before.
+    twilio_account_sid: Mapped[str | None] = mapped_column(String(34))
     status: Mapped[MessageStatus] = mapped_column(str_enum(MessageStatus, "message_status"))
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(Text)

@@ -55,7 +55,7 @@ class ApiToken(IdMixin, Base):
 
 class ApiTokenRateLimit(Base):
     """A token's request budget shared by every server process: a token bucket that
-    processes lease requests from in chunks (services/limits/shared_bucket.py)."""
+    processes lease requests from in chunks (jobs/shared_rate_limit.py)."""
 
     __tablename__ = "api_token_rate_limits"
 

@@ -15,6 +15,7 @@ class ApiTokenQueries:
     )
     async def api_tokens(self, info: Info) -> list[ApiToken]:
         context = info.context
-        async with context.loaders.reads.use() as session:
-            tokens = await TokenService(session).list(context.merchant_id)
+        tokens = await context.loaders.reads.read(
+            lambda session: TokenService(session).list(context.merchant_id)
+        )
         return [ApiToken.from_model(token) for token in tokens]

@@ -13,8 +13,8 @@ from gql.types.pagination import (
     connection_from_page,
     page_request,
 )
+from repositories.campaigns import CampaignFilter as Filter
 from services.campaigns.leads import LeadService
-from services.campaigns.repository import CampaignFilter as Filter
 from services.campaigns.service import CampaignService
 from services.errors import ServiceError
 
@@ -67,10 +67,9 @@ class CampaignQueries:
         request = page_request(first, after, "Campaign")
         where = (filter or CampaignFilter()).to_service()
         context = info.context
-        async with context.loaders.reads.use() as session:
-            service = CampaignService(session)
-            page = await service.page(context.merchant_id, where, request)
-            total = await service.count(context.merchant_id, where)
+        page, total = await context.loaders.reads.read(
+            lambda session: CampaignService(session).page(context.merchant_id, where, request)
+        )
         for campaign in page.items:  # the nodes' own loaders need not fetch them again
             context.loaders.campaign.prime(campaign.id, campaign)
         return connection_from_page(page, total, "Campaign", Campaign.from_model)
@@ -97,10 +96,11 @@ class CampaignQueries:
             return None
         context = info.context
         try:
-            async with context.loaders.reads.use() as session:
-                preview = await LeadService(session).preview(
+            preview = await context.loaders.reads.read(
+                lambda session: LeadService(session).preview(
                     context.merchant_id, campaign_pk, lead_pk
                 )
+            )
         except ServiceError:
             return None
         return CampaignPreview(

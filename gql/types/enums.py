@@ -13,6 +13,7 @@ from db.enums import (
     CampaignVariableType,
     LedgerState,
     MessageStatus,
+    TwilioAccountKind,
 )
 from services.errors import ErrorCode as UserErrorCode
 
@@ -28,6 +29,11 @@ strawberry.enum(
     "or in doubt), SENT (Twilio accepted it: its message has the status), FAILED, SKIPPED, "
     "CANCELLED.",
 )
+strawberry.enum(
+    TwilioAccountKind,
+    description="SUBACCOUNT: created by the platform for the merchant; CONNECTED: the "
+    "merchant's existing account.",
+)
 strawberry.enum(UserErrorCode, name="UserErrorCode", description="Why an input was refused.")
 
 __all__ = [
@@ -38,5 +44,6 @@ __all__ = [
     "CampaignVariableType",
     "LedgerState",
     "MessageStatus",
+    "TwilioAccountKind",
     "UserErrorCode",
 ]

@@ -12,7 +12,7 @@ from gql.loaders import load_required
 from gql.types.common import Node
 from gql.types.enums import LedgerState
 from gql.types.people import ConversationUser, Message
-from services.campaigns.leads_repository import LeadRow
+from repositories.leads import LeadRow
 
 
 @strawberry.type(description="One person in a campaign's audience.")

@@ -8,7 +8,7 @@ import strawberry
 from gql.errors import bad_input
 from gql.ids import decode_pk, encode_id
 from gql.types.common import PageInfo
-from services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
+from repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest
 
 T = TypeVar("T")
 

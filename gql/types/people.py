@@ -5,16 +5,19 @@ from datetime import datetime
 import strawberry
 
 from db import models
+from gql.context import Info
 from gql.ids import encode_id
+from gql.types.accounts import Sender, TwilioAccount
 from gql.types.common import Node
 from gql.types.enums import MessageStatus
-from services.campaigns.leads_repository import PersonRow
+from repositories.leads import PersonRow
 
 
 @strawberry.type
 class Merchant(Node):
     name: str
     commerce: bool
+    pk: strawberry.Private[int]
 
     @classmethod
     def from_model(cls, model: models.Merchant) -> "Merchant":
@@ -22,7 +25,23 @@ class Merchant(Node):
             id=strawberry.ID(encode_id("Merchant", model.id)),
             name=model.name,
             commerce=model.commerce,
+            pk=model.id,
         )
+
+    @strawberry.field(
+        description="The merchant's own Twilio account; null: it uses the platform's."
+    )
+    async def twilio_account(self, info: Info) -> TwilioAccount | None:
+        account = await info.context.loaders.twilio_account.load(self.pk)
+        return TwilioAccount.from_model(account) if account else None
+
+    @strawberry.field(
+        description="The merchant's live senders, oldest first; empty: it sends from the "
+        "platform's sender."
+    )
+    async def senders(self, info: Info) -> list[Sender]:
+        senders = await info.context.loaders.senders_of_merchant.load(self.pk)
+        return [Sender.from_model(sender) for sender in senders]
 
 
 @strawberry.type(description="A person (a phone number) the merchant talks to.")

@@ -2,7 +2,6 @@
 the submission answer, the Event Streams webhook, the poller or a manual sync."""
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -10,9 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignStatus
 from db.models import Campaign, CampaignApprovalEvent
+from repositories.campaigns import CampaignRepository
+from repositories.rows import write_pending
+from repositories.sends import pause_running_sends
 from services.errors import ErrorCode, ServiceError
 from services.events.messages import CampaignStatusChanged, SendProgress, publish
-from services.sends.send_repository import pause_running_sends
+from services.twilio.approvals import ApprovalReport
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +39,6 @@ class ReportSource(StrEnum):
     WEBHOOK = "webhook"
     POLL = "poll"
     SYNC = "sync"
-
-
-@dataclass(frozen=True)
-class ApprovalReport:
-    """What Twilio says of a template's WhatsApp approval, as it said it."""
-
-    status: str
-    rejection_reason: str | None = None
-    category: str | None = None
 
 
 def next_check_delay(checks_so_far: int) -> timedelta:
@@ -84,7 +77,7 @@ async def apply_report(
     _update_campaign(campaign, report, raw, status, now)
     changed = status is not previous_status
     if changed or campaign.category != previous_category or raw != previous_raw:
-        session.add(
+        CampaignRepository(session).record_approval_event(
             CampaignApprovalEvent(
                 campaign_id=campaign.id,
                 source=source.value,
@@ -98,7 +91,7 @@ async def apply_report(
         )
     if changed:
         await _announce_status_change(session, campaign, previous_status)
-    await session.flush()
+    await write_pending(session)
     return changed
 
 
@@ -166,3 +159,23 @@ def retry_later(campaign: Campaign, now: datetime, error: ServiceError | None = 
         return
     campaign.approval_check_failures += 1
     campaign.approval_next_check_at = now + next_check_delay(campaign.approval_check_failures)
+
+
+async def apply_event(
+    session: AsyncSession,
+    content_sid: str,
+    status: str | None = None,
+    category: str | None = None,
+    fetched: ApprovalReport | None = None,
+) -> int:
+    """Apply an Event Streams report to every campaign with this content (normally one);
+    returns how many there were. A rejection's reason is not in the event: `fetched` is
+    what Twilio said when asked (before this transaction), if it could be asked."""
+    campaigns = await CampaignRepository(session).by_content_sid(content_sid, lock=True)
+    for campaign in campaigns:
+        report = ApprovalReport(status or campaign.twilio_status or "", category=category)
+        if status == CampaignStatus.REJECTED and fetched is not None:
+            report = ApprovalReport(status, fetched.rejection_reason, fetched.category)
+        if report.status:
+            await apply_report(session, campaign, report, ReportSource.WEBHOOK)
+    return len(campaigns)

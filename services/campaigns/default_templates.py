@@ -13,9 +13,10 @@ from db.enums import (
     DefaultCampaigns,
 )
 from db.models import Campaign, Merchant
+from repositories.campaigns import CampaignRepository
+from repositories.rows import write_pending
 from services.campaigns.content import TEXT
 from services.campaigns.drafts import CampaignDraft, compile_draft
-from services.campaigns.repository import CampaignRepository
 from services.campaigns.service import CampaignService
 
 SERVICE = CampaignType.SERVICE
@@ -210,5 +211,5 @@ async def create_default_templates(session: AsyncSession, merchant: Merchant) ->
     for campaign in written:
         # Due for submission: the approval job submits it (when submitting is enabled).
         campaign.approval_next_check_at = now
-    await session.flush()
+    await write_pending(session)
     return written

@@ -8,14 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignStatus
 from db.models import Campaign
-from services.campaigns.leads_repository import LeadRepository, LeadRow, PersonRow
+from repositories.campaigns import CampaignRepository
+from repositories.leads import LeadRepository, LeadRow, PersonRow
+from repositories.merchants import MerchantRepository
 from services.campaigns.placeholders import VARIABLE_TYPES
 from services.campaigns.rendering import LeadData, Rendered, render, values_for
-from services.campaigns.repository import CampaignRepository
-from services.campaigns.submission import submission_problems
+from services.campaigns.submission_rules import submission_problems
 from services.cooperative import cooperatively
 from services.errors import ErrorCode, FieldError, ServiceError, not_found
-from services.merchants.repository import MerchantRepository
 from services.phones import normalize_e164
 
 

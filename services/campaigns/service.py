@@ -8,12 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignAuthorType, CampaignStatus, CampaignType
 from db.models import Campaign
+from repositories.campaigns import CampaignFilter, CampaignRepository
+from repositories.leads import LeadRepository
+from repositories.pagination import Page, PageRequest
+from repositories.rows import write_pending
 from services.campaigns.drafts import CampaignDraft, CompiledDraft, compile_draft
-from services.campaigns.leads_repository import LeadRepository
 from services.campaigns.placeholders import to_named
-from services.campaigns.repository import CampaignFilter, CampaignRepository
 from services.errors import ErrorCode, ServiceError, not_found
-from services.pagination import Page, PageRequest
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,7 @@ class CampaignService:
         campaign = Campaign(merchant_id=merchant_id, author_type=author, version=1)
         _write(campaign, draft, compiled)
         try:
-            async with self.session.begin_nested():
-                await self.campaigns.add(campaign)
+            await self.campaigns.add_new(campaign)
         except IntegrityError as error:  # a concurrent create won the name
             raise _duplicate_name(draft.name) from error
         return campaign
@@ -168,7 +168,7 @@ class CampaignService:
                 raise _duplicate_name(draft.name)
             _write(campaign, draft, compiled)
             campaign.author_type = CampaignAuthorType.MERCHANT
-            await self.session.flush()
+            await write_pending(self.session)
             return campaign
         successor = await self._next_version(campaign, draft, compiled)
         successor.author_type = CampaignAuthorType.MERCHANT
@@ -181,7 +181,7 @@ class CampaignService:
         # index), so the new id is reserved first; the FK is checked at commit.
         new_id = await self.campaigns.reserve_id()
         campaign.next_campaign_id = new_id
-        await self.session.flush()
+        await write_pending(self.session)
         successor = Campaign(
             id=new_id,
             merchant_id=campaign.merchant_id,
@@ -205,13 +205,11 @@ class CampaignService:
     async def archive(self, merchant_id: int, campaign_id: int) -> Campaign:
         campaign = await self._head_for_change(merchant_id, campaign_id)
         campaign.status = CampaignStatus.ARCHIVED
-        await self.session.flush()
+        await write_pending(self.session)
         return campaign
 
     async def page(
         self, merchant_id: int, where: CampaignFilter, request: PageRequest
-    ) -> Page[Campaign]:
+    ) -> tuple[Page[Campaign], int]:
+        """A page of campaigns and the total matching `where`."""
         return await self.campaigns.page(merchant_id, where, request)
-
-    async def count(self, merchant_id: int, where: CampaignFilter) -> int:
-        return await self.campaigns.count(merchant_id, where)

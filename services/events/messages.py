@@ -1,11 +1,13 @@
 """The events published to subscribers, and how they travel as NOTIFY payloads."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from repositories import notifications
 
 CHANNEL = "campaigns_events"
 
@@ -64,7 +66,7 @@ def rows_changed(merchant_id: int, campaign_id: int, ledger_ids: list[int]) -> l
 
 @dataclass(frozen=True)
 class TokenRevoked(Event):
-    """Every process forgets the token at once (services/merchants/token_cache.py)."""
+    """Every process forgets the token at once (jobs/token_cache.py)."""
 
     kind: ClassVar[str] = "token_revoked"
     token_id: int
@@ -90,12 +92,14 @@ def decode(payload: str) -> Event | None:
         return None
 
 
-# One statement text, built once: a select(func.pg_notify(...)) was built and its cache
-# key computed again for every event.
-_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
-
-
 async def publish(session: AsyncSession, event: Event) -> None:
     """Queue the event in the session's transaction: PostgreSQL delivers it to every
     listening process when (and only if) the transaction commits."""
-    await session.execute(_NOTIFY, {"channel": CHANNEL, "payload": encode(event)})
+    await notifications.notify(session, CHANNEL, encode(event))
+
+
+async def publish_many(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Queue several events with one statement (as `publish`, each delivered at commit):
+    a batch of status callbacks publishes all its events at once."""
+    if events:
+        await notifications.notify_many(session, CHANNEL, [encode(e) for e in events])

@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Campaign, CampaignLeadMessage
+from repositories import links as links_repository
 from services.campaigns.placeholders import PLACEHOLDER, substitute
 from services.links.secret import signing_key
 from services.links.tokens import read_token
@@ -22,31 +21,18 @@ async def follow_link(session: AsyncSession, token: str, *, count: bool = True) 
     ref = read_token(await signing_key(session), token)
     if ref is None:
         return None
-    row = (
-        await session.execute(
-            select(CampaignLeadMessage.context, Campaign.tracked_links)
-            .join(Campaign, Campaign.id == CampaignLeadMessage.campaign_id)
-            .where(CampaignLeadMessage.id == ref.ledger_id)
-        )
-    ).one_or_none()
-    if row is None:
+    source = await links_repository.link_source(session, ref.ledger_id)
+    if source is None:
         return None
-    context, links = row
+    context, links = source
     link = links.get(str(ref.link_key))
     if not isinstance(link, dict) or not isinstance(link.get("url"), str):
         return None
     target = target_url(link["url"], context or {})
     if target is None or not count:
         return target
-    # One UPDATE: concurrent clicks each add one, none is lost.
-    counted = await session.execute(
-        update(CampaignLeadMessage)
-        .where(CampaignLeadMessage.id == ref.ledger_id)
-        .values(clicks=CampaignLeadMessage.clicks + 1)
-        .returning(CampaignLeadMessage.id)
-        .execution_options(synchronize_session=False)
-    )
-    return target if counted.first() is not None else None
+    counted = await links_repository.count_click(session, ref.ledger_id)
+    return target if counted else None
 
 
 def target_url(template: str, values: Mapping[str, Any]) -> str | None:

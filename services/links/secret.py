@@ -3,10 +3,9 @@ in `app_secrets`, created once per database by its migration (0009): a request o
 reads it, and never writes it in a transaction that could roll back after a token
 signed with it went out."""
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from db.models import AppSecret
+from repositories.links import secret_value
 
 SECRET_NAME = "tracked_links_hmac"
 
@@ -19,7 +18,7 @@ async def signing_key(session: AsyncSession) -> bytes:
     cache_key = engine.url.render_as_string(hide_password=True)
     key = _keys.get(cache_key)
     if key is None:
-        value = await session.scalar(select(AppSecret.value).where(AppSecret.name == SECRET_NAME))
+        value = await secret_value(session, SECRET_NAME)
         if value is None:
             raise RuntimeError("no tracked-link key: the database is not migrated to head")
         key = _keys[cache_key] = value.encode()

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Merchant
+from repositories.merchants import MerchantRepository
 from services.campaigns.default_templates import create_default_templates
-from services.merchants.repository import MerchantRepository
 from services.merchants.tokens import TokenService
 
 

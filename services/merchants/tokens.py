@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiToken
+from repositories.tokens import TokenRepository
 from services.errors import ErrorCode, ServiceError, not_found
 from services.events.messages import TokenRevoked, publish
-from services.merchants.token_repository import TokenRepository
 
 TOKEN_PREFIX = "cmp_"
 SHOWN_PREFIX_LENGTH = 12  # "cmp_" and 8 random characters: 48 bits, enough to tell apart

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.messages import repository
+from repositories import messages as repository
 from services.messages.keywords import Keyword, keyword_of
 from services.messages.text import storable
 from services.phones import normalize_e164

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.messages import repository
+from repositories import messages as repository
 from services.messages.statuses import OPEN_STATUSES
 
 

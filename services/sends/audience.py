@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignType, LedgerState
-from db.models import Campaign, CampaignLead, CampaignLeadMessage, ConversationUser, Merchant
-from services.campaigns.leads_repository import LeadRow, PersonRow
+from db.models import Campaign, CampaignLead, ConversationUser, Merchant
+from repositories import recipients
+from repositories.leads import LeadRow, PersonRow
 from services.campaigns.rendering import LeadData, Rendered, render, values_for
 from services.errors import ErrorCode
 
@@ -85,13 +85,10 @@ def check(
 
 
 async def active_recipients(session: AsyncSession, campaign_id: int) -> list[Recipient]:
-    statement = (
-        select(CampaignLead, ConversationUser)
-        .join(ConversationUser, ConversationUser.id == CampaignLead.conversation_user_id)
-        .where(CampaignLead.campaign_id == campaign_id, CampaignLead.active)
-        .order_by(CampaignLead.id)
-    )
-    return [Recipient(lead, person) for lead, person in (await session.execute(statement)).all()]
+    return [
+        Recipient(lead, person)
+        for lead, person in await recipients.active_leads(session, campaign_id)
+    ]
 
 
 async def already_received(
@@ -101,17 +98,4 @@ async def already_received(
     states: Sequence[LedgerState] = (LedgerState.SENT, LedgerState.SENDING, LedgerState.PENDING),
 ) -> set[int]:
     """People who were sent (or are being sent) any version of this template."""
-    statement = (
-        select(CampaignLead.conversation_user_id)
-        .join(CampaignLeadMessage, CampaignLeadMessage.campaign_lead_id == CampaignLead.id)
-        .join(Campaign, Campaign.id == CampaignLeadMessage.campaign_id)
-        .where(
-            Campaign.merchant_id == campaign.merchant_id,
-            Campaign.name == campaign.name,
-            CampaignLeadMessage.state.in_(states),
-        )
-        .distinct()
-    )
-    if people is not None:
-        statement = statement.where(CampaignLead.conversation_user_id.in_(people))
-    return set((await session.execute(statement)).scalars())
+    return await recipients.already_received(session, campaign, people, states)

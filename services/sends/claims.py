@@ -1,14 +1,13 @@
 """Recording one claimed row's outcome: the Message it leaves, the row closed. The
-statements live in services/sends/ledger_repository.py."""
+statements live in repositories/ledger.py."""
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import MessageDirection, MessageStatus
 from db.models import CampaignLeadMessage, ConversationUser, Message
+from repositories import ledger
+from repositories.ledger import Claim, SentRow
 from services.messages.text import storable
-from services.sends import ledger_repository as ledger
-from services.sends.ledger_repository import Claim, SentRow
 
 
 async def record_sent(
@@ -51,9 +50,8 @@ async def record_failed(
         content_sid=content_sid,
         error_code=code,
         error_message=storable(error),
-        failed_at=func.now(),
     )
-    message_id = await ledger.add_message(session, message)
+    message_id = await ledger.add_failed_message(session, message)
     if not await ledger.close_failed(session, claim, message_id, error):
         await ledger.drop_message(session, message)
         return False

@@ -4,15 +4,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignType, LedgerState
 from db.models import Campaign, CampaignLead, CampaignLeadMessage, ConversationUser, Merchant
+from repositories import recipients
+from repositories.ledger import Claim
 from services.links.tracking import link_variables
 from services.sends.audience import Recipient, SkipReason, already_received, check
-from services.sends.ledger_repository import Claim
 
 logger = logging.getLogger(__name__)
 
@@ -30,30 +29,13 @@ class Delivery:
     broken: str | None = None  # why the message could not be prepared at all
 
 
-# Built once, ids bound as one array: the same statement text (SQLAlchemy's compiled
-# cache, asyncpg's prepared statement) whatever the batch's size, where IN (...) was
-# rendered anew per execution and prepared once per size.
-_PEOPLE = (
-    select(CampaignLeadMessage, CampaignLead, ConversationUser)
-    .join(CampaignLead, CampaignLead.id == CampaignLeadMessage.campaign_lead_id)
-    .join(ConversationUser, ConversationUser.id == CampaignLead.conversation_user_id)
-    .where(CampaignLeadMessage.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
-    .order_by(CampaignLeadMessage.id)
-)
-_OWNERS = (
-    select(Campaign, Merchant)
-    .join(Merchant, Merchant.id == Campaign.merchant_id)
-    .where(Campaign.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
-)
-
-
 async def load_deliveries(session: AsyncSession, claimed: Sequence[Claim]) -> list[Delivery]:
     by_id = {c.ledger_id: c for c in claimed}
-    people_rows = (await session.execute(_PEOPLE, {"ids": list(by_id)})).all()
     # A batch is usually one campaign: its campaign and merchant are loaded once.
-    campaign_ids = list({row.campaign_id for row, _, _ in people_rows})
-    pairs = await session.execute(_OWNERS, {"ids": campaign_ids})
-    owners = {campaign.id: (campaign, merchant) for campaign, merchant in pairs.all()}
+    people_rows = await recipients.claimed_rows(session, list(by_id))
+    owners = await recipients.campaign_owners(
+        session, {row.campaign_id for row, _, _ in people_rows}
+    )
     rows = [(row, lead, person, *owners[row.campaign_id]) for row, lead, person in people_rows]
     received: dict[int, set[int]] = {}
     for _, _, _, campaign, _ in rows:

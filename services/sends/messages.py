@@ -5,7 +5,7 @@ from typing import Any
 
 from db.enums import MessageDirection, MessageStatus
 from db.models import Message
-from services.messages.status import parse_status
+from services.messages.statuses import parse_status
 from services.sends.context import Delivery
 from services.twilio.gateway import SentMessage
 

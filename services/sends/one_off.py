@@ -7,14 +7,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignStatus, CampaignType, LedgerState
-from db.models import Campaign, CampaignLeadMessage, Merchant, Message
-from services.campaigns.leads_repository import LeadRepository
+from db.models import Campaign, CampaignLeadMessage, Message
+from repositories import ledger
+from repositories.campaigns import CampaignRepository
+from repositories.leads import LeadRepository
+from repositories.ledger import Claim
+from repositories.merchants import MerchantRepository
 from services.campaigns.placeholders import VARIABLE_TYPES
-from services.campaigns.repository import CampaignRepository
 from services.errors import ErrorCode, FieldError, ServiceError
 from services.phones import normalize_e164
 from services.sends.audience import Recipient, already_received, hydrate
-from services.sends.ledger_repository import Claim
 
 INPUT = ("input",)
 
@@ -98,7 +100,7 @@ async def _write(
             (*INPUT, "to"),
         )
     [lead] = await leads.upsert_leads(campaign.id, [(person.id, None)])
-    merchant = await session.get_one(Merchant, merchant_id)
+    merchant = await MerchantRepository(session).one(merchant_id)
     rendered = hydrate(campaign, merchant, Recipient(lead, person), variables)
     if rendered.problems:
         raise ServiceError(
@@ -113,9 +115,7 @@ async def _write(
         claimed_at=claimed_at,
         attempts=1,
     )
-    session.add(row)
-    await session.flush()
-    return Claim(row.id, claimed_at)
+    return Claim(await ledger.add_row(session, row), claimed_at)
 
 
 # Twilio's refusals that are about the number, reported like our own checks of it.

@@ -3,11 +3,11 @@ the merchant (messageStatusChanged for the row, campaignSendProgress for its sen
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from repositories import ledger
+from repositories.sends import pause_send
 from services.events.messages import MessageStatusChanged, SendProgress, publish
 from services.sends import claims
-from services.sends import ledger_repository as ledger
 from services.sends.context import Delivery
-from services.sends.send_repository import pause_send
 from services.twilio.errors import TwilioError
 
 # Why a whole send is paused, by Twilio error code (the facts sheet's "stop the send").

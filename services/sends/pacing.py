@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.sends.pacing_repository import reserve_span
+from repositories.pacing import reserve_span
 
 
 @dataclass(frozen=True)

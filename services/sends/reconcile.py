@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from repositories import ledger
 from services.sends import claims, outcomes
-from services.sends import ledger_repository as ledger
 from services.sends.context import Delivery
 from services.sends.messages import outbound_message
 from services.twilio.errors import ErrorKind, TwilioError

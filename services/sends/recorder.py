@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from repositories import ledger
+from repositories import sends as send_repository
+from repositories.ledger import SentRow
 from services.events.messages import SendProgress, publish
-from services.sends import ledger_repository as ledger
-from services.sends import send_repository
 from services.sends.context import Delivery
-from services.sends.ledger_repository import SentRow
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignSendStatus, CampaignStatus, LedgerState
-from db.models import Campaign, CampaignSend, Merchant
-from services.campaigns.repository import CampaignRepository
+from db.models import Campaign, CampaignSend
+from repositories import ledger
+from repositories import sends as send_repository
+from repositories.campaigns import CampaignRepository
+from repositories.merchants import MerchantRepository
+from repositories.rows import write_pending
 from services.errors import ErrorCode, ServiceError, not_found
 from services.events.messages import SendProgress, publish, rows_changed
-from services.sends import ledger_repository as ledger
-from services.sends import send_repository
 from services.sends.audience import active_recipients, already_received, check
 
 S = CampaignSendStatus
@@ -64,7 +66,7 @@ class SendService:
             raise ServiceError.single(
                 ErrorCode.NO_ACTIVE_LEADS, "Add leads before sending.", ("id",)
             )
-        merchant = await self.session.get_one(Merchant, merchant_id)
+        merchant = await MerchantRepository(self.session).one(merchant_id)
         received = await already_received(self.session, campaign)
         scheduled = scheduled_at is not None and scheduled_at > now
         send = CampaignSend(
@@ -76,8 +78,7 @@ class SendService:
             total=len(recipients),
             sender=self.sender,
         )
-        self.session.add(send)
-        await self.session.flush()
+        await send_repository.add_send(self.session, send)
         verdicts = [check(campaign, merchant, recipient, received) for recipient in recipients]
         rows = [
             {
@@ -138,7 +139,7 @@ class SendService:
         send = await self._send(merchant_id, send_id)
         if send.status not in _ALLOWED["resume"]:
             raise _refuse("resume", send)
-        campaign = await self.session.get_one(Campaign, send.campaign_id)
+        campaign = await CampaignRepository(self.session).one(send.campaign_id)
         self._check_sendable(campaign)
         send.status, send.paused_reason = S.RUNNING, None
         send.started_at = send.started_at or datetime.now(UTC)
@@ -167,5 +168,5 @@ class SendService:
         return send
 
     async def _progress(self, send: CampaignSend) -> None:
-        await self.session.flush()
+        await write_pending(self.session)
         await publish(self.session, SendProgress(send.merchant_id, send.campaign_id, send.id))

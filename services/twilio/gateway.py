@@ -8,7 +8,7 @@ bodies as JSON (the SDK's async client form-encodes them: twilio-python#932).
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -18,8 +18,8 @@ from twilio.rest import Client
 from twilio.rest.content.v1.content import ContentList
 from twilio.rest.content.v1.content.approval_create import ApprovalCreateList
 
-from services.campaigns.approval import ApprovalReport
 from services.settings import Settings
+from services.twilio.approvals import ApprovalReport
 from services.twilio.errors import TwilioError, classify
 from services.twilio.http_client import AsyncRewritingHttpClient, retry_after_seconds
 
@@ -45,6 +45,14 @@ class MessageRequest:
     content_sid: str
     content_variables: dict[str, str]
     status_callback: str | None = None
+
+
+@dataclass(frozen=True)
+class TwilioAccountInfo:
+    sid: str
+    friendly_name: str
+    status: str  # active, suspended or closed
+    auth_token: str | None = field(default=None, repr=False)  # a new subaccount's only
 
 
 class TwilioGateway:
@@ -158,6 +166,33 @@ class TwilioGateway:
             )
         return reports
 
+    # Accounts API ------------------------------------------------------------------
+
+    async def create_subaccount(self, friendly_name: str) -> TwilioAccountInfo:
+        """A new subaccount of the platform's account, with its own auth token."""
+        account = await self._call(
+            lambda: self.client.api.v2010.accounts.create_async(friendly_name=friendly_name),
+            creates=True,
+        )
+        return _account(account, with_token=True)
+
+    async def fetch_account(
+        self, account_sid: str, username: str, password: str
+    ) -> TwilioAccountInfo:
+        """The account as the given credentials see it (its SID and auth token, or an API
+        key and secret): how an existing account is verified before it is connected."""
+        client = Client(
+            username=username, password=password, account_sid=account_sid, http_client=self.http
+        )
+        account = await self._call(lambda: client.api.v2010.accounts(account_sid).fetch_async())
+        return _account(account, with_token=False)
+
+    async def close_subaccount(self, account_sid: str) -> None:
+        """Close a subaccount made for nothing (its merchant could not be saved)."""
+        await self._call(
+            lambda: self.client.api.v2010.accounts(account_sid).update_async(status="closed")
+        )
+
     # Messages API ------------------------------------------------------------------
 
     def _sender(self) -> dict[str, str]:
@@ -223,6 +258,15 @@ def _page_error(error: TwilioException) -> TwilioError:
         code=code,
         retry_after=retry_after_seconds(getattr(response, "headers", None)),
         kind=classify(status, code, creates=False),
+    )
+
+
+def _account(account: Any, *, with_token: bool) -> TwilioAccountInfo:
+    return TwilioAccountInfo(
+        sid=str(account.sid),
+        friendly_name=str(account.friendly_name or ""),
+        status=str(account.status or ""),
+        auth_token=str(account.auth_token) if with_token and account.auth_token else None,
     )
 
 

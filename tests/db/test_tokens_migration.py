@@ -20,7 +20,7 @@ async def at_0006(postgres: str) -> AsyncIterator[str]:
 
 
 async def test_todays_token_becomes_default_and_keeps_working(at_0006: str) -> None:
-    from services.merchants.token_repository import TokenRepository
+    from repositories.tokens import TokenRepository
 
     old_world = Database(at_0006, pool_size=1)
     try:

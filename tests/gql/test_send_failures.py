@@ -10,7 +10,7 @@ from db.enums import LedgerState
 from db.models import CampaignLeadMessage
 from gql.ids import decode_pk, encode_id
 from jobs.runtime import Runtime
-from services.sends.ledger_repository import Claim, requeue
+from repositories.ledger import Claim, requeue
 from services.settings import Settings
 from services.twilio.gateway import TwilioGateway
 from tests.conftest import MerchantAccount, RunningEmulator

@@ -3,8 +3,9 @@ import asyncio
 from db.database import Database
 from gql.ids import decode_pk
 from jobs.runtime import Runtime
-from services.campaigns.approval import ApprovalReport, ReportSource, apply_report
-from services.campaigns.repository import CampaignRepository
+from repositories.campaigns import CampaignRepository
+from services.campaigns.approval import ReportSource, apply_report
+from services.twilio.approvals import ApprovalReport
 from tests.conftest import MerchantAccount
 from tests.gql.helpers import create_campaign
 from tests.gql.operations import contract

@@ -7,7 +7,7 @@ from typing import Any
 from db.database import Database
 from gql.ids import encode_id
 from jobs.runtime import Runtime
-from services.campaigns.leads_repository import LeadRow
+from repositories.leads import LeadRow
 from services.messages.status import StatusUpdate, apply_status, apply_statuses
 from tests.conftest import MerchantAccount
 from tests.gql.operations import contract

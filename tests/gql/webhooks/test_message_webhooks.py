@@ -8,7 +8,7 @@ from twilio.request_validator import RequestValidator
 
 from db.database import Database
 from db.enums import MessageStatus
-from services.messages.status import replaceable_by
+from services.messages.statuses import replaceable_by
 from tests.services.messages.ledger import (
     SentMessage,
     campaign_with_lead,

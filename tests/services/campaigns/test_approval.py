@@ -5,10 +5,11 @@ from sqlalchemy import select
 from db.database import Database
 from db.enums import CampaignStatus
 from db.models import Campaign, CampaignApprovalEvent
-from services.campaigns.approval import ApprovalReport, ReportSource, apply_report
+from services.campaigns.approval import ReportSource, apply_report
 from services.campaigns.drafts import CampaignDraft
 from services.campaigns.service import CampaignService
 from services.merchants.service import create_merchant
+from services.twilio.approvals import ApprovalReport
 
 
 async def new_campaign(db: Database) -> Campaign:

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.database import Database
 from db.enums import CampaignSendStatus, LedgerState, MessageDirection, MessageStatus
 from db.models import CampaignLeadMessage, CampaignSend, ConversationUser, Message
+from repositories.leads import LeadRow
 from services.campaigns.drafts import CampaignDraft
 from services.campaigns.leads import LeadInput, LeadService
-from services.campaigns.leads_repository import LeadRow
 from services.campaigns.service import CampaignService
 from services.merchants.service import create_merchant
 from services.phones import normalize_e164

@@ -18,8 +18,8 @@ from services.messages.status import (
     StatusUpdate,
     apply_status,
     apply_statuses,
-    replaceable_by,
 )
+from services.messages.statuses import replaceable_by
 from tests.services.messages.ledger import (
     SentMessage,
     campaign_with_lead,

@@ -18,6 +18,13 @@ _NOT_WAITING = text(
 ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
 
 
+async def add_send(session: AsyncSession, send: CampaignSend) -> CampaignSend:
+    """Store the send now: its ledger rows refer to its id."""
+    session.add(send)
+    await session.flush()
+    return send
+
+
 async def send_waiting(session: AsyncSession, send_id: int, reason: str) -> bool:
     """Say on a running send that its rows wait for Twilio; True when the reason changed
     (an unchanged one is not written, so concurrent failures take no lock on the send)."""

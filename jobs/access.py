@@ -7,10 +7,10 @@ import math
 from dataclasses import dataclass
 
 from db.database import Database
+from jobs.shared_rate_limit import SharedRateLimit
+from jobs.token_cache import Principal, TokenCache
 from services.events.bus import EventBus
 from services.limits.local import InFlight, LocalBuckets
-from services.limits.shared_bucket import SharedRateLimit
-from services.merchants.token_cache import Principal, TokenCache
 from services.merchants.token_usage import TokenUsage
 from services.settings import Settings
 

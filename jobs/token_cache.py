@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from db.database import Database
 from db.models import Merchant
+from repositories.tokens import TokenRepository
 from services.events.bus import EventBus
 from services.events.messages import Event, TokenRevoked
-from services.merchants.token_repository import TokenRepository
 from services.merchants.tokens import hash_token, looks_like_token
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import SQLAlchemyError
 
 from db.database import Database
-from services.limits.repository import lease
+from repositories.limits import lease
 
 logger = logging.getLogger(__name__)
 

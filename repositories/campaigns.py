@@ -1,15 +1,17 @@
 """Campaign queries. Every query that takes ids also takes the merchant id to scope by."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, func, select, text, tuple_
+from sqlalchemy import Select, bindparam, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignAuthorType, CampaignStatus, CampaignType
-from db.models import Campaign
-from services.pagination import Page, PageRequest
+from db.models import Campaign, CampaignApprovalEvent
+from repositories.pagination import Page, PageRequest
 
 
 @dataclass(frozen=True)
@@ -79,37 +81,28 @@ class CampaignRepository:
         )
         return {c.name: c for c in (await self.session.execute(statement)).scalars()}
 
-    def _filtered(self, merchant_id: int, where: CampaignFilter) -> Select[Campaign]:
-        statement = select(Campaign).where(Campaign.merchant_id == merchant_id)
-        if not where.all_versions:
-            statement = statement.where(Campaign.next_campaign_id.is_(None))
-        if where.statuses:
-            statement = statement.where(Campaign.status.in_(where.statuses))
-        if where.campaign_type is not None:
-            statement = statement.where(Campaign.campaign_type == where.campaign_type)
-        if where.author_type is not None:
-            statement = statement.where(Campaign.author_type == where.author_type)
-        if where.name is not None:
-            statement = statement.where(Campaign.name == where.name)
-        if where.name_contains:
-            pattern = "%" + _escape_like(where.name_contains) + "%"
-            statement = statement.where(Campaign.name.ilike(pattern, escape="\\"))
-        return statement
-
     async def page(
         self, merchant_id: int, where: CampaignFilter, request: PageRequest
-    ) -> Page[Campaign]:
-        """Newest first."""
-        statement = self._filtered(merchant_id, where)
+    ) -> tuple[Page[Campaign], int]:
+        """Newest first, and how many campaigns match `where` in all (the cursor aside).
+
+        One statement: the total is a scalar subquery beside the page's columns, which
+        PostgreSQL runs once for the statement. Only a page that comes back empty after a
+        cursor needs a second statement for it (without a cursor, empty means none)."""
+        shape = _Shape.of(where, after=request.after_id is not None)
+        parameters = _parameters(merchant_id, where) | {"limit": request.limit + 1}
         if request.after_id is not None:
-            statement = statement.where(Campaign.id < request.after_id)
-        statement = statement.order_by(Campaign.id.desc()).limit(request.limit + 1)
-        rows = (await self.session.execute(statement)).scalars().all()
-        return Page.from_overfetch(rows, request.limit)
+            parameters["after_id"] = request.after_id
+        rows = (await self.session.execute(_page_statement(shape), parameters)).all()
+        if rows:
+            count = rows[0][1]
+        else:
+            count = 0 if request.after_id is None else await self.count(merchant_id, where)
+        return Page.from_overfetch([row[0] for row in rows], request.limit), count
 
     async def count(self, merchant_id: int, where: CampaignFilter) -> int:
-        statement = select(func.count()).select_from(self._filtered(merchant_id, where).subquery())
-        return (await self.session.execute(statement)).scalar_one()
+        statement = _count_statement(_Shape.of(where, after=False))
+        return (await self.session.execute(statement, _parameters(merchant_id, where))).scalar_one()
 
     async def by_content_sid(self, content_sid: str, *, lock: bool = False) -> list[Campaign]:
         """Campaigns of any merchant with this Twilio content: for Twilio's webhooks,
@@ -136,16 +129,104 @@ class CampaignRepository:
         statement = text("SELECT nextval(pg_get_serial_sequence('campaigns', 'id'))")
         return int((await self.session.execute(statement)).scalar_one())
 
+    async def one(self, campaign_id: int) -> Campaign:
+        """The campaign, which must exist (raises otherwise)."""
+        return await self.session.get_one(Campaign, campaign_id)
+
     async def add(self, campaign: Campaign) -> Campaign:
         self.session.add(campaign)
         await self.session.flush()
         return campaign
+
+    async def add_new(self, campaign: Campaign) -> Campaign:
+        """Insert in a savepoint: when a concurrent create took the name, the
+        IntegrityError undoes this insert only, not the caller's transaction."""
+        async with self.session.begin_nested():
+            return await self.add(campaign)
+
+    def record_approval_event(self, event: CampaignApprovalEvent) -> None:
+        """Written with the campaign's change, at the next flush."""
+        self.session.add(event)
 
     async def names_taken(self, merchant_id: int, names: Sequence[str]) -> set[str]:
         statement = select(Campaign.name).where(
             tuple_(Campaign.merchant_id, Campaign.name).in_([(merchant_id, n) for n in names])
         )
         return set((await self.session.execute(statement)).scalars())
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which conditions a filtered statement has; their values are its parameters."""
+
+    all_versions: bool
+    statuses: bool
+    campaign_type: bool
+    author_type: bool
+    name: bool
+    name_contains: bool
+    after: bool
+
+    @classmethod
+    def of(cls, where: CampaignFilter, *, after: bool) -> "_Shape":
+        return cls(
+            where.all_versions,
+            bool(where.statuses),
+            where.campaign_type is not None,
+            where.author_type is not None,
+            where.name is not None,
+            bool(where.name_contains),
+            after,
+        )
+
+
+def _parameters(merchant_id: int, where: CampaignFilter) -> dict[str, Any]:
+    """The values of the conditions `_Shape.of(where)` says the statement has."""
+    parameters: dict[str, Any] = {"merchant_id": merchant_id}
+    if where.statuses:
+        parameters["statuses"] = list(where.statuses)
+    if where.campaign_type is not None:
+        parameters["campaign_type"] = where.campaign_type
+    if where.author_type is not None:
+        parameters["author_type"] = where.author_type
+    if where.name is not None:
+        parameters["name"] = where.name
+    if where.name_contains:
+        parameters["pattern"] = "%" + _escape_like(where.name_contains) + "%"
+    return parameters
+
+
+def _filtered(shape: _Shape) -> Select[Campaign]:
+    statement = select(Campaign).where(Campaign.merchant_id == bindparam("merchant_id"))
+    if not shape.all_versions:
+        statement = statement.where(Campaign.next_campaign_id.is_(None))
+    if shape.statuses:
+        statement = statement.where(Campaign.status.in_(bindparam("statuses", expanding=True)))
+    if shape.campaign_type:
+        statement = statement.where(Campaign.campaign_type == bindparam("campaign_type"))
+    if shape.author_type:
+        statement = statement.where(Campaign.author_type == bindparam("author_type"))
+    if shape.name:
+        statement = statement.where(Campaign.name == bindparam("name"))
+    if shape.name_contains:
+        statement = statement.where(Campaign.name.ilike(bindparam("pattern"), escape="\\"))
+    return statement
+
+
+# Statements are built once per shape (at most 2**7) and their values bound: building
+# one (its subquery's column collection above all) took longer than running it.
+@cache
+def _count_statement(shape: _Shape) -> Select[int]:
+    return select(func.count()).select_from(_filtered(shape).subquery())
+
+
+@cache
+def _page_statement(shape: _Shape) -> Select[Campaign, int]:
+    total = _count_statement(replace(shape, after=False)).scalar_subquery()
+    statement = _filtered(shape).add_columns(total)
+    if shape.after:
+        statement = statement.where(Campaign.id < bindparam("after_id"))
+    return statement.order_by(Campaign.id.desc()).limit(bindparam("limit"))
 
 
 def _escape_like(value: str) -> str:

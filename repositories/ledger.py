@@ -238,6 +238,20 @@ async def add_message(session: AsyncSession, message: Message) -> int:
     return message.id
 
 
+async def add_failed_message(session: AsyncSession, message: Message) -> int:
+    """Store a Message that failed before reaching Twilio, its failure time the
+    database's clock, now (its id is needed to close the row)."""
+    message.failed_at = func.now()
+    return await add_message(session, message)
+
+
+async def add_row(session: AsyncSession, row: CampaignLeadMessage) -> int:
+    """Store one ledger row now (its id is the claim's)."""
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
 async def drop_message(session: AsyncSession, message: Message) -> None:
     await session.delete(message)
 

@@ -1,5 +1,5 @@
-"""Every statement that status callbacks run on messages: the set-based move, the look-up
-of messages left as they were, and the notifications that tell subscribers."""
+"""Every statement that status callbacks run on messages: the set-based move and the
+look-up of messages left as they were (their events go through services.events)."""
 
 from collections.abc import Sequence
 from functools import cache
@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import MessageDirection
+from db.enums import MessageDirection, MessageStatus
 
 
 # Raw SQL compiled once: the batch arrives as parallel arrays, so the statement text
@@ -17,7 +17,11 @@ from db.enums import MessageDirection
 # single-row rules: a milestone keeps the time it was first reached and is never
 # before an earlier milestone (GREATEST ignores NULLs).
 @cache
-def _move(final_sql: str, position_sql: str) -> TextClause:
+def _move(progress: tuple[MessageStatus, ...], final: tuple[MessageStatus, ...]) -> TextClause:
+    # A stored status's position in `progress`, compared with the reported one's limit;
+    # a status in `final` ends the status rechecks.
+    position_sql = " ".join(f"WHEN '{s.value}' THEN {i}" for i, s in enumerate(progress))
+    final_sql = ", ".join(f"'{s.value}'" for s in final)
     return text(
         f"""
     WITH v AS (
@@ -62,7 +66,6 @@ _CURRENT = text("SELECT id, merchant_id, status, sid FROM messages WHERE sid = A
 # disk flush. Without the wait, a database crash (not ours) can lose the last few
 # hundred milliseconds of statuses: a later callback supersedes them anyway.
 _NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit = off")
-_NOTIFY = text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p")
 
 
 async def no_flush_wait(session: AsyncSession) -> None:
@@ -70,20 +73,18 @@ async def no_flush_wait(session: AsyncSession) -> None:
 
 
 async def move(
-    session: AsyncSession, final_sql: str, position_sql: str, columns: dict[str, list[Any]]
+    session: AsyncSession,
+    columns: dict[str, list[Any]],
+    progress: tuple[MessageStatus, ...],
+    final: tuple[MessageStatus, ...],
 ) -> Sequence[Any]:
     """Apply the batch's statuses (`columns`: parallel arrays, one entry per sid). A
-    stored status moves only when its position (`position_sql`, CASE branches) is below
-    the reported status's limit; a status in `final_sql` ends the status rechecks. Returns
+    stored status moves only when its position in `progress` is below the reported
+    status's limit; a status in `final` ends the status rechecks. Returns
     (message id, merchant id, status, sid, ledger id, campaign id, send id) per moved row."""
-    return (await session.execute(_move(final_sql, position_sql), columns)).all()
+    return (await session.execute(_move(progress, final), columns)).all()
 
 
 async def current(session: AsyncSession, sids: Sequence[str]) -> Sequence[Any]:
     """(id, merchant id, status, sid) of the messages with these sids."""
     return (await session.execute(_CURRENT, {"sids": list(sids)})).all()
-
-
-async def notify(session: AsyncSession, channel: str, payloads: list[str]) -> None:
-    """Queue every payload on `channel` in one statement (delivered at commit)."""
-    await session.execute(_NOTIFY, {"channel": channel, "payloads": payloads})

@@ -11,6 +11,10 @@ class MerchantRepository:
     async def get(self, merchant_id: int) -> Merchant | None:
         return await self.session.get(Merchant, merchant_id)
 
+    async def one(self, merchant_id: int) -> Merchant:
+        """The merchant, which must exist (raises otherwise)."""
+        return await self.session.get_one(Merchant, merchant_id)
+
     async def after(self, after_id: int, limit: int) -> list[Merchant]:
         """Merchants in id order, for jobs that walk all of them in batches."""
         statement = select(Merchant).where(Merchant.id > after_id).order_by(Merchant.id)

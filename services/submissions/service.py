@@ -1,4 +1,5 @@
-"""Submitting a template to Twilio for WhatsApp approval, and syncing its status."""
+"""The state changes around a template's submission to Twilio for WhatsApp approval, and
+its status sync (jobs/submission.py makes the Twilio calls between them)."""
 
 import uuid
 from dataclasses import dataclass
@@ -7,43 +8,24 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import CampaignStatus, CampaignType
+from db.enums import CampaignStatus
 from db.models import Campaign
-from services.campaigns.approval import ApprovalReport, ReportSource, apply_report
-from services.campaigns.rendering import SAMPLES
-from services.campaigns.repository import CampaignRepository
-from services.campaigns.whatsapp_rules import check_template
-from services.errors import ErrorCode, FieldError, ServiceError, not_found
+from repositories.campaigns import CampaignRepository
+from services.campaigns.approval import ReportSource, apply_report
+from services.campaigns.submission_rules import (
+    CATEGORY,
+    samples_by_type,
+    submission_problems,
+    whatsapp_name,
+)
+from services.errors import ErrorCode, ServiceError, not_found
 from services.links.tracking import tracked_submission
+from services.twilio.approvals import ApprovalReport
 from services.twilio.errors import ErrorKind, TwilioError
 
-CATEGORY = {CampaignType.MARKETING: "MARKETING", CampaignType.SERVICE: "UTILITY"}
 # Longer than a submission's Twilio calls can take (two calls and a cleanup, each with
 # its timeout): an older claim was left by a process that died, and is taken over.
 CLAIM_TTL = timedelta(minutes=2)
-
-
-def whatsapp_name(campaign: Campaign) -> str:
-    """Template names are unique per Twilio account, which every merchant shares, and a
-    deleted name is blocked for 30 days: each version of each merchant's template gets
-    its own name."""
-    suffix = f"_m{campaign.merchant_id}_v{campaign.version}"
-    return campaign.name[: 512 - len(suffix)] + suffix
-
-
-def samples_by_type(campaign: Campaign) -> dict[str, str]:
-    """A sample for each variable the template uses: the merchant's own, else ours."""
-    return {
-        name: str(campaign.samples.get(name) or SAMPLES[name])
-        for name in campaign.variables.values()
-    }
-
-
-def submission_problems(campaign: Campaign) -> list[FieldError]:
-    """What WhatsApp's rules find wrong with the campaign's body, with the samples it would
-    be submitted with: exactly what `submit` refuses it for. Needs nothing but the row, so
-    a list of campaigns can show it without a query per campaign."""
-    return check_template(campaign.body, campaign.variables, samples_by_type(campaign), prefix=())
 
 
 def twilio_failure(action: str, error: TwilioError) -> ServiceError:
@@ -173,23 +155,3 @@ class SubmissionService:
         if campaign.content_sid == content_sid:
             await apply_report(self.session, campaign, report, ReportSource.SYNC)
         return campaign
-
-
-async def apply_event(
-    session: AsyncSession,
-    content_sid: str,
-    status: str | None = None,
-    category: str | None = None,
-    fetched: ApprovalReport | None = None,
-) -> int:
-    """Apply an Event Streams report to every campaign with this content (normally one);
-    returns how many there were. A rejection's reason is not in the event: `fetched` is
-    what Twilio said when asked (before this transaction), if it could be asked."""
-    campaigns = await CampaignRepository(session).by_content_sid(content_sid, lock=True)
-    for campaign in campaigns:
-        report = ApprovalReport(status or campaign.twilio_status or "", category=category)
-        if status == CampaignStatus.REJECTED and fetched is not None:
-            report = ApprovalReport(status, fetched.rejection_reason, fetched.category)
-        if report.status:
-            await apply_report(session, campaign, report, ReportSource.WEBHOOK)
-    return len(campaigns)

@@ -1,0 +1,24 @@
+"""Subaccounts made directly in the emulator, as a merchant's existing Twilio account."""
+
+from typing import Any
+
+import httpx
+
+from tests.conftest import RunningEmulator
+
+
+async def emulator_subaccount(emulator: RunningEmulator, name: str) -> dict[str, Any]:
+    """A new account of the emulator's (sid, auth_token, friendly_name, …)."""
+    async with httpx.AsyncClient(base_url=emulator.url, auth=emulator.credentials) as client:
+        response = await client.post("/2010-04-01/Accounts.json", data={"FriendlyName": name})
+    assert response.status_code == 201, response.text
+    account: dict[str, Any] = response.json()
+    return account
+
+
+async def emulator_accounts(emulator: RunningEmulator) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=emulator.url, auth=emulator.credentials) as client:
+        response = await client.get("/_emulator/accounts")
+    assert response.status_code == 200, response.text
+    accounts: list[dict[str, Any]] = response.json()
+    return accounts
