@@ -201,3 +201,26 @@ async def test_a_message_of_another_account_is_unknown_to_inbound_too(
     stop = inbound_message(phone, "STOP", new_sid())
     assert (await post_signed(http, INBOUND, stop, EMULATOR_TOKEN)).status_code == 200
     assert (await person_row(db, message.person_id)).opted_out_at is None
+
+
+async def test_a_rotated_auth_token_verifies_at_once(
+    http: httpx.AsyncClient, db: Database, emulator: RunningEmulator
+) -> None:
+    own = await merchant_on_own_account(db, emulator)
+    message = await sent_through(db, own.merchant_id, own.sid)
+    sent = callback_of(own.sid, message.sid, "sent")
+    assert (await post_signed(http, STATUS, sent, own.token)).status_code == 200  # now kept
+    rotated = secrets.token_hex(16)
+    async with db.transaction() as session:
+        await TwilioAccountService(session, CredentialsCipher(CREDENTIALS_KEY)).store(
+            own.merchant_id,
+            own.sid,
+            TwilioAccountKind.SUBACCOUNT,
+            TwilioCredentials(auth_token=rotated),
+            "Rotated",
+        )
+    delivered = callback_of(own.sid, message.sid, "delivered")
+    assert (await post_signed(http, STATUS, delivered, rotated)).status_code == 200
+    read = callback_of(own.sid, message.sid, "read")
+    assert (await post_signed(http, STATUS, read, own.token)).status_code == 403, "old token"
+    assert (await message_row(db, message.message_id)).status is MessageStatus.DELIVERED
