@@ -26,10 +26,27 @@ class CustomerError(Exception):
 def reply_command(settings: Settings, phone: str, text: str, name: str) -> int:
     running = _running_sandbox(settings)
     customer = _phone(phone)
-    body = {"from": customer, "to": running["sender"], "body": text, "profile_name": name}
+    sender, account = _last_sender_to(running, customer)
+    body = {"from": customer, "to": sender, "body": text, "profile_name": name}
+    if account is not None:
+        body["account_sid"] = account
     answer = _admin(running, "POST", "/_emulator/inbound", body)
     delivery = answer["delivery"]
-    return _report(delivery, f"reply {text!r} from {customer} to {running['sender']}")
+    return _report(delivery, f"reply {text!r} from {customer} to {sender}")
+
+
+def _last_sender_to(running: dict[str, Any], customer: str) -> tuple[str, str | None]:
+    """The person answers the last message they got: its sender, in its account (each
+    merchant sends from its own number in its own subaccount); the sandbox's number when
+    they got none."""
+    messages = _admin(running, "GET", "/_emulator/messages", params={"to": customer})
+    if not messages:
+        return str(running["sender"]), None
+    last = messages[-1]
+    sender = last.get("from")
+    if not isinstance(sender, str) or not sender.startswith("whatsapp:"):
+        sender = running["sender"]  # sent through a Messaging Service: no number known
+    return str(sender), last.get("account_sid")
 
 
 def status_command(settings: Settings, target: str, status: str, error_code: int | None) -> int:

@@ -4,8 +4,10 @@
 With platform credentials (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN), the merchant gets
 a Twilio subaccount of its own, named after it, or the existing account given, verified
 by fetching it with its credentials first (nothing is saved if that fails). In sandbox
-mode the merchant is created without an account of its own. Credentials are never
-printed; a secret given as `-` is read from standard input (arguments show in `ps`).
+mode the merchant gets an emulated subaccount and a sender from the running sandbox
+(jobs/sandbox_accounts.py), or, with no sandbox running, at the next `campaigns serve`.
+Credentials are never printed; a secret given as `-` is read from standard input
+(arguments show in `ps`).
 """
 
 import argparse
@@ -64,9 +66,28 @@ def merchant_command(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps({**row, "twilio_account_sid": account_sid}))
     else:
         lines = [f"merchant id: {merchant_id}", f"token: {token}"]
-        lines.append(f"twilio account: {account_sid or 'the platform account (sandbox)'}")
+        later = "none yet: the sandbox gives it one when it starts"
+        lines.append(f"twilio account: {account_sid or later}")
         print("\n".join(lines))
     return 0
+
+
+async def _sandbox_account(db: Any, settings: Settings, merchant_id: int) -> str | None:
+    """The merchant's subaccount from the sandbox running for this data directory (None:
+    none is running; `campaigns serve` provisions it when it starts)."""
+    from cli.sandbox import running_sandbox_settings
+    from jobs.sandbox_accounts import provision_sandbox_accounts
+    from services.twilio.gateway import TwilioGateway
+
+    running = running_sandbox_settings(settings)
+    if running is None:
+        return None
+    gateway = TwilioGateway(running)
+    try:
+        provisioned = await provision_sandbox_accounts(db, gateway, running)
+    finally:
+        await gateway.close()
+    return provisioned.get(merchant_id)
 
 
 def _fail(message: str) -> int:
@@ -92,7 +113,8 @@ async def _create(
         if gateway is None:
             async with db.transaction() as session:
                 created = await create_merchant(session, name, commerce=commerce)
-            return created.merchant.id, created.token, None
+            sid = await _sandbox_account(db, settings, created.merchant.id)
+            return created.merchant.id, created.token, sid
         created, account = await onboard_merchant(
             db, gateway, settings, name, commerce=commerce, existing=existing
         )

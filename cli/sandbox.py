@@ -117,6 +117,39 @@ def _emulator_server(settings: Settings, account_sid: str, auth_token: str) -> u
     )
 
 
+def sandbox_settings(
+    settings: Settings, account_sid: str, auth_token: str, emulator_url: str
+) -> Settings:
+    """The settings pointed at the sandbox's emulator, as a Twilio of its own."""
+    return settings.model_copy(
+        update={
+            "twilio_account_sid": account_sid,
+            "twilio_auth_token": auth_token,
+            "twilio_base_url": emulator_url,
+            "twilio_whatsapp_from": settings.twilio_whatsapp_from or SANDBOX_SENDER,
+            "credentials_key": settings.credentials_key
+            or SecretStr(credentials_key(settings.data_dir)),
+        }
+    )
+
+
+def running_sandbox_settings(settings: Settings) -> Settings | None:
+    """The settings of the sandbox running for this data directory, if one answers."""
+    import httpx
+
+    saved = read_sandbox_file(settings.data_dir) or {}
+    sid, token, url = (saved.get(k) for k in ("account_sid", "auth_token", "emulator_url"))
+    if not (sid and token and url):
+        return None
+    try:
+        response = httpx.get(f"{url}/_emulator/health", auth=(sid, token), timeout=2)
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    return sandbox_settings(settings, str(sid), str(token), str(url))
+
+
 @asynccontextmanager
 async def sandbox(settings: Settings, listener: socket.socket) -> AsyncIterator[Settings]:
     """The emulator served on `listener` (bound by the caller, who reported a taken port)."""
@@ -129,16 +162,7 @@ async def sandbox(settings: Settings, listener: socket.socket) -> AsyncIterator[
         if task.done():
             task.result()
         await asyncio.sleep(0.01)
-    effective = settings.model_copy(
-        update={
-            "twilio_account_sid": account_sid,
-            "twilio_auth_token": auth_token,
-            "twilio_base_url": emulator_url,
-            "twilio_whatsapp_from": settings.twilio_whatsapp_from or SANDBOX_SENDER,
-            "credentials_key": settings.credentials_key
-            or SecretStr(credentials_key(settings.data_dir)),
-        }
-    )
+    effective = sandbox_settings(settings, account_sid, auth_token, emulator_url)
     _write_sandbox_file(
         settings.data_dir,
         {

@@ -12,10 +12,13 @@ import logging
 import socket
 import sys
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emulator.store import StateFileError
 from services.settings import Settings
+
+if TYPE_CHECKING:
+    from db.database import Database
 
 # Loggers whose INFO lines drown the useful ones: the twilio SDK logs every request and
 # its headers, httpx every request; shown at debug level.
@@ -116,6 +119,8 @@ async def _serve(
         demo = None
         if settings.database_url is None and settings.seed_demo:
             demo = await ensure_demo_merchant(db, settings.data_dir)
+        if emulator_listener is not None:
+            await provision_sandbox(db, effective)
         config = uvicorn.Config(
             create_app(Runtime(db, effective)),
             log_level=settings.log_level,
@@ -135,6 +140,21 @@ async def _serve(
             await asyncio.sleep(0.01)
         print(banner(effective, demo, sandbox=emulator_listener is not None), flush=True)
         await task
+
+
+async def provision_sandbox(db: "Database", settings: Settings) -> None:
+    """Every merchant (the demo one too) on an emulated subaccount of its own, with a
+    sender (jobs/sandbox_accounts.py). A failure is logged: the server still starts."""
+    from jobs.sandbox_accounts import provision_sandbox_accounts
+    from services.twilio.gateway import TwilioGateway
+
+    gateway = TwilioGateway(settings)
+    try:
+        await provision_sandbox_accounts(db, gateway, settings)
+    except Exception:
+        logging.getLogger(__name__).exception("sandbox subaccounts could not be provisioned")
+    finally:
+        await gateway.close()
 
 
 def banner(settings: Settings, demo: dict[str, str] | None, *, sandbox: bool) -> str:

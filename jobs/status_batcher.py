@@ -33,8 +33,17 @@ class StatusBatcher:
     """Applies queued status updates in batches, one batch in flight at a time: while a
     batch commits the next one fills, so batches grow with the load on their own."""
 
-    def __init__(self, db: Database, *, window: float = 0.002, max_items: int = 200) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        platform_account_sid: str | None = None,
+        window: float = 0.002,
+        max_items: int = 200,
+    ) -> None:
         self.db = db
+        # Callbacks of the platform's account also own messages recorded without one.
+        self.platform_account_sid = platform_account_sid
         # How long the first callback of a burst waits for others: short enough to be
         # lost in a request's latency, long enough for concurrent requests to join.
         self.window = window
@@ -75,7 +84,7 @@ class StatusBatcher:
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 async with self.db.transaction() as session:
-                    results = await apply_statuses(session, updates)
+                    results = await apply_statuses(session, updates, self.platform_account_sid)
                     await pause_on_sender_errors(session, updates, results)
                 break
             except Exception as error:

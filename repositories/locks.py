@@ -13,3 +13,12 @@ async def try_lock(connection: AsyncConnection, key: int) -> bool:
 async def check_connection(connection: AsyncConnection) -> None:
     """Raises when the connection (and so the lock it holds) is gone."""
     await connection.scalar(select(1))
+
+
+async def lock(connection: AsyncConnection, key: int) -> None:
+    """Take the lock, waiting for whichever connection holds it to let it go."""
+    await connection.scalar(select(func.pg_advisory_lock(key)))
+
+
+async def unlock(connection: AsyncConnection, key: int) -> None:
+    await connection.scalar(select(func.pg_advisory_unlock(key)))

@@ -73,9 +73,17 @@ async def forget_checks(session: AsyncSession, message_ids: Sequence[int]) -> No
     await session.execute(_FORGET, {"ids": list(message_ids)})
 
 
-async def last_messaged(session: AsyncSession, phone: str) -> Sequence[Any]:
+async def last_messaged(
+    session: AsyncSession,
+    phone: str,
+    *,
+    merchant_id: int | None = None,
+    platform_account_sid: str | None = None,
+) -> Sequence[Any]:
     """(person id, merchant id, last outbound message time) per merchant that messaged
-    this phone, latest first."""
+    this phone, latest first: only `merchant_id` when given; else, with
+    `platform_account_sid`, only through the platform's account (that sid, or a message
+    recorded without an account)."""
     last = func.max(Message.created_at).label("last")
     statement = (
         select(ConversationUser.id, ConversationUser.merchant_id, last)
@@ -88,15 +96,26 @@ async def last_messaged(session: AsyncSession, phone: str) -> Sequence[Any]:
         .group_by(ConversationUser.id, ConversationUser.merchant_id)
         .order_by(last.desc(), ConversationUser.id.desc())
     )
+    if merchant_id is not None:
+        statement = statement.where(ConversationUser.merchant_id == merchant_id)
+    elif platform_account_sid is not None:
+        account = func.coalesce(Message.twilio_account_sid, platform_account_sid)
+        statement = statement.where(account == platform_account_sid)
     rows = (await session.execute(statement)).all()
     return rows
 
 
 async def insert_inbound(
-    session: AsyncSession, merchant_id: int, person_id: int, sid: str, body: str
+    session: AsyncSession,
+    merchant_id: int,
+    person_id: int,
+    sid: str,
+    body: str,
+    account_sid: str | None = None,
 ) -> int | None:
-    """The new message's id; None when the sid is already recorded. ON CONFLICT makes a
-    concurrent repeat wait for the first delivery's transaction instead of failing."""
+    """The new message's id (received through `account_sid`); None when the sid is
+    already recorded. ON CONFLICT makes a concurrent repeat wait for the first
+    delivery's transaction instead of failing."""
     statement = (
         insert(Message)
         .values(
@@ -106,6 +125,7 @@ async def insert_inbound(
             status=MessageStatus.RECEIVED,
             body=body,
             sid=sid,
+            twilio_account_sid=account_sid,
         )
         .on_conflict_do_nothing(index_elements=[Message.sid])
         .returning(Message.id)

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Sender
@@ -46,6 +46,18 @@ class SenderRepository:
     async def live_address(self, merchant_id: int, address: str) -> Sender | None:
         statement = self._live(merchant_id).where(Sender.address == address)
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def receives_at(self, merchant_id: int, address: str) -> bool:
+        """Whether a message to `address` reached one of the merchant's senders: that
+        number (removed or not: people answer old messages), or any number when the
+        merchant has a Messaging Service sender (its numbers are Twilio's to know)."""
+        statement = select(
+            exists().where(
+                Sender.merchant_id == merchant_id,
+                or_(Sender.address == address, Sender.address.startswith("MG")),
+            )
+        )
+        return bool(await self.session.scalar(statement))
 
     async def default_of(self, merchant_id: int) -> Sender | None:
         statement = self._live(merchant_id).where(Sender.is_default)

@@ -10,6 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import MessageDirection, MessageStatus
 
+# A callback touches only messages of the account that signed it (v.account; NULL for
+# the server's own re-reads, which are not scoped). A message without an account went
+# through the platform's (:platform), as every message did before accounts existed.
+_IN_ACCOUNT = "(v.account IS NULL OR COALESCE(m.twilio_account_sid, :platform) = v.account)"
+
 
 # Raw SQL compiled once: the batch arrives as parallel arrays, so the statement text
 # (and asyncpg's prepared statement) is the same whatever the batch's size. Column
@@ -29,9 +34,10 @@ def _move(progress: tuple[MessageStatus, ...], final: tuple[MessageStatus, ...])
             CAST(:sids AS text[]), CAST(:statuses AS text[]), CAST(:limits AS int[]),
             CAST(:codes AS int[]), CAST(:errors AS text[]),
             CAST(:sent AS timestamptz[]), CAST(:delivered AS timestamptz[]),
-            CAST(:read AS timestamptz[]), CAST(:failed AS timestamptz[])
+            CAST(:read AS timestamptz[]), CAST(:failed AS timestamptz[]),
+            CAST(:accounts AS text[])
         ) AS v(sid, status, lim, error_code, error_message,
-               sent_at, delivered_at, read_at, failed_at)
+               sent_at, delivered_at, read_at, failed_at, account)
     ), moved AS (
         UPDATE messages AS m SET
             status = v.status,
@@ -49,18 +55,25 @@ def _move(progress: tuple[MessageStatus, ...], final: tuple[MessageStatus, ...])
             updated_at = now()
         FROM v
         WHERE m.sid = v.sid
+          AND {_IN_ACCOUNT}
           AND m.direction = '{MessageDirection.OUTBOUND.value}'
           AND (CASE m.status {position_sql} END) < v.lim
-        RETURNING m.id, m.merchant_id, m.status, m.sid
+        RETURNING m.id, m.merchant_id, m.status, m.sid, v.account
     )
     SELECT moved.id, moved.merchant_id, moved.status, moved.sid,
-           l.id, l.campaign_id, l.campaign_send_id
+           l.id, l.campaign_id, l.campaign_send_id, moved.account
     FROM moved LEFT JOIN campaign_lead_messages AS l ON l.message_id = moved.id
     """
     )
 
 
-_CURRENT = text("SELECT id, merchant_id, status, sid FROM messages WHERE sid = ANY(:sids)")
+_CURRENT = text(
+    f"""
+    SELECT m.id, m.merchant_id, m.status, m.sid, v.account
+    FROM unnest(CAST(:sids AS text[]), CAST(:accounts AS text[])) AS v(sid, account)
+    JOIN messages AS m ON m.sid = v.sid AND {_IN_ACCOUNT}
+    """
+)
 # Transactions that NOTIFY commit one at a time (PostgreSQL serialises them on the
 # notification queue), so waiting for each one's WAL flush caps the batches at one per
 # disk flush. Without the wait, a database crash (not ours) can lose the last few
@@ -77,14 +90,22 @@ async def move(
     columns: dict[str, list[Any]],
     progress: tuple[MessageStatus, ...],
     final: tuple[MessageStatus, ...],
+    platform: str | None,
 ) -> Sequence[Any]:
-    """Apply the batch's statuses (`columns`: parallel arrays, one entry per sid). A
-    stored status moves only when its position in `progress` is below the reported
-    status's limit; a status in `final` ends the status rechecks. Returns
-    (message id, merchant id, status, sid, ledger id, campaign id, send id) per moved row."""
-    return (await session.execute(_move(progress, final), columns)).all()
+    """Apply the batch's statuses (`columns`: parallel arrays, one entry per sid and
+    account) to the messages of those accounts (`platform`: the platform account's sid).
+    A stored status moves only when its position in `progress` is below the reported
+    status's limit; a status in `final` ends the status rechecks. Returns (message id,
+    merchant id, status, sid, ledger id, campaign id, send id, account) per moved row."""
+    params = {**columns, "platform": platform}
+    return (await session.execute(_move(progress, final), params)).all()
 
 
-async def current(session: AsyncSession, sids: Sequence[str]) -> Sequence[Any]:
-    """(id, merchant id, status, sid) of the messages with these sids."""
-    return (await session.execute(_CURRENT, {"sids": list(sids)})).all()
+async def current(
+    session: AsyncSession, keys: Sequence[tuple[str, str | None]], platform: str | None
+) -> Sequence[Any]:
+    """(id, merchant id, status, sid, account) of the messages with these (sid, account)
+    keys, each within its account as in `move`."""
+    sids, accounts = [sid for sid, _ in keys], [account for _, account in keys]
+    params = {"sids": sids, "accounts": accounts, "platform": platform}
+    return (await session.execute(_CURRENT, params)).all()

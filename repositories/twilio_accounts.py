@@ -26,6 +26,15 @@ class TwilioAccountRepository:
         accounts = (await self.session.execute(statement)).scalars()
         return {account.merchant_id: account for account in accounts}
 
+    async def merchants_without_account(self) -> list[tuple[int, str]]:
+        """(id, name) of every merchant on the platform's account, oldest first."""
+        statement = (
+            select(Merchant.id, Merchant.name)
+            .where(~exists().where(TwilioAccount.merchant_id == Merchant.id))
+            .order_by(Merchant.id)
+        )
+        return [(row[0], row[1]) for row in (await self.session.execute(statement)).all()]
+
     async def owner_of(self, account_sid: str) -> tuple[Merchant, TwilioAccount] | None:
         """The merchant owning the account (a webhook's AccountSid), with the account."""
         statement = (

@@ -4,7 +4,11 @@
 - POST /webhooks/twilio/messages/inbound: messages people send to our WhatsApp sender.
 
 Both are refused with 403 unless X-Twilio-Signature covers the public URL and every
-parameter that arrived, and with 400 when a required one is missing or malformed.
+parameter that arrived, computed with the auth token of the account named by AccountSid
+(jobs/webhook_accounts.py: the platform's, or a merchant's own; an unknown one is 403),
+and with 400 when a required one is missing or malformed. A status callback touches only
+its own account's messages; an inbound message to a merchant's account, only that
+merchant's person.
 Anything else a signed request carries is acknowledged with a 2xx (an unknown sid or
 status included), so Twilio does not retry what would fail again.
 """
@@ -24,7 +28,8 @@ from starlette.responses import JSONResponse, Response
 from gql.webhooks.signed import public_url_of, refuse
 from jobs.runtime import Runtime
 from jobs.status_batcher import StatusBatcher
-from services.messages.inbound import InboundOutcome, record_inbound
+from jobs.webhook_accounts import Refusal, SigningAccount, WebhookAccounts
+from services.messages.inbound import InboundOutcome, Receiver, record_inbound
 from services.messages.status import StatusResult, StatusUpdate
 from services.twilio.signatures import WebhookVerifier
 
@@ -59,11 +64,8 @@ async def _form_items(request: Request) -> Sequence[tuple[str, str | UploadFile]
         raise HTTPException(400, str(error)) from error
 
 
-async def _signed_params(request: Request, runtime: Runtime) -> dict[str, str] | Response:
-    """The form's parameters when Twilio signed all of them, else the refusal to send."""
-    token = runtime.settings.twilio_auth_token
-    if not token:
-        return refuse(503, "Twilio is not configured on this server.")
+async def _form(request: Request) -> dict[str, str] | Response:
+    """The form's parameters, one value each, else the refusal to send."""
     try:
         items = await _form_items(request)
     except (HTTPException, MultiPartException) as error:
@@ -77,11 +79,32 @@ async def _signed_params(request: Request, runtime: Runtime) -> dict[str, str] |
             # repeated one: refuse rather than trust an unsigned value.
             return refuse(403, f"Parameter {name!r} arrived more than once.")
         params[name] = value
-    url = public_url_of(request, runtime.settings)
-    if not WebhookVerifier(token).form(url, params, request.headers.get("X-Twilio-Signature")):
-        logger.warning("refused a message webhook with a bad signature: %s", url)
-        return refuse(403, "Invalid or missing X-Twilio-Signature.")
     return params
+
+
+async def _signed_params(
+    request: Request, runtime: Runtime, accounts: WebhookAccounts
+) -> tuple[dict[str, str], SigningAccount] | Response:
+    """The form's parameters and the account that signed them, when the token of the
+    account they name (AccountSid) signed all of them; else the refusal to send."""
+    if isinstance(platform := accounts.platform(), Refusal):
+        return refuse(platform.status, platform.reason)
+    params = await _form(request)
+    if isinstance(params, Response):
+        return params
+    url = public_url_of(request, runtime.settings)
+    signature = request.headers.get("X-Twilio-Signature")
+    named = params.get("AccountSid", "").strip() or None
+    # A kept token that fails is read again once: the account's token may have changed.
+    for fresh in (False, True) if accounts.is_kept(named) else (True,):
+        signer = await accounts.signer(named, fresh=fresh)
+        if isinstance(signer, Refusal):
+            logger.warning("refused a message webhook: %s", signer.reason)
+            return refuse(signer.status, signer.reason)
+        if WebhookVerifier(signer.auth_token).form(url, params, signature):
+            return params, signer
+    logger.warning("refused a message webhook with a bad signature: %s", url)
+    return refuse(403, "Invalid or missing X-Twilio-Signature.")
 
 
 def _invalid(params: dict[str, str], *names: str) -> Response | None:
@@ -109,13 +132,18 @@ def _error_code(raw: str | None, sid: str) -> int | None:
 
 
 async def _apply(
-    batcher: StatusBatcher, sid: str, status: str, code: int | None, message: str | None
+    batcher: StatusBatcher,
+    signer: SigningAccount,
+    sid: str,
+    status: str,
+    code: int | None,
+    message: str | None,
 ) -> StatusResult | None:
     for pause in (0.0, *UNKNOWN_SID_RETRIES):
         await asyncio.sleep(pause)
         # Answered once the callback's batch committed: acknowledging earlier could lose
         # a status that Twilio will not send again.
-        update = StatusUpdate(sid, status, code, message, datetime.now(UTC))
+        update = StatusUpdate(sid, status, code, message, datetime.now(UTC), signer.account_sid)
         result = await batcher.apply(update)
         if result is not None:
             return result
@@ -127,21 +155,28 @@ def twilio_message_status_endpoint(runtime: Runtime) -> Endpoint:
     # transaction. It needs no start or stop: it works only while callbacks wait on it.
     # It writes through the jobs' pool, which does not ping a connection before each
     # transaction (three round trips, as many as the batch's own statements); the
-    # batcher applies a batch again when its connection turns out to be gone.
-    batcher = StatusBatcher(runtime.jobs_db)
+    # batcher applies a batch again when its connection turns out to be gone. A callback
+    # touches only its own account's messages; the platform's account also owns those
+    # recorded without an account.
+    platform = runtime.settings.twilio_account_sid
+    batcher = StatusBatcher(runtime.jobs_db, platform_account_sid=platform)
+    accounts = WebhookAccounts(runtime.db, runtime.settings)  # rare reads: the kept tokens
 
     async def endpoint(request: Request) -> Response:
-        params = await _signed_params(request, runtime)
-        if isinstance(params, Response):
-            return params
+        signed = await _signed_params(request, runtime, accounts)
+        if isinstance(signed, Response):
+            return signed
+        params, signer = signed
         if refusal := _invalid(params, "MessageSid", "MessageStatus"):
             return refusal
         sid, status = params["MessageSid"].strip(), params["MessageStatus"].strip()
         code = _error_code(params.get("ErrorCode"), sid)
-        result = await _apply(batcher, sid, status, code, params.get("ErrorMessage") or None)
+        error = params.get("ErrorMessage") or None
+        result = await _apply(batcher, signer, sid, status, code, error)
         if result is None:
-            # Another application's message on the same account, most likely: refusing
-            # it would only make Twilio report errors for it.
+            # Another application's message on the same account, most likely (or a
+            # message of another account, which this one's callback must not touch):
+            # refusing it would only make Twilio report errors for it.
             logger.info("status %.40r for unknown message %s acknowledged", status, sid)
             return JSONResponse({"message": None})
         return JSONResponse({"message": {"status": result.status.value, "changed": result.changed}})
@@ -150,19 +185,34 @@ def twilio_message_status_endpoint(runtime: Runtime) -> Endpoint:
 
 
 def twilio_inbound_message_endpoint(runtime: Runtime) -> Endpoint:
+    accounts = WebhookAccounts(runtime.db, runtime.settings)
+
     async def endpoint(request: Request) -> Response:
-        params = await _signed_params(request, runtime)
-        if isinstance(params, Response):
-            return params
+        signed = await _signed_params(request, runtime, accounts)
+        if isinstance(signed, Response):
+            return signed
+        params, signer = signed
         if refusal := _invalid(params, "MessageSid", "From"):
             return refusal
         sid = params["MessageSid"].strip()
+        receiver = None
+        if signer.merchant_id is not None:
+            receiver = Receiver(signer.merchant_id, signer.account_sid)
         async with runtime.db.transaction() as session:
             result = await record_inbound(
-                session, sid, params["From"], params.get("Body", ""), datetime.now(UTC)
+                session,
+                sid,
+                params["From"],
+                params.get("Body", ""),
+                datetime.now(UTC),
+                to=params.get("To", ""),
+                receiver=receiver,
+                platform_account_sid=runtime.settings.twilio_account_sid,
             )
         if result.outcome is InboundOutcome.UNKNOWN_SENDER:
             logger.info("inbound message %s from a phone no merchant messaged ignored", sid)
+        elif result.outcome is InboundOutcome.UNKNOWN_RECIPIENT:
+            logger.info("inbound message %s to none of its account's senders ignored", sid)
         elif result.keyword is not None:
             logger.info("inbound %s: %s for merchants %s", sid, result.keyword, result.merchant_ids)
         return Response(EMPTY_TWIML, media_type="text/xml")

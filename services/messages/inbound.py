@@ -1,8 +1,13 @@
 """Inbound WhatsApp messages: recorded for the person who wrote, and their opt-out or
 opt-in keywords applied.
 
-Merchants share the WhatsApp sender, so an inbound message does not say which merchant
-it answers. It is taken to answer the merchants that messaged the person most recently:
+A message to a merchant's own account (the webhook's AccountSid, `Receiver`) answers that
+merchant only, if it reached one of the merchant's senders (`To`) and the merchant has
+messaged the person; its keyword applies to that merchant only.
+
+Merchants on the platform's account share its WhatsApp sender, so a message to it does
+not say which merchant it answers. It is taken to answer the merchants that messaged the
+person through the platform's account most recently:
 
 - every merchant that sent the person a message Twilio accepted within the last 30 days
   (`RECENT`), or, when none did, the one merchant that did so last;
@@ -23,6 +28,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from repositories import messages as repository
+from repositories.senders import SenderRepository
 from services.messages.keywords import Keyword, keyword_of
 from services.messages.text import storable
 from services.phones import normalize_e164
@@ -34,6 +40,15 @@ class InboundOutcome(StrEnum):
     RECORDED = "recorded"
     DUPLICATE = "duplicate"  # Twilio delivered this sid before: already applied
     UNKNOWN_SENDER = "unknown_sender"  # a phone no merchant ever messaged
+    UNKNOWN_RECIPIENT = "unknown_recipient"  # `To` is none of the account's merchant's senders
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """The merchant account an inbound message came through."""
+
+    merchant_id: int
+    account_sid: str
 
 
 @dataclass(frozen=True)
@@ -53,9 +68,17 @@ class InboundResult:
     keyword: Keyword | None = None
 
 
-async def correspondents(session: AsyncSession, phone: str) -> list[Correspondent]:
-    """Every merchant that sent this phone a message Twilio accepted, latest first."""
-    rows = await repository.last_messaged(session, phone)
+async def correspondents(
+    session: AsyncSession,
+    phone: str,
+    merchant_id: int | None = None,
+    platform_account_sid: str | None = None,
+) -> list[Correspondent]:
+    """Every merchant that sent this phone a message Twilio accepted, latest first (only
+    `merchant_id`; else only through the platform's account when its sid is given)."""
+    rows = await repository.last_messaged(
+        session, phone, merchant_id=merchant_id, platform_account_sid=platform_account_sid
+    )
     return [Correspondent(person, merchant, at) for person, merchant, at in rows]
 
 
@@ -66,16 +89,33 @@ def addressees(candidates: Sequence[Correspondent], now: datetime) -> list[Corre
 
 
 async def record_inbound(
-    session: AsyncSession, sid: str, from_: str, body: str, now: datetime
+    session: AsyncSession,
+    sid: str,
+    from_: str,
+    body: str,
+    now: datetime,
+    *,
+    to: str = "",
+    receiver: Receiver | None = None,
+    platform_account_sid: str | None = None,
 ) -> InboundResult:
-    """Record an inbound message from `from_` (`whatsapp:+E164`) and apply its keyword.
-    A repeated delivery of the same sid changes nothing."""
+    """Record an inbound message from `from_` (`whatsapp:+E164`) to `to` and apply its
+    keyword: to `receiver`'s merchant, or (None) to the platform account's merchants
+    (see the module's docstring). A repeated delivery of the same sid changes nothing."""
     phone = normalize_e164(from_)
-    targets = addressees(await correspondents(session, phone), now) if phone else []
+    account_sid: str | None
+    if receiver is not None:
+        if not await SenderRepository(session).receives_at(receiver.merchant_id, to.strip()):
+            return InboundResult(InboundOutcome.UNKNOWN_RECIPIENT)
+        found = await correspondents(session, phone, receiver.merchant_id) if phone else []
+        targets, account_sid = found[:1], receiver.account_sid
+    else:
+        found = await correspondents(session, phone, None, platform_account_sid) if phone else []
+        targets, account_sid = addressees(found, now), platform_account_sid
     if not targets:
         return InboundResult(InboundOutcome.UNKNOWN_SENDER)
     message_id = await repository.insert_inbound(
-        session, targets[0].merchant_id, targets[0].person_id, sid, storable(body)
+        session, targets[0].merchant_id, targets[0].person_id, sid, storable(body), account_sid
     )
     if message_id is None:
         return InboundResult(InboundOutcome.DUPLICATE)

@@ -20,7 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.enums import MessageStatus
 from repositories import statuses as status_repository
 from services.events.messages import publish_many
-from services.messages.status_batch import StatusResult, StatusUpdate, move_params, winners
+from services.messages.status_batch import (
+    Key,
+    StatusResult,
+    StatusUpdate,
+    move_params,
+    winners,
+)
 from services.messages.status_events import status_events
 from services.messages.statuses import FINAL, PROGRESS
 
@@ -28,47 +34,57 @@ __all__ = ["StatusResult", "StatusUpdate", "apply_status", "apply_statuses"]
 
 
 async def apply_statuses(
-    session: AsyncSession, updates: list[StatusUpdate]
+    session: AsyncSession, updates: list[StatusUpdate], platform_account_sid: str | None = None
 ) -> list[StatusResult | None]:
-    """Apply status callbacks to the outbound messages with their Twilio sids, in one
-    statement, and publish what changed (delivered when the caller commits): one result
-    per update, None for an unknown sid. Repeats, stale statuses and statuses we do not
-    know change nothing; of several callbacks for one sid, the furthest is applied."""
+    """Apply status callbacks to the outbound messages with their Twilio sids, each
+    within the account that signed it (`platform_account_sid`: the platform account's,
+    which also owns the messages recorded without an account), in one statement, and
+    publish what changed (delivered when the caller commits): one result per update,
+    None for an unknown sid (or another account's). Repeats, stale statuses and statuses
+    we do not know change nothing; of several callbacks for one message, the furthest is
+    applied."""
     await status_repository.no_flush_wait(session)
     won = winners(updates)
-    moved = await _move(session, updates, won)
-    current: dict[str, StatusResult] = {}
-    unmoved = sorted({item.sid for item in updates} - moved.keys())
+    moved = await _move(session, updates, won, platform_account_sid)
+    current: dict[Key, StatusResult] = {}
+    unmoved = sorted({item.key for item in updates} - moved.keys(), key=_order)
     if unmoved:
-        for message_id, merchant_id, status, sid in await status_repository.current(
-            session, unmoved
-        ):
-            current[sid] = StatusResult(message_id, merchant_id, MessageStatus(status), False)
+        rows = await status_repository.current(session, unmoved, platform_account_sid)
+        for message_id, merchant_id, status, sid, account in rows:
+            result = StatusResult(message_id, merchant_id, MessageStatus(status), False)
+            current[(sid, account)] = result
     results: list[StatusResult | None] = []
     for index, item in enumerate(updates):
-        if item.sid in moved:
-            changed = moved[item.sid]
-            results.append(changed if won[item.sid] == index else _unchanged(changed))
+        if item.key in moved:
+            changed = moved[item.key]
+            results.append(changed if won[item.key] == index else _unchanged(changed))
         else:
-            results.append(current.get(item.sid))
+            results.append(current.get(item.key))
     # Every event of the batch queued by one statement.
     await publish_many(session, status_events(list(moved.values())))
     return results
 
 
+def _order(key: Key) -> tuple[str, str]:
+    return key[0], key[1] or ""
+
+
 async def _move(
-    session: AsyncSession, updates: list[StatusUpdate], won: dict[str, int]
-) -> dict[str, StatusResult]:
-    """The winning updates applied: the rows they moved, by sid."""
+    session: AsyncSession,
+    updates: list[StatusUpdate],
+    won: dict[Key, int],
+    platform_account_sid: str | None,
+) -> dict[Key, StatusResult]:
+    """The winning updates applied: the rows they moved, by key."""
     if not won:
         return {}
     columns = move_params(updates, won)
-    rows = await status_repository.move(session, columns, PROGRESS, FINAL)
+    rows = await status_repository.move(session, columns, PROGRESS, FINAL, platform_account_sid)
     return {
-        sid: StatusResult(
+        (sid, account): StatusResult(
             message_id, merchant_id, MessageStatus(status), True, ledger_id, campaign_id, send_id
         )
-        for message_id, merchant_id, status, sid, ledger_id, campaign_id, send_id in rows
+        for message_id, merchant_id, status, sid, ledger_id, campaign_id, send_id, account in rows
     }
 
 

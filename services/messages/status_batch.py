@@ -1,6 +1,11 @@
 """One batch of status callbacks: what each reported (StatusUpdate), where each message
 stands after it (StatusResult), and the parallel arrays the set-based UPDATE takes
-(repositories/statuses.py): one entry per sid, its furthest status."""
+(repositories/statuses.py): one entry per sid and account, its furthest status.
+
+A callback names a message by its sid, and the account that signed it: it reaches the
+message only if the message went through that account. So a batch is keyed by (sid,
+account): a forged callback of one account naming another's sid is its own entry, and
+changes nothing, rather than standing in for that message's real callbacks."""
 
 import logging
 from dataclasses import dataclass
@@ -19,7 +24,20 @@ _MILESTONES = (
     (MessageStatus.DELIVERED, "delivered_at"),
     (MessageStatus.READ, "read_at"),
 )
-_COLUMNS = ("sids", "statuses", "limits", "codes", "errors", "sent", "delivered", "read", "failed")
+_COLUMNS = (
+    "sids",
+    "statuses",
+    "limits",
+    "codes",
+    "errors",
+    "sent",
+    "delivered",
+    "read",
+    "failed",
+    "accounts",
+)
+# (message sid, the account that signed its callback; None for the server's own re-reads)
+Key = tuple[str, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +49,13 @@ class StatusUpdate:
     error_code: int | None
     error_message: str | None
     now: datetime
+    # The account whose signature the callback carried: it touches only that account's
+    # messages. None: not scoped (the server's own re-reads of its messages).
+    account_sid: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return self.sid, self.account_sid
 
 
 @dataclass(frozen=True)
@@ -46,9 +71,9 @@ class StatusResult:
     send_id: int | None = None
 
 
-def winners(updates: list[StatusUpdate]) -> dict[str, int]:
-    """Per sid, the index of the update that goes furthest (the first of equals)."""
-    best: dict[str, tuple[tuple[int, bool], int]] = {}
+def winners(updates: list[StatusUpdate]) -> dict[Key, int]:
+    """Per key, the index of the update that goes furthest (the first of equals)."""
+    best: dict[Key, tuple[tuple[int, bool], int]] = {}
     for index, item in enumerate(updates):
         reported = parse_status(item.status)
         if reported is None:
@@ -57,21 +82,21 @@ def winners(updates: list[StatusUpdate]) -> dict[str, int]:
         if not LIMITS[reported]:
             continue  # receiving / received describe inbound messages
         how_far = rank(reported)
-        if item.sid not in best or how_far > best[item.sid][0]:
-            best[item.sid] = (how_far, index)
-    return {sid: index for sid, (_, index) in best.items()}
+        if item.key not in best or how_far > best[item.key][0]:
+            best[item.key] = (how_far, index)
+    return {key: index for key, (_, index) in best.items()}
 
 
-def _earliest_milestones(updates: list[StatusUpdate]) -> dict[tuple[str, MessageStatus], datetime]:
+def _earliest_milestones(updates: list[StatusUpdate]) -> dict[tuple[Key, MessageStatus], datetime]:
     """A milestone's time is the earliest of the sid's callbacks that imply it (a `sent`
     then a `read` in one batch record both times, as in turn)."""
-    earliest: dict[tuple[str, MessageStatus], datetime] = {}
+    earliest: dict[tuple[Key, MessageStatus], datetime] = {}
     for item in updates:
         reported = parse_status(item.status)
         if reported not in PROGRESS:
             continue
         for milestone, _ in _MILESTONES:
-            key = (item.sid, milestone)
+            key = (item.key, milestone)
             if PROGRESS.index(reported) >= PROGRESS.index(milestone) and (
                 key not in earliest or item.now < earliest[key]
             ):
@@ -79,15 +104,17 @@ def _earliest_milestones(updates: list[StatusUpdate]) -> dict[tuple[str, Message
     return earliest
 
 
-def move_params(updates: list[StatusUpdate], winners: dict[str, int]) -> dict[str, list[Any]]:
-    """The UPDATE's arrays, one entry per winning sid."""
+def move_params(updates: list[StatusUpdate], winners: dict[Key, int]) -> dict[str, list[Any]]:
+    """The UPDATE's arrays, one entry per winning key."""
     earliest = _earliest_milestones(updates)
     columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
-    for sid in sorted(winners):  # a stable order makes lock waits between batches rarer
-        item = updates[winners[sid]]
+    # A stable order makes lock waits between batches rarer.
+    for key in sorted(winners, key=lambda k: (k[0], k[1] or "")):
+        item = updates[winners[key]]
         status = MessageStatus(item.status.strip().lower())
         failure = status in FAILURES
-        columns["sids"].append(sid)
+        columns["sids"].append(item.sid)
+        columns["accounts"].append(item.account_sid)
         columns["statuses"].append(status.value)
         columns["limits"].append(LIMITS[status])
         # A callback without an error keeps one recorded earlier (e.g. at create time).
@@ -96,6 +123,6 @@ def move_params(updates: list[StatusUpdate], winners: dict[str, int]) -> dict[st
             storable(item.error_message) if failure and item.error_message else None
         )
         for milestone, column in _MILESTONES:
-            columns[column.removesuffix("_at")].append(earliest.get((sid, milestone)))
+            columns[column.removesuffix("_at")].append(earliest.get((key, milestone)))
         columns["failed"].append(item.now if failure else None)
     return columns
