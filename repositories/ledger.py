@@ -35,14 +35,24 @@ L = CampaignLeadMessage
 
 _CLAIM = text(
     """
-    WITH picked AS (
-        SELECT l.id FROM campaign_lead_messages l
-        JOIN campaign_sends s ON s.id = l.campaign_send_id
-        WHERE l.state = 'pending' AND s.status = 'running'
-          AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= now())
-        ORDER BY l.campaign_send_id, l.id
+    WITH running AS (
+        SELECT id FROM campaign_sends WHERE status = 'running'
+    ), share AS (
+        -- Each running send gets its share of the batch: two merchants sending at once
+        -- both get rows (each paced at its own sender's rate), not one after the other.
+        SELECT CAST(CEIL(CAST(:limit AS float) / GREATEST(1, count(*))) AS int) AS n
+        FROM running
+    ), picked AS (
+        SELECT p.id FROM running s
+        CROSS JOIN LATERAL (
+            SELECT l.id FROM campaign_lead_messages l
+            WHERE l.campaign_send_id = s.id AND l.state = 'pending'
+              AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= now())
+            ORDER BY l.id
+            LIMIT (SELECT n FROM share)
+            FOR UPDATE OF l SKIP LOCKED
+        ) p
         LIMIT :limit
-        FOR UPDATE OF l SKIP LOCKED
     )
     UPDATE campaign_lead_messages l
     SET state = 'sending', claimed_at = clock_timestamp(), attempts = l.attempts + 1,
