@@ -68,7 +68,7 @@ async def servers(scratch_db: Database, emulator: RunningEmulator) -> AsyncItera
 
 def rate_of(messages: list[Any]) -> float:
     times = sorted(m.date_created for m in messages)
-    return (len(times) - 1) / (times[-1] - times[0]).total_seconds()
+    return float((len(times) - 1) / (times[-1] - times[0]).total_seconds())
 
 
 async def test_two_merchants_send_at_once_each_at_its_own_cap_in_its_own_account(
