@@ -71,7 +71,7 @@ class Runtime:
             )
             self.send_worker = SendWorker(self.jobs_db, self.gateways, config)
             self._tasks.append(asyncio.create_task(self.send_worker.run(), name="send-worker"))
-            self.status_recheck = StatusRecheckJob(self.jobs_db, self.gateway, self._recheck())
+            self.status_recheck = StatusRecheckJob(self.jobs_db, self.gateways, self._recheck())
             self._tasks.append(
                 asyncio.create_task(self.status_recheck.run(), name="status-recheck")
             )

@@ -114,3 +114,18 @@ async def twilio_route(
         rate_limit=float(sender.rate_limit) if sender else settings.send_rate,
         sender_id=sender.id if sender else None,
     )
+
+
+async def account_routes(
+    session: AsyncSession, settings: Settings, account_sids: Iterable[str]
+) -> dict[str, TwilioRoute]:
+    """The routes of merchants' own accounts by SID, for reading what went through them
+    (no sender); an account no merchant has now is left out."""
+    routes: dict[str, TwilioRoute] = {}
+    for account_sid in set(account_sids) - {settings.twilio_account_sid}:
+        owned = await TwilioAccountRepository(session).owner_of(account_sid)
+        if owned is None:
+            continue
+        credentials = CredentialsCipher.from_settings(settings).decrypt(owned[1].credentials)
+        routes[account_sid] = TwilioRoute(account_sid, credentials, "", 0.0)
+    return routes
