@@ -66,6 +66,17 @@ async def servers(scratch_db: Database, emulator: RunningEmulator) -> AsyncItera
         yield a
 
 
+async def in_its_account(
+    emulator: RunningEmulator, shop: Shop, messages: list[Any], leads: int
+) -> None:
+    """Every lead got one message, from the shop's sender, in the shop's subaccount."""
+    assert len({m.to for m in messages}) == leads == len(messages)
+    assert {m.account_sid for m in messages} == {shop.account_sid}
+    assert {m.from_ for m in messages} == {shop.address}
+    listed = await emulator_admin(emulator, "GET", f"/messages?account_sid={shop.account_sid}")
+    assert {m.sid for m in messages} == {m["sid"] for m in listed}
+
+
 def rate_of(messages: list[Any]) -> float:
     times = sorted(m.date_created for m in messages)
     return float((len(times) - 1) / (times[-1] - times[0]).total_seconds())
@@ -103,11 +114,7 @@ async def test_two_merchants_send_at_once_each_at_its_own_cap_in_its_own_account
     arrivals = list(emulator.state.state.messages.values())
     of_shop = [[m for m in arrivals if m.content_sid == sid] for _, _, sid in setups]
     for shop, messages in zip(shops, of_shop, strict=True):
-        assert len({m.to for m in messages}) == leads == len(messages)
-        assert {m.account_sid for m in messages} == {shop.account_sid}
-        assert {m.from_ for m in messages} == {shop.address}
-        listed = await emulator_admin(emulator, "GET", f"/messages?account_sid={shop.account_sid}")
-        assert {m.sid for m in messages} == {m["sid"] for m in listed}
+        await in_its_account(emulator, shop, messages, leads)
     rates = [rate_of(messages) for messages in of_shop]
     together = rate_of([m for messages in of_shop for m in messages])
     print(

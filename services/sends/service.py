@@ -1,7 +1,9 @@
 """Bulk sends: creating one (audience snapshot and checks, in one transaction) and the
 state machine that pauses, resumes, cancels and retries it."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +17,7 @@ from repositories.rows import write_pending
 from services.accounts.routing import TwilioRoute, twilio_route
 from services.errors import ErrorCode, ServiceError, not_found
 from services.events.messages import SendProgress, publish, rows_changed
-from services.sends.audience import active_recipients, already_received, check
+from services.sends.audience import Recipient, Verdict, active_recipients, already_received, check
 from services.settings import Settings
 
 S = CampaignSendStatus
@@ -95,19 +97,7 @@ class SendService:
         )
         await send_repository.add_send(self.session, send)
         verdicts = [check(campaign, merchant, recipient, received) for recipient in recipients]
-        rows = [
-            {
-                "campaign_id": campaign.id,
-                "campaign_lead_id": recipient.lead.id,
-                "campaign_send_id": send.id,
-                "state": LedgerState.SKIPPED if verdict.skipped else LedgerState.PENDING,
-                "skipped_reason": verdict.skipped.value if verdict.skipped else None,
-                "context": verdict.rendered.content_variables,
-                "sender_id": send.sender_id,
-            }
-            for recipient, verdict in zip(recipients, verdicts, strict=True)
-        ]
-        await ledger.insert_rows(self.session, rows)
+        await ledger.insert_rows(self.session, _snapshot(send, recipients, verdicts))
         await self._progress(send)
         await self._skipped_rows_changed(send)
         return send
@@ -186,3 +176,21 @@ class SendService:
     async def _progress(self, send: CampaignSend) -> None:
         await write_pending(self.session)
         await publish(self.session, SendProgress(send.merchant_id, send.campaign_id, send.id))
+
+
+def _snapshot(
+    send: CampaignSend, recipients: Sequence[Recipient], verdicts: Sequence[Verdict]
+) -> list[dict[str, Any]]:
+    """The send's ledger rows: one per lead, pending or skipped, from the send's sender."""
+    return [
+        {
+            "campaign_id": send.campaign_id,
+            "campaign_lead_id": recipient.lead.id,
+            "campaign_send_id": send.id,
+            "state": LedgerState.SKIPPED if verdict.skipped else LedgerState.PENDING,
+            "skipped_reason": verdict.skipped.value if verdict.skipped else None,
+            "context": verdict.rendered.content_variables,
+            "sender_id": send.sender_id,
+        }
+        for recipient, verdict in zip(recipients, verdicts, strict=True)
+    ]
