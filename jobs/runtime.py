@@ -62,7 +62,6 @@ class Runtime:
             self._tasks.append(asyncio.create_task(job.run(), name="approval-job"))
             self.approval_job = job
             config = WorkerConfig(
-                rate=self.settings.send_rate,
                 concurrency=self.settings.send_concurrency,
                 stale_after=timedelta(seconds=self.settings.send_stale_after),
                 max_backoff=self.settings.send_max_backoff,

@@ -35,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    rate: float = 80.0  # messages per second per sender; 0: no cap
+    # Each sender's rate is its own (its route's rateLimit; the platform's sender at
+    # CAMPAIGNS_SEND_RATE): services/accounts/routing.py.
     concurrency: int = 64  # Twilio calls in flight per process
     batch: int = 50  # rows claimed at once
     poll_interval: float = 0.2

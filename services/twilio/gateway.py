@@ -224,11 +224,6 @@ class TwilioGateway:
             return {"from_": _whatsapp(sender)}
         raise TwilioError("no sender: set TWILIO_WHATSAPP_FROM or TWILIO_MESSAGING_SERVICE_SID")
 
-    @property
-    def sender_key(self) -> str:
-        """Identifies the platform sender whose rate limit a message counts against."""
-        return self.default_sender
-
     async def send_message(self, request: MessageRequest) -> SentMessage:
         extra: dict[str, str] = {}
         if request.status_callback:
