@@ -26,6 +26,7 @@ import psutil
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
+from bench.profiling import profiled
 from db.database import Database
 from db.migrate import upgrade_async
 from db.models import Message
@@ -209,7 +210,7 @@ def _signed(url: str, sid: str, status: str) -> tuple[dict[str, str], str]:
 
 
 async def callbacks(
-    server: str, token: str, db: Database, campaign_id: str, content_sid: str, count: int
+    server: str, pid: int, token: str, db: Database, campaign_id: str, content_sid: str, count: int
 ) -> None:
     """Two phases on messages of the last send: as many callbacks as the server takes
     (throughput), then a steady 200/s with a subscriber timing each event (latency).
@@ -222,7 +223,7 @@ async def callbacks(
     flood, steady = sids[:half], sids[half:]
     connector = aiohttp.TCPConnector(limit=64)
     async with aiohttp.ClientSession(connector=connector) as http:
-        await _flood_callbacks(http, url, flood)
+        await _flood_callbacks(http, url, flood, psutil.Process(pid))
         async with subscribe(server, token, MESSAGE_STATUS, {"campaignId": campaign_id}) as sub:
             await asyncio.sleep(1)  # let the subscription register
             latencies = await _steady_callback_latencies(http, url, sub, steady)
@@ -240,8 +241,10 @@ async def _post_status(http: aiohttp.ClientSession, url: str, sid: str, status: 
         assert response.status == 200, await response.text()
 
 
-async def _flood_callbacks(http: aiohttp.ClientSession, url: str, sids: list[str]) -> None:
-    signed_at = time.perf_counter()
+async def _flood_callbacks(
+    http: aiohttp.ClientSession, url: str, sids: list[str], server: psutil.Process
+) -> None:
+    cpu, signed_at = sum(server.cpu_times()[:2]), time.perf_counter()
     limit = asyncio.Semaphore(64)
 
     async def bounded(sid: str) -> None:
@@ -250,9 +253,11 @@ async def _flood_callbacks(http: aiohttp.ClientSession, url: str, sids: list[str
 
     await asyncio.gather(*(bounded(sid) for sid in sids))
     elapsed = time.perf_counter() - signed_at
+    cpu = sum(server.cpu_times()[:2]) - cpu
     print(
         f"status callbacks: {len(sids)} in {elapsed:.1f} s = {len(sids) / elapsed:,.0f}/s "
-        f"({len(sids) / elapsed / 3000:.2f} of the 3,000/s goal)"
+        f"({len(sids) / elapsed / 3000:.2f} of the 3,000/s goal), "
+        f"server CPU {cpu / len(sids) * 1000:.2f} s per 1,000"
     )
 
 
@@ -281,7 +286,9 @@ async def _steady_callback_latencies(
     return latencies
 
 
-async def main(leads: int, caps: list[float], callback_count: int, latency_ms: int) -> None:
+async def main(
+    leads: int, caps: list[float], callback_count: int, latency_ms: int, profile: str | None
+) -> None:
     with postgres_server() as pg:
         url = await create_database(pg)
         await upgrade_async(url)
@@ -291,7 +298,6 @@ async def main(leads: int, caps: list[float], callback_count: int, latency_ms: i
         port = free_port()
         emulator_process = await start_emulator(port, latency_ms)
         emulator = f"http://127.0.0.1:{port}"
-        last_campaign = ""
         try:
             for cap in caps:
                 env = {
@@ -306,7 +312,9 @@ async def main(leads: int, caps: list[float], callback_count: int, latency_ms: i
                     client = GraphQLClient(http, token)
                     campaign_id, sid = await prepare(client, emulator, f"bench_{int(cap)}", leads)
                     throttled_before = await throttled(emulator)
-                    wall, cpu, _ = await run_send(client, campaign_id, server.process.pid)
+                    pid = server.process.pid
+                    async with profiled(pid, profile, f"send_{int(cap)}"):
+                        wall, cpu, _ = await run_send(client, campaign_id, pid)
                     count, rate = await accepted_rate(db, sid)
                     answered_429 = await throttled(emulator) - throttled_before
                     assert count == leads, (count, leads)
@@ -317,9 +325,11 @@ async def main(leads: int, caps: list[float], callback_count: int, latency_ms: i
                     else:
                         floor = await measure_sdk_alone(emulator, sid, count)
                         _print_uncapped(count, wall, cpu, rate, answered_429, floor)
-                    last_campaign = campaign_id
                     if cap == caps[-1] and callback_count:
-                        await callbacks(server.url, token, db, last_campaign, sid, callback_count)
+                        async with profiled(pid, profile, "callbacks"):
+                            await callbacks(
+                                server.url, pid, token, db, campaign_id, sid, callback_count
+                            )
         finally:
             emulator_process.terminate()
             await emulator_process.wait()
@@ -348,6 +358,7 @@ if __name__ == "__main__":
     parser.add_argument("--caps", default="80,400,0", help="comma-separated; 0 is no cap")
     parser.add_argument("--callbacks", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--profile", help="a folder: py-spy records the server's phases there")
     parser.add_argument("--sdk-alone", help=argparse.SUPPRESS)  # "EMULATOR CONTENT_SID COUNT"
     args = parser.parse_args()
     if args.sdk_alone:
@@ -355,5 +366,11 @@ if __name__ == "__main__":
         sdk_alone(emulator_url, content, int(total), SDK_IN_FLIGHT)
         raise SystemExit
     asyncio.run(
-        main(args.leads, [float(c) for c in args.caps.split(",")], args.callbacks, args.latency_ms)
+        main(
+            args.leads,
+            [float(c) for c in args.caps.split(",")],
+            args.callbacks,
+            args.latency_ms,
+            args.profile,
+        )
     )

@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 class Recorder:
-    def __init__(self, db: Database, interval: float = 0.02, max_batch: int = 500) -> None:
+    def __init__(self, db: Database, interval: float = 0.05, max_batch: int = 500) -> None:
         self.db = db
         self.interval = interval
         self.max_batch = max_batch

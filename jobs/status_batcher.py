@@ -82,6 +82,10 @@ class StatusBatcher:
                 if _is_deadlock(error) and attempt < _ATTEMPTS:
                     logger.info("status batch deadlocked with another; applying it again")
                     continue
+                if _is_disconnect(error) and attempt < _ATTEMPTS:
+                    # Nothing was committed; the pool replaces the connection.
+                    logger.info("status batch lost its connection (%s); applying it again", error)
+                    continue
                 if len(batch) > 1:
                     # One callback PostgreSQL refuses must not fail the others with it:
                     # apply each alone, so that only its own request gets the error.
@@ -101,6 +105,12 @@ class StatusBatcher:
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
+
+
+def _is_disconnect(error: Exception) -> bool:
+    """The connection was dropped (a database restart, an idle one closed by a proxy):
+    SQLAlchemy invalidated it, and the next transaction gets a fresh one."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def _is_deadlock(error: Exception) -> bool:

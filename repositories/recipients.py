@@ -3,7 +3,8 @@ services/sends/audience.py and services/sends/context.py."""
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import LedgerState
@@ -46,27 +47,34 @@ async def already_received(
     return set((await session.execute(statement)).scalars())
 
 
+# Built once, ids bound as one array: the same statement text (SQLAlchemy's compiled
+# cache, asyncpg's prepared statement) whatever the batch's size, where IN (...) was
+# rendered anew per execution and prepared once per size.
+_CLAIMED_ROWS = (
+    select(CampaignLeadMessage, CampaignLead, ConversationUser)
+    .join(CampaignLead, CampaignLead.id == CampaignLeadMessage.campaign_lead_id)
+    .join(ConversationUser, ConversationUser.id == CampaignLead.conversation_user_id)
+    .where(CampaignLeadMessage.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+    .order_by(CampaignLeadMessage.id)
+)
+_OWNERS = (
+    select(Campaign, Merchant)
+    .join(Merchant, Merchant.id == Campaign.merchant_id)
+    .where(Campaign.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+)
+
+
 async def claimed_rows(
     session: AsyncSession, ledger_ids: Sequence[int]
 ) -> list[tuple[CampaignLeadMessage, CampaignLead, ConversationUser]]:
     """Ledger rows with their lead and person, in row order."""
-    statement = (
-        select(CampaignLeadMessage, CampaignLead, ConversationUser)
-        .join(CampaignLead, CampaignLead.id == CampaignLeadMessage.campaign_lead_id)
-        .join(ConversationUser, ConversationUser.id == CampaignLead.conversation_user_id)
-        .where(CampaignLeadMessage.id.in_(ledger_ids))
-        .order_by(CampaignLeadMessage.id)
-    )
-    return [(row, lead, person) for row, lead, person in (await session.execute(statement)).all()]
+    rows = await session.execute(_CLAIMED_ROWS, {"ids": list(ledger_ids)})
+    return [(row, lead, person) for row, lead, person in rows.all()]
 
 
 async def campaign_owners(
     session: AsyncSession, campaign_ids: Sequence[int] | set[int]
 ) -> dict[int, tuple[Campaign, Merchant]]:
     """Each campaign with its merchant, by campaign id."""
-    pairs = await session.execute(
-        select(Campaign, Merchant)
-        .join(Merchant, Merchant.id == Campaign.merchant_id)
-        .where(Campaign.id.in_(campaign_ids))
-    )
+    pairs = await session.execute(_OWNERS, {"ids": list(campaign_ids)})
     return {campaign.id: (campaign, merchant) for campaign, merchant in pairs.all()}

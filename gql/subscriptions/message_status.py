@@ -33,6 +33,11 @@ def _pending_ledger_ids(first: MessageStatusChanged, events: Subscription) -> li
 async def _load(loaders: Loaders, ledger_ids: list[int]) -> list[CampaignLeadMessage]:
     """The rows, with what MessageFields selects under them preloaded into `loaders`, so
     that resolving each payload reads from the loaders' cache."""
+    async with loaders.reads.held():  # one pool checkout for the three steps, not three
+        return await _load_held(loaders, ledger_ids)
+
+
+async def _load_held(loaders: Loaders, ledger_ids: list[int]) -> list[CampaignLeadMessage]:
     found = await asyncio.gather(*(loaders.ledger_row.load(i) for i in ledger_ids))
     rows = [row for row in found if row is not None]
     leads = loaders.lead.load_many([row.campaign_lead_id for row in rows])

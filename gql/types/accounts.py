@@ -6,9 +6,9 @@ from datetime import datetime
 import strawberry
 
 from db import models
-from gql.ids import encode_id
 from gql.types.common import Node
 from gql.types.enums import TwilioAccountKind
+from gql.types.rows import from_row, node_from_row
 
 
 @strawberry.type(
@@ -23,12 +23,7 @@ class TwilioAccount:
 
     @classmethod
     def from_model(cls, model: models.TwilioAccount) -> "TwilioAccount":
-        return cls(
-            sid=model.account_sid,
-            friendly_name=model.friendly_name,
-            kind=model.kind,
-            created_at=model.created_at,
-        )
+        return from_row(cls, model, sid=model.account_sid)
 
 
 @strawberry.type(description="A WhatsApp sender of the merchant, with its own rate limit.")
@@ -45,11 +40,4 @@ class Sender(Node):
 
     @classmethod
     def from_model(cls, model: models.Sender) -> "Sender":
-        return cls(
-            id=strawberry.ID(encode_id("Sender", model.id)),
-            address=model.address,
-            rate_limit=model.rate_limit,
-            is_default=model.is_default,
-            created_at=model.created_at,
-            removed_at=model.removed_at,
-        )
+        return node_from_row(cls, model)

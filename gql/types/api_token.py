@@ -5,7 +5,7 @@ from datetime import datetime
 import strawberry
 
 from db import models
-from gql.ids import encode_id
+from gql.types.rows import node_from_row
 
 
 @strawberry.type(description="A named API token; its secret is shown once, when created.")
@@ -24,11 +24,4 @@ class ApiToken:
 
     @classmethod
     def from_model(cls, model: models.ApiToken) -> "ApiToken":
-        return cls(
-            id=strawberry.ID(encode_id("ApiToken", model.id)),
-            name=model.name,
-            prefix=model.prefix,
-            created_at=model.created_at,
-            last_used_at=model.last_used_at,
-            revoked_at=model.revoked_at,
-        )
+        return node_from_row(cls, model)

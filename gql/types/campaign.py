@@ -9,11 +9,11 @@ from strawberry.scalars import JSON
 
 from db import models
 from gql.context import Info
-from gql.ids import encode_id
 from gql.types.common import Node, UserError
 from gql.types.enums import CampaignAuthorType, CampaignStatus, CampaignType, CampaignVariableType
 from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.pagination import Connection, connection_from_page, page_request
+from gql.types.rows import node_from_row
 from repositories.pagination import Page
 from services.campaigns.placeholders import to_named
 from services.campaigns.submission_rules import submission_problems
@@ -74,27 +74,9 @@ class Campaign(Node):
 
     @classmethod
     def from_model(cls, model: models.Campaign) -> "Campaign":
-        return cls(
-            model=model,
-            id=strawberry.ID(encode_id("Campaign", model.id)),
-            name=model.name,
-            version=model.version,
-            body=model.body,
-            language=model.language,
-            status=model.status,
-            rejection_reason=model.rejection_reason or None,
-            content_sid=model.content_sid,
-            content_type=model.content_type,
-            content_context=JSON(model.content_context),
-            samples=JSON(model.samples),
-            campaign_type=model.campaign_type,
-            author_type=model.author_type,
-            channel=model.channel,
-            twilio_status=model.twilio_status,
-            category=model.category,
-            submitted_at=model.submitted_at,
-            created_at=model.created_at,
-            updated_at=model.updated_at,
+        # A rejection reason is stored as '' until Twilio gives one.
+        return node_from_row(
+            cls, model, model=model, rejection_reason=model.rejection_reason or None
         )
 
     @strawberry.field(description="The body with named placeholders, as the merchant wrote it.")

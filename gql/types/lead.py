@@ -7,11 +7,11 @@ from strawberry.scalars import JSON
 
 from db import models
 from gql.context import Info
-from gql.ids import encode_id
 from gql.loaders import load_required
 from gql.types.common import Node
 from gql.types.enums import LedgerState
 from gql.types.people import ConversationUser, Message
+from gql.types.rows import node_from_row
 from repositories.leads import LeadRow
 
 
@@ -26,13 +26,7 @@ class CampaignLead(Node):
 
     @classmethod
     def from_model(cls, model: models.CampaignLead | LeadRow) -> "CampaignLead":
-        return cls(
-            conversation_user_id=model.conversation_user_id,
-            id=strawberry.ID(encode_id("CampaignLead", model.id)),
-            active=model.active,
-            custom_variables=JSON(model.custom_variables),
-            created_at=model.created_at,
-        )
+        return node_from_row(cls, model, conversation_user_id=model.conversation_user_id)
 
     @strawberry.field
     async def conversation_user(self, info: Info) -> ConversationUser:
@@ -54,16 +48,7 @@ class CampaignLeadMessage(Node):
 
     @classmethod
     def from_model(cls, model: models.CampaignLeadMessage) -> "CampaignLeadMessage":
-        return cls(
-            model=model,
-            id=strawberry.ID(encode_id("CampaignLeadMessage", model.id)),
-            context=JSON(model.context),
-            state=model.state,
-            skipped_reason=model.skipped_reason,
-            last_error=model.last_error,
-            clicks=model.clicks,
-            created_at=model.created_at,
-        )
+        return node_from_row(cls, model, model=model)
 
     @strawberry.field
     async def lead(self, info: Info) -> CampaignLead:

@@ -6,10 +6,10 @@ import strawberry
 
 from db import models
 from gql.context import Info
-from gql.ids import encode_id
 from gql.types.accounts import Sender, TwilioAccount
 from gql.types.common import Node
 from gql.types.enums import MessageStatus
+from gql.types.rows import node_from_row
 from repositories.leads import PersonRow
 
 
@@ -21,12 +21,7 @@ class Merchant(Node):
 
     @classmethod
     def from_model(cls, model: models.Merchant) -> "Merchant":
-        return cls(
-            id=strawberry.ID(encode_id("Merchant", model.id)),
-            name=model.name,
-            commerce=model.commerce,
-            pk=model.id,
-        )
+        return node_from_row(cls, model, pk=model.id)
 
     @strawberry.field(
         description="The merchant's own Twilio account; null: it uses the platform's."
@@ -52,12 +47,7 @@ class ConversationUser(Node):
 
     @classmethod
     def from_model(cls, model: models.ConversationUser | PersonRow) -> "ConversationUser":
-        return cls(
-            id=strawberry.ID(encode_id("ConversationUser", model.id)),
-            phone=model.phone,
-            name=model.name,
-            opted_out_at=model.opted_out_at,
-        )
+        return node_from_row(cls, model)
 
 
 @strawberry.type(description="A WhatsApp message and its delivery status.")
@@ -75,19 +65,7 @@ class Message(Node):
 
     @classmethod
     def from_model(cls, model: models.Message) -> "Message":
-        return cls(
-            id=strawberry.ID(encode_id("Message", model.id)),
-            sid=model.sid,
-            status=model.status,
-            error_code=model.error_code,
-            error_message=model.error_message,
-            body=model.body,
-            sent_at=model.sent_at,
-            delivered_at=model.delivered_at,
-            read_at=model.read_at,
-            failed_at=model.failed_at,
-            created_at=model.created_at,
-        )
+        return node_from_row(cls, model)
 
 
 @strawberry.type

@@ -6,11 +6,11 @@ import strawberry
 
 from db import models
 from gql.context import Info
-from gql.ids import encode_id
 from gql.loaders import load_required
 from gql.types.campaign import Campaign
 from gql.types.common import Node
 from gql.types.enums import CampaignSendStatus
+from gql.types.rows import node_from_row
 
 
 @strawberry.type
@@ -33,19 +33,10 @@ class CampaignSend(Node):
 
     @classmethod
     def from_model(cls, model: models.CampaignSend) -> "CampaignSend":
-        return cls(
-            model=model,
-            id=strawberry.ID(encode_id("CampaignSend", model.id)),
-            status=model.status,
-            paused_reason=model.paused_reason,
-            waiting_reason=(
-                model.waiting_reason if model.status is CampaignSendStatus.RUNNING else None
-            ),
-            scheduled_at=model.scheduled_at,
-            started_at=model.started_at,
-            finished_at=model.finished_at,
-            total=model.total,
-            created_at=model.created_at,
+        # Waiting only means something while the send runs.
+        running = model.status is CampaignSendStatus.RUNNING
+        return node_from_row(
+            cls, model, model=model, waiting_reason=model.waiting_reason if running else None
         )
 
     async def _count(self, info: Info, name: str) -> int:

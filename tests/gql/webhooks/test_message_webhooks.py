@@ -211,6 +211,7 @@ async def test_unreadable_bodies_are_never_server_errors(http: httpx.AsyncClient
     url = str(http.base_url).rstrip("/") + STATUS
     for content, content_type in (
         (b"\xff\xfe=\xff&MessageSid", "application/x-www-form-urlencoded"),
+        (b"&".join(b"f%d=1" % n for n in range(1001)), "application/x-www-form-urlencoded"),
         (b'{"MessageSid": "SM1"}', "application/json"),
         (b"--x\r\nnot multipart", "multipart/form-data; boundary=x"),
     ):
