@@ -83,13 +83,14 @@ _CLOSE_SENT = text(
 _INSERT_MESSAGES = text(
     """
     INSERT INTO messages (merchant_id, conversation_user_id, direction, body, content_sid,
-                          sid, status, error_code, error_message, status_check_at)
+                          sid, status, error_code, error_message, status_check_at,
+                          twilio_account_sid)
     SELECT v.merchant_id, v.person_id, v.direction, v.body, v.content_sid, v.sid, v.status,
-           v.error_code, v.error_message, COALESCE(v.check_at, now())
+           v.error_code, v.error_message, COALESCE(v.check_at, now()), v.account_sid
     FROM unnest(:merchants, :people, :directions, :bodies, :contents, :sids, :statuses,
-                :codes, :errors, :checks)
+                :codes, :errors, :checks, :accounts)
         AS v(merchant_id, person_id, direction, body, content_sid, sid, status, error_code,
-             error_message, check_at)
+             error_message, check_at, account_sid)
     RETURNING id, sid
     """
 ).bindparams(
@@ -103,6 +104,7 @@ _INSERT_MESSAGES = text(
     bindparam("codes", type_=ARRAY(Integer)),
     bindparam("errors", type_=ARRAY(Text)),
     bindparam("checks", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("accounts", type_=ARRAY(Text)),
 )
 
 _RETIRE_LEADS = text(
@@ -284,6 +286,7 @@ async def insert_messages(
             "codes": [v["error_code"] for v in values],
             "errors": [v["error_message"] for v in values],
             "checks": [v.get("status_check_at") for v in values],
+            "accounts": [v.get("twilio_account_sid") for v in values],
         },
     )
     return {sid: message_id for message_id, sid in inserted.all()}

@@ -4,10 +4,15 @@ when none is named), never another merchant's; a sender a live send goes out fro
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from db.database import Database
+from db.models import Message
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.accounts.operations import ADD, REMOVE
 from tests.gql.helpers import codes
 from tests.gql.sending import approved_campaign, wait_for_send
+from tests.support import EMULATOR_SID
 
 SEND_FROM = """mutation($id: ID!, $senderId: ID, $scheduledAt: DateTime) {
   sendCampaign(id: $id, senderId: $senderId, scheduledAt: $scheduledAt) {
@@ -32,7 +37,7 @@ def froms(emulator: RunningEmulator, content_sid: str) -> set[str | None]:
 
 
 async def test_a_send_goes_out_from_the_sender_named_else_the_default(
-    merchant: MerchantAccount, emulator: RunningEmulator
+    merchant: MerchantAccount, emulator: RunningEmulator, db: Database
 ) -> None:
     await add_sender(merchant, "whatsapp:+14155580001", makeDefault=True)
     second = await add_sender(merchant, "whatsapp:+14155580002")
@@ -47,6 +52,14 @@ async def test_a_send_goes_out_from_the_sender_named_else_the_default(
         await wait_for_send(merchant, sent["send"]["id"])
     assert froms(emulator, named["contentSid"]) == {"whatsapp:+14155580002"}
     assert froms(emulator, default["contentSid"]) == {"whatsapp:+14155580001"}
+    # No account of its own: the platform's, which each message records.
+    async with db.session() as session:
+        accounts = await session.scalars(
+            select(Message.twilio_account_sid).where(
+                Message.content_sid.in_([named["contentSid"], default["contentSid"]])
+            )
+        )
+        assert list(accounts) == [EMULATOR_SID] * 4
 
 
 async def test_another_merchants_or_an_unknown_sender_is_not_found(
