@@ -46,6 +46,13 @@ class Context:
             )
         return self.runtime.gateway
 
+    async def merchant_gateway(self) -> TwilioGateway:
+        """The gateway of the merchant's own Twilio account (the platform's if it has none)."""
+        gateways = self.runtime.gateways
+        if gateways is None:
+            return self.gateway  # refuses: Twilio is not configured
+        return await gateways.of_merchant(self.db, self.merchant_id)
+
     @property
     def merchant_id(self) -> int:
         if self.merchant is None:  # guarded by IsAuthenticated on every root field

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.database import Database
 from db.enums import CampaignAuthorType, CampaignStatus
 from db.models import Campaign
+from jobs.gateways import GatewayPool
 from jobs.submission import submit_campaign
 from repositories import locks
 from repositories.campaigns import CampaignRepository
@@ -56,10 +57,10 @@ async def sync_default_templates(db: Database) -> int:
 
 class ApprovalJob:
     def __init__(
-        self, db: Database, gateway: TwilioGateway, *, interval: float, submit_defaults: bool
+        self, db: Database, gateways: GatewayPool, *, interval: float, submit_defaults: bool
     ) -> None:
         self.db = db
-        self.gateway = gateway
+        self.gateways = gateways
         self.interval = interval
         self.submit_defaults = submit_defaults
         self.leading = False
@@ -104,19 +105,26 @@ class ApprovalJob:
                 due = await CampaignRepository(session).due_for_approval_job(
                     now or datetime.now(UTC), BATCH
                 )
+            # One look after another, each in its merchant's account: no account gets
+            # more than one call at a time from this job (its leader is the only one).
+            gateways: dict[int, TwilioGateway] = {}
             for campaign in due:
-                await self._look_at(campaign)
+                if campaign.merchant_id not in gateways:
+                    gateways[campaign.merchant_id] = await self.gateways.of_merchant(
+                        self.db, campaign.merchant_id
+                    )
+                await self._look_at(campaign, gateways[campaign.merchant_id])
             seen += len(due)
             if len(due) < BATCH:
                 return seen
 
-    async def _look_at(self, campaign: Campaign) -> None:
+    async def _look_at(self, campaign: Campaign, gateway: TwilioGateway) -> None:
         if campaign.status is CampaignStatus.UNSUBMITTED:
             if not self.submit_defaults or campaign.author_type is not CampaignAuthorType.SYSTEM:
                 await self._update(campaign, stop_checking)
                 return
             try:
-                await submit_campaign(self.db, self.gateway, campaign.merchant_id, campaign.id)
+                await submit_campaign(self.db, gateway, campaign.merchant_id, campaign.id)
             except ServiceError as error:
                 refusal = error  # `error` is unbound once the except block ends
                 await self._update(campaign, lambda c: retry_later(c, datetime.now(UTC), refusal))
@@ -125,7 +133,7 @@ class ApprovalJob:
             await self._update(campaign, stop_checking)
             return
         try:
-            report = await self.gateway.fetch_approval(campaign.content_sid)
+            report = await gateway.fetch_approval(campaign.content_sid)
         except TwilioError as error:
             logger.warning("approval check of campaign %s failed: %s", campaign.id, error)
             await self._update(campaign, lambda c: retry_later(c, datetime.now(UTC)))

@@ -6,28 +6,30 @@ import logging
 from datetime import timedelta
 
 from db.database import Database
+from jobs.gateways import GatewayPool
 from repositories import ledger
-from services.sends.context import Delivery, load_deliveries
+from services.sends.context import Delivery, load_deliveries, with_routes
 from services.sends.reconcile import CLOCK_SKEW, LookUp, match, settle
 from services.twilio.errors import TwilioError
-from services.twilio.gateway import TwilioGateway
 
 logger = logging.getLogger(__name__)
 
 
 class Reconciler:
     def __init__(
-        self, db: Database, gateway: TwilioGateway, stale_after: timedelta, max_attempts: int = 8
+        self, db: Database, gateways: GatewayPool, stale_after: timedelta, max_attempts: int = 8
     ) -> None:
         self.db = db
-        self.gateway = gateway
+        self.gateways = gateways
         self.stale_after = stale_after
         self.max_attempts = max_attempts
 
     async def look_up(self, delivery: Delivery) -> LookUp:
         since = delivery.claim.claimed_at - CLOCK_SKEW
         try:
-            listed = await self.gateway.list_messages(delivery.person.phone, since.date())
+            # In the account it went through: a merchant's messages are in its own.
+            gateway = self.gateways.of(delivery.route)
+            listed = await gateway.list_messages(delivery.person.phone, since.date())
         except TwilioError as error:
             logger.warning("cannot look up in-doubt row %s: %s", delivery.claim.ledger_id, error)
             return LookUp(ok=False, error=error)
@@ -45,6 +47,8 @@ class Reconciler:
             if not stale:
                 return 0
             deliveries = await load_deliveries(session, stale)
+            await with_routes(session, self.gateways.settings, deliveries)
+        # One look after another: the lists of an account are read within its limits.
         looked = [(delivery, await self.look_up(delivery)) for delivery in deliveries]
         async with self.db.transaction() as session:
             for delivery, look in looked:

@@ -11,6 +11,7 @@ from db.database import Database
 from db.engine import libpq_url
 from jobs.access import AccessControl
 from jobs.approval_job import ApprovalJob
+from jobs.gateways import GatewayPool
 from jobs.send_worker import SendWorker, WorkerConfig
 from jobs.status_recheck import RecheckConfig, StatusRecheckJob
 from jobs.token_usage import TokenUsageWriter
@@ -29,7 +30,8 @@ class Runtime:
     bus: EventBus = field(init=False)
     access: AccessControl = field(init=False)
     token_usage: TokenUsageWriter = field(init=False)
-    gateway: TwilioGateway | None = field(init=False)
+    gateway: TwilioGateway | None = field(init=False)  # the platform's
+    gateways: GatewayPool | None = field(init=False)  # it and the merchants' accounts'
     approval_job: ApprovalJob | None = field(init=False, default=None)
     send_worker: SendWorker | None = field(init=False, default=None)
     status_recheck: StatusRecheckJob | None = field(init=False, default=None)
@@ -44,31 +46,31 @@ class Runtime:
         # per transaction, and the jobs retry on a dropped connection anyway.
         self.jobs_db = Database(self.db.url, pool_size=8, pre_ping=False)
         self.gateway = None if self.settings.sandbox else TwilioGateway(self.settings)
+        self.gateways = None if self.gateway is None else GatewayPool(self.settings, self.gateway)
 
     async def start(self) -> None:
         await self.bus.start()
         usage = asyncio.create_task(self.token_usage.run(), name="token-usage")
         self._tasks.append(usage)
-        if self.gateway is not None:
+        if self.gateways is not None and self.gateway is not None:
             job = ApprovalJob(
                 self.jobs_db,
-                self.gateway,
+                self.gateways,
                 interval=self.settings.approval_poll_interval,
                 submit_defaults=self.settings.submit_default_templates,
             )
             self._tasks.append(asyncio.create_task(job.run(), name="approval-job"))
             self.approval_job = job
             config = WorkerConfig(
-                rate=self.settings.send_rate,
                 concurrency=self.settings.send_concurrency,
                 stale_after=timedelta(seconds=self.settings.send_stale_after),
                 max_backoff=self.settings.send_max_backoff,
                 status_check_after=timedelta(seconds=self.settings.status_recheck_after),
                 status_callback=self.settings.base_url() + "/webhooks/twilio/messages/status",
             )
-            self.send_worker = SendWorker(self.jobs_db, self.gateway, config)
+            self.send_worker = SendWorker(self.jobs_db, self.gateways, config)
             self._tasks.append(asyncio.create_task(self.send_worker.run(), name="send-worker"))
-            self.status_recheck = StatusRecheckJob(self.jobs_db, self.gateway, self._recheck())
+            self.status_recheck = StatusRecheckJob(self.jobs_db, self.gateways, self._recheck())
             self._tasks.append(
                 asyncio.create_task(self.status_recheck.run(), name="status-recheck")
             )
@@ -93,6 +95,6 @@ class Runtime:
             logger.warning("could not record API token use at shutdown: %s", error)
         await self.bus.stop()
         await self.jobs_db.dispose()
-        if self.gateway is not None:
-            await self.gateway.close()
+        if self.gateways is not None:
+            await self.gateways.close()
         await self.db.dispose()

@@ -16,25 +16,27 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.database import Database
+from jobs.gateways import GatewayPool
 from jobs.reconciler import Reconciler
 from jobs.recorder import Recorder
 from repositories import ledger
 from repositories import sends as send_repository
 from services.events.messages import SendProgress, publish
 from services.sends import outcomes
-from services.sends.context import Delivery, load_deliveries
+from services.sends.context import Delivery, load_deliveries, with_routes
 from services.sends.messages import outbound_values
 from services.sends.pacing import reserve
 from services.sends.recorder import Accepted
 from services.twilio.errors import OPTED_OUT, ErrorKind, TwilioError
-from services.twilio.gateway import MessageRequest, SentMessage, TwilioGateway
+from services.twilio.gateway import MessageRequest, SentMessage
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    rate: float = 80.0  # messages per second per sender; 0: no cap
+    # Each sender's rate is its own (its route's rateLimit; the platform's sender at
+    # CAMPAIGNS_SEND_RATE): services/accounts/routing.py.
     concurrency: int = 64  # Twilio calls in flight per process
     batch: int = 50  # rows claimed at once
     poll_interval: float = 0.2
@@ -55,11 +57,11 @@ class WorkerConfig:
 
 
 class SendWorker:
-    def __init__(self, db: Database, gateway: TwilioGateway, config: WorkerConfig) -> None:
+    def __init__(self, db: Database, gateways: GatewayPool, config: WorkerConfig) -> None:
         self.db = db
-        self.gateway = gateway
+        self.gateways = gateways
         self.config = config
-        self.reconciler = Reconciler(db, gateway, config.stale_after, config.max_attempts)
+        self.reconciler = Reconciler(db, gateways, config.stale_after, config.max_attempts)
         self.recorder = Recorder(db)
         self.in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(config.concurrency)
@@ -104,9 +106,8 @@ class SendWorker:
             if not claimed:
                 return 0
             deliveries = await load_deliveries(session, claimed)
-            slots = await _reserve(
-                session, self.gateway.sender_key, len(deliveries), self.config.rate
-            )
+            await with_routes(session, self.gateways.settings, deliveries)
+            slots = await _reserve_by_sender(session, deliveries)
         for delivery, deadline in zip(deliveries, slots, strict=True):
             task = asyncio.create_task(self._deliver(delivery, deadline))
             self.in_flight.add(task)
@@ -116,9 +117,11 @@ class SendWorker:
     async def send_now(self, claim: ledger.Claim) -> None:
         """Send one row the caller claimed (a one-off message), paced like the rest."""
         async with self.db.session() as session:
-            [delivery] = await load_deliveries(session, [claim])
+            [delivery] = await with_routes(
+                session, self.gateways.settings, await load_deliveries(session, [claim])
+            )
         async with self.db.transaction() as session:
-            [deadline] = await _reserve(session, self.gateway.sender_key, 1, self.config.rate)
+            [deadline] = await _reserve_by_sender(session, [delivery])
         await self._deliver(delivery, deadline)
         await self.recorder.drain()
 
@@ -182,9 +185,10 @@ class SendWorker:
             delivery.campaign.content_sid or "",
             delivery.variables,
             self.config.status_callback,
+            delivery.route.sender if delivery.route else None,
         )
         try:
-            sent = await self.gateway.send_message(request)
+            sent = await self.gateways.of(delivery.route).send_message(request)
         except TwilioError as error:
             await self._failed(delivery, error)
             return
@@ -262,12 +266,24 @@ class SendWorker:
         )
 
 
-async def _reserve(session: AsyncSession, sender: str, count: int, rate: float) -> list[float]:
-    """Monotonic deadlines of reserved slots: taken when the reservation answers, so the
+async def _reserve_by_sender(session: AsyncSession, deliveries: list[Delivery]) -> list[float]:
+    """Monotonic deadlines of the deliveries' slots, reserved per sender at its own rate
+    (one UPDATE per sender of the batch). Taken when each reservation answers, so the
     time until the transaction commits and the tasks start is not added to every slot."""
-    delays = (await reserve(session, sender, count, rate)).delays
-    now = time.monotonic()
-    return [now + delay for delay in delays]
+    by_sender: dict[str, list[int]] = {}
+    for i, delivery in enumerate(deliveries):
+        key = delivery.route.pacing_key if delivery.route else ""
+        by_sender.setdefault(key, []).append(i)
+    deadlines = [0.0] * len(deliveries)
+    for indexes in by_sender.values():
+        route = deliveries[indexes[0]].route
+        rate = route.rate_limit if route else 0.0
+        key = route.pacing_key if route else ""
+        delays = (await reserve(session, key, len(indexes), rate)).delays
+        now = time.monotonic()
+        for i, delay in zip(indexes, delays, strict=True):
+            deadlines[i] = now + delay
+    return deadlines
 
 
 def _backoff(backoffs: int, error: TwilioError, cap: float) -> timedelta:

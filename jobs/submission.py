@@ -13,7 +13,7 @@ import logging
 from db.database import Database
 from db.enums import CampaignStatus
 from db.models import Campaign
-from repositories.campaigns import CampaignRepository
+from repositories.campaigns import AccountScope, CampaignRepository
 from services.campaigns.approval import apply_event
 from services.submissions.service import Submission, SubmissionService, twilio_failure
 from services.twilio.approvals import ApprovalReport
@@ -105,17 +105,19 @@ async def apply_approval_event(
     content_sid: str,
     status: str | None = None,
     category: str | None = None,
+    account: AccountScope | None = None,
 ) -> int:
-    """Apply an Event Streams report (services/campaigns/approval.py: apply_event); a
-    rejection's reason is fetched from Twilio first, if the content is ours."""
+    """Apply an Event Streams report (services/campaigns/approval.py: apply_event) to
+    the campaigns of the account's merchants; a rejection's reason is fetched from
+    Twilio first (through `gateway`, the account's), if the content is theirs."""
     fetched = None
     if status == CampaignStatus.REJECTED and gateway is not None:
         async with db.session() as session:
-            ours = await CampaignRepository(session).by_content_sid(content_sid)
+            ours = await CampaignRepository(session).by_content_sid(content_sid, account=account)
         if ours:
             try:
                 fetched = await gateway.fetch_approval(content_sid)
             except TwilioError as error:
                 logger.warning("rejection reason of %s unavailable: %s", content_sid, error)
     async with db.transaction() as session:
-        return await apply_event(session, content_sid, status, category, fetched)
+        return await apply_event(session, content_sid, status, category, fetched, account)

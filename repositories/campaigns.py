@@ -6,11 +6,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, text, tuple_
+from sqlalchemy import Select, bindparam, exists, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignAuthorType, CampaignStatus, CampaignType
-from db.models import Campaign, CampaignApprovalEvent
+from db.models import Campaign, CampaignApprovalEvent, TwilioAccount
 from repositories.pagination import Page, PageRequest
 
 
@@ -22,6 +22,14 @@ class CampaignFilter:
     name: str | None = None
     name_contains: str | None = None
     all_versions: bool = False
+
+
+@dataclass(frozen=True)
+class AccountScope:
+    """The merchants a Twilio account speaks for: one merchant's own account, or (None)
+    the platform's, shared by every merchant without an account of its own."""
+
+    merchant_id: int | None
 
 
 class CampaignRepository:
@@ -104,10 +112,18 @@ class CampaignRepository:
         statement = _count_statement(_Shape.of(where, after=False))
         return (await self.session.execute(statement, _parameters(merchant_id, where))).scalar_one()
 
-    async def by_content_sid(self, content_sid: str, *, lock: bool = False) -> list[Campaign]:
-        """Campaigns of any merchant with this Twilio content: for Twilio's webhooks,
-        which speak for the whole account."""
+    async def by_content_sid(
+        self, content_sid: str, *, lock: bool = False, account: AccountScope | None = None
+    ) -> list[Campaign]:
+        """Campaigns with this Twilio content: for Twilio's webhooks, which speak for one
+        account; `account` keeps to that account's merchants (None: any merchant)."""
         statement = select(Campaign).where(Campaign.content_sid == content_sid)
+        if account is not None and account.merchant_id is not None:
+            statement = statement.where(Campaign.merchant_id == account.merchant_id)
+        elif account is not None:  # the platform's account: merchants without their own
+            statement = statement.where(
+                ~exists().where(TwilioAccount.merchant_id == Campaign.merchant_id)
+            )
         if lock:
             statement = statement.with_for_update()
         return list((await self.session.execute(statement)).scalars())

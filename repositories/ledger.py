@@ -34,14 +34,24 @@ L = CampaignLeadMessage
 
 _CLAIM = text(
     """
-    WITH picked AS (
-        SELECT l.id FROM campaign_lead_messages l
-        JOIN campaign_sends s ON s.id = l.campaign_send_id
-        WHERE l.state = 'pending' AND s.status = 'running'
-          AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= now())
-        ORDER BY l.campaign_send_id, l.id
+    WITH running AS (
+        SELECT id FROM campaign_sends WHERE status = 'running'
+    ), share AS (
+        -- Each running send gets its share of the batch: two merchants sending at once
+        -- both get rows (each paced at its own sender's rate), not one after the other.
+        SELECT CAST(CEIL(CAST(:limit AS float) / GREATEST(1, count(*))) AS int) AS n
+        FROM running
+    ), picked AS (
+        SELECT p.id FROM running s
+        CROSS JOIN LATERAL (
+            SELECT l.id FROM campaign_lead_messages l
+            WHERE l.campaign_send_id = s.id AND l.state = 'pending'
+              AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= now())
+            ORDER BY l.id
+            LIMIT (SELECT n FROM share)
+            FOR UPDATE OF l SKIP LOCKED
+        ) p
         LIMIT :limit
-        FOR UPDATE OF l SKIP LOCKED
     )
     UPDATE campaign_lead_messages l
     SET state = 'sending', claimed_at = clock_timestamp(), attempts = l.attempts + 1,
@@ -73,13 +83,14 @@ _CLOSE_SENT = text(
 _INSERT_MESSAGES = text(
     """
     INSERT INTO messages (merchant_id, conversation_user_id, direction, body, content_sid,
-                          sid, status, error_code, error_message, status_check_at)
+                          sid, status, error_code, error_message, status_check_at,
+                          twilio_account_sid)
     SELECT v.merchant_id, v.person_id, v.direction, v.body, v.content_sid, v.sid, v.status,
-           v.error_code, v.error_message, COALESCE(v.check_at, now())
+           v.error_code, v.error_message, COALESCE(v.check_at, now()), v.account_sid
     FROM unnest(:merchants, :people, :directions, :bodies, :contents, :sids, :statuses,
-                :codes, :errors, :checks)
+                :codes, :errors, :checks, :accounts)
         AS v(merchant_id, person_id, direction, body, content_sid, sid, status, error_code,
-             error_message, check_at)
+             error_message, check_at, account_sid)
     RETURNING id, sid
     """
 ).bindparams(
@@ -93,6 +104,7 @@ _INSERT_MESSAGES = text(
     bindparam("codes", type_=ARRAY(Integer)),
     bindparam("errors", type_=ARRAY(Text)),
     bindparam("checks", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("accounts", type_=ARRAY(Text)),
 )
 
 _RETIRE_LEADS = text(
@@ -274,6 +286,7 @@ async def insert_messages(
             "codes": [v["error_code"] for v in values],
             "errors": [v["error_message"] for v in values],
             "checks": [v.get("status_check_at") for v in values],
+            "accounts": [v.get("twilio_account_sid") for v in values],
         },
     )
     return {sid: message_id for message_id, sid in inserted.all()}

@@ -5,7 +5,8 @@ from collections.abc import Sequence
 from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Sender
+from db.models import CampaignSend, Sender
+from repositories.twilio_accounts import LIVE_SENDS
 
 _OLDEST_FIRST = (Sender.created_at, Sender.id)
 
@@ -37,6 +38,13 @@ class SenderRepository:
         """The merchant's senders by id, removed ones included (history names them)."""
         statement = select(Sender).where(Sender.merchant_id == merchant_id, Sender.id.in_(ids))
         return {sender.id: sender for sender in (await self.session.execute(statement)).scalars()}
+
+    async def in_live_send(self, sender_id: int) -> bool:
+        """Whether a scheduled, running or paused send goes out from this sender."""
+        statement = select(
+            exists().where(CampaignSend.sender_id == sender_id, CampaignSend.status.in_(LIVE_SENDS))
+        )
+        return bool(await self.session.scalar(statement))
 
     async def live_one(self, merchant_id: int, sender_id: int) -> Sender | None:
         """The merchant's live sender; None for a removed one, another merchant's or none."""

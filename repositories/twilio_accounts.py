@@ -6,7 +6,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignSendStatus, TwilioAccountKind
-from db.models import CampaignSend, Merchant, TwilioAccount
+from db.models import CampaignSend, Merchant, Message, TwilioAccount
 
 # A send that may still call Twilio (in the account it started with).
 LIVE_SENDS = (CampaignSendStatus.SCHEDULED, CampaignSendStatus.RUNNING, CampaignSendStatus.PAUSED)
@@ -111,3 +111,11 @@ class TwilioAccountRepository:
         added at once must not both become the default). False: no such merchant."""
         statement = select(Merchant.id).where(Merchant.id == merchant_id).with_for_update()
         return (await self.session.scalar(statement)) is not None
+
+
+async def accounts_of_messages(
+    session: AsyncSession, message_ids: Sequence[int]
+) -> dict[int, str | None]:
+    """The Twilio account each message went through (None: the platform's, older rows)."""
+    statement = select(Message.id, Message.twilio_account_sid).where(Message.id.in_(message_ids))
+    return {row.id: row.twilio_account_sid for row in await session.execute(statement)}

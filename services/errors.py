@@ -52,6 +52,7 @@ class ErrorCode(StrEnum):
     INVALID_ACCOUNT_SID = "invalid_account_sid"
     INVALID_CREDENTIALS = "invalid_credentials"
     ACCOUNT_IN_USE = "account_in_use"
+    SENDER_IN_USE = "sender_in_use"
     CREDENTIALS_UNAVAILABLE = "credentials_unavailable"
 
 

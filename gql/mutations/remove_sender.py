@@ -12,7 +12,8 @@ from services.accounts.senders import SenderService
     permission_classes=AUTHENTICATED,
     description="Remove a sender (it stays in the history of what was sent from it). "
     "Removing the default makes the oldest remaining sender the default; removing the last "
-    "one puts the merchant back on the platform's sender. Errors: NOT_FOUND.",
+    "one puts the merchant back on the platform's sender. Errors: NOT_FOUND, SENDER_IN_USE "
+    "(a scheduled, running or paused send goes out from it).",
 )
 async def remove_sender(info: Info, id: strawberry.ID) -> SenderPayload:
     merchant_id = info.context.merchant_id

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -16,13 +17,21 @@ from services.sends.service import SendService
     "audience is snapshotted: leads added later wait for the next send.",
 )
 async def send_campaign(
-    info: Info, id: strawberry.ID, scheduled_at: datetime | None = None
+    info: Info,
+    id: strawberry.ID,
+    scheduled_at: datetime | None = None,
+    sender_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(description="One of your senders; your default sender otherwise."),
+    ] = None,
 ) -> CampaignSendPayload:
     context = info.context
     pk = require_pk(id, "Campaign", "Campaign")
-    sender = context.runtime.gateway.sender_key if context.runtime.gateway else ""
+    sender = None if sender_id is None else require_pk(sender_id, "Sender", "Sender", ("senderId",))
     send = await in_transaction(
         context,
-        lambda session: SendService(session, sender).start(context.merchant_id, pk, scheduled_at),
+        lambda session: SendService(session, context.settings).start(
+            context.merchant_id, pk, scheduled_at, sender
+        ),
     )
     return CampaignSendPayload(send=CampaignSend.from_model(send), errors=[])

@@ -3,6 +3,7 @@ from strawberry.scalars import JSON
 
 from gql.context import AUTHENTICATED, Info
 from gql.errors import in_transaction
+from gql.ids import require_pk
 from gql.types.common import UserError
 from gql.types.lead import CampaignLeadMessage
 from services.errors import ErrorCode, ServiceError
@@ -15,6 +16,9 @@ class SendTemplateMessageInput:
     to: str = strawberry.field(description="E.164, e.g. +14155550123.")
     variables: JSON | None = strawberry.field(
         default=None, description='Variable type -> value, e.g. {"order_id": "1042"}.'
+    )
+    sender_id: strawberry.ID | None = strawberry.field(
+        default=None, description="One of your senders; your default sender otherwise."
     )
 
 
@@ -40,9 +44,12 @@ async def send_template_message(
     worker = context.runtime.send_worker
     if worker is None:
         raise ServiceError.single(ErrorCode.TWILIO_UNAVAILABLE, "Twilio is not configured.")
-    request = OneOff(input.campaign_name, input.to, input.variables)
+    sender = None
+    if input.sender_id is not None:
+        sender = require_pk(input.sender_id, "Sender", "Sender", ("input", "senderId"))
+    request = OneOff(input.campaign_name, input.to, input.variables, sender)
     claim = await in_transaction(
-        context, lambda session: prepare(session, context.merchant_id, request)
+        context, lambda session: prepare(session, context.merchant_id, request, context.settings)
     )
     await worker.send_now(claim)
     row = await context.loaders.ledger_row.load(claim.ledger_id)

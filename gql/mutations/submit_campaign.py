@@ -23,5 +23,7 @@ async def submit_campaign(info: Info, id: strawberry.ID) -> SubmitCampaignPayloa
     # Twilio is called between two transactions (jobs/submission.py), not inside one.
     context = info.context
     pk = require_pk(id, "Campaign", "Campaign")
-    campaign = await run_submit_campaign(context.db, context.gateway, context.merchant_id, pk)
+    campaign = await run_submit_campaign(
+        context.db, await context.merchant_gateway(), context.merchant_id, pk
+    )
     return SubmitCampaignPayload(campaign=Campaign.from_model(campaign), errors=[])

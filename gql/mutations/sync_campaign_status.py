@@ -20,5 +20,7 @@ async def sync_campaign_status(info: Info, id: strawberry.ID) -> SyncCampaignSta
     # Twilio is called between two transactions (jobs/submission.py), not inside one.
     context = info.context
     pk = require_pk(id, "Campaign", "Campaign")
-    campaign = await run_sync_campaign(context.db, context.gateway, context.merchant_id, pk)
+    campaign = await run_sync_campaign(
+        context.db, await context.merchant_gateway(), context.merchant_id, pk
+    )
     return SyncCampaignStatusPayload(campaign=Campaign.from_model(campaign), errors=[])

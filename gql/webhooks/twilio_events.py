@@ -8,8 +8,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gql.webhooks.signed import public_url_of, refuse
+from jobs.event_accounts import event_account
 from jobs.runtime import Runtime
 from jobs.submission import apply_approval_event
+from services.errors import ServiceError
 from services.twilio.signatures import WebhookVerifier
 
 logger = logging.getLogger(__name__)
@@ -33,32 +35,64 @@ def _approval_updates(events: list[Any]) -> list[tuple[str, str, str]]:
     return updates
 
 
+def _account_sid(body: bytes) -> str | None:
+    """The account the delivery's events name (read before the signature is checked, to
+    know whose token checks it); None when unreadable or unnamed (the platform's)."""
+    try:
+        events = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    named = {
+        event["data"].get("accountSid")
+        for event in (events if isinstance(events, list) else [])
+        if isinstance(event, dict) and isinstance(event.get("data"), dict)
+    }
+    sids = {sid for sid in named if isinstance(sid, str)}
+    if len(sids) > 1:
+        raise ValueError("events of more than one account in one delivery")
+    return next(iter(sids), None)
+
+
+def _parsed(body: bytes) -> list[tuple[str, str, str]]:
+    try:
+        events = json.loads(body)
+    except RecursionError:  # json.loads recurses once per nesting level
+        raise ValueError("the JSON is nested too deeply") from None
+    if not isinstance(events, list):
+        raise ValueError("the body must be a JSON array of events")
+    return _approval_updates(events)
+
+
 def twilio_events_endpoint(runtime: Runtime) -> Any:
     async def endpoint(request: Request) -> Response:
-        token = runtime.settings.twilio_auth_token
-        if not token:
+        if not runtime.settings.twilio_auth_token:
             return refuse(503, "Twilio is not configured on this server.")
         body = await request.body()
         url = public_url_of(request, runtime.settings)
-        if not WebhookVerifier(token).json(url, body, request.headers.get("X-Twilio-Signature")):
+        try:
+            account = await event_account(runtime.db, runtime.settings, _account_sid(body))
+        except ValueError as error:
+            return refuse(400, f"Malformed event delivery: {error}")
+        except ServiceError:  # the account's credentials cannot be read here
+            return refuse(503, "This server cannot read that account's credentials.")
+        signature = request.headers.get("X-Twilio-Signature")
+        if account is None or not WebhookVerifier(account.auth_token).json(url, body, signature):
             logger.warning("refused an event delivery with a bad signature: %s", url)
             return refuse(403, "Invalid X-Twilio-Signature (or no bodySHA256 in the URL).")
         try:
-            events = json.loads(body)
-            if not isinstance(events, list):
-                raise ValueError("the body must be a JSON array of events")
-            updates = _approval_updates(events)
+            updates = _parsed(body)
         except ValueError as error:
             return refuse(400, f"Malformed event delivery: {error}")
-        except RecursionError:  # json.loads recurses once per nesting level
-            return refuse(400, "Malformed event delivery: the JSON is nested too deeply.")
+        gateway = runtime.gateway
+        if runtime.gateways is not None and account.scope.merchant_id is not None:
+            gateway = await runtime.gateways.of_merchant(runtime.db, account.scope.merchant_id)
         applied = 0
         for sid, kind, value in updates:
             # One transaction per update; a rejection's reason is fetched before it.
-            if kind == "category_update":
-                found = await apply_approval_event(runtime.db, runtime.gateway, sid, category=value)
-            else:
-                found = await apply_approval_event(runtime.db, runtime.gateway, sid, status=value)
+            change = {"category": value} if kind == "category_update" else {"status": value}
+            found = await apply_approval_event(
+                runtime.db, gateway, sid, account=account.scope, **change
+            )
             if not found:
                 logger.info("approval event for unknown content %s acknowledged", sid)
             applied += found

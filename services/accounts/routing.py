@@ -1,13 +1,13 @@
 """Which Twilio account and sender a merchant's message goes through.
 
-Not used by sending yet (the send worker, reconciler, recheck, approval job and webhooks
-still use the platform's account and sender): this is the one place they will ask.
+Sending, reconciliation, submission and approval ask here (through jobs/gateways.py).
 A merchant without an account of its own is on the platform's account (TWILIO_*
 settings); one without live senders sends from the platform's sender at
 CAMPAIGNS_SEND_RATE, as every merchant did before accounts existed.
 """
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,9 +31,60 @@ class TwilioRoute:
     def on_platform_account(self) -> bool:
         return self.account_sid is None
 
+    @property
+    def pacing_key(self) -> str:
+        """The sender's row in sender_rate_limits: the platform's sender keeps today's key;
+        a merchant's is its account and address (the same number in two accounts is two
+        senders), hashed when longer than the column."""
+        if self.account_sid is None:
+            return self.sender
+        key = f"{self.account_sid}:{self.sender}"
+        if len(key) <= 64:
+            return key
+        return f"{self.account_sid}:{hashlib.sha256(self.sender.encode()).hexdigest()[:29]}"
+
 
 def platform_sender(settings: Settings) -> str:
     return settings.twilio_messaging_service_sid or settings.twilio_whatsapp_from or ""
+
+
+def platform_route(settings: Settings) -> TwilioRoute:
+    return TwilioRoute(None, None, platform_sender(settings), settings.send_rate)
+
+
+RouteKey = tuple[int, int | None]  # (merchant id, sender id or None for the platform's)
+
+
+async def routes_of(
+    session: AsyncSession, settings: Settings, keys: Iterable[RouteKey]
+) -> dict[RouteKey, TwilioRoute]:
+    """The routes of a batch's rows, two statements per merchant with senders: a row
+    without a sender goes from the platform's sender in the platform's account; a row's
+    sender is used even if removed since (its send was snapshotted with it)."""
+    wanted: dict[int, set[int]] = {}
+    for merchant_id, sender_id in keys:
+        senders_of = wanted.setdefault(merchant_id, set())
+        if sender_id is not None:
+            senders_of.add(sender_id)
+    routes: dict[RouteKey, TwilioRoute] = {}
+    for merchant_id, sender_ids in wanted.items():
+        routes[(merchant_id, None)] = platform_route(settings)
+        if not sender_ids:
+            continue
+        account = await TwilioAccountRepository(session).of_merchant(merchant_id)
+        credentials = None
+        if account is not None:
+            credentials = CredentialsCipher.from_settings(settings).decrypt(account.credentials)
+        found = await SenderRepository(session).by_ids(merchant_id, sorted(sender_ids))
+        for sender_id, sender in found.items():
+            routes[(merchant_id, sender_id)] = TwilioRoute(
+                account_sid=account.account_sid if account else None,
+                credentials=credentials,
+                sender=sender.address,
+                rate_limit=float(sender.rate_limit),
+                sender_id=sender.id,
+            )
+    return routes
 
 
 async def twilio_route(
@@ -63,3 +114,18 @@ async def twilio_route(
         rate_limit=float(sender.rate_limit) if sender else settings.send_rate,
         sender_id=sender.id if sender else None,
     )
+
+
+async def account_routes(
+    session: AsyncSession, settings: Settings, account_sids: Iterable[str]
+) -> dict[str, TwilioRoute]:
+    """The routes of merchants' own accounts by SID, for reading what went through them
+    (no sender); an account no merchant has now is left out."""
+    routes: dict[str, TwilioRoute] = {}
+    for account_sid in set(account_sids) - {settings.twilio_account_sid}:
+        owned = await TwilioAccountRepository(session).owner_of(account_sid)
+        if owned is None:
+            continue
+        credentials = CredentialsCipher.from_settings(settings).decrypt(owned[1].credentials)
+        routes[account_sid] = TwilioRoute(account_sid, credentials, "", 0.0)
+    return routes

@@ -97,8 +97,18 @@ class SenderService:
 
     async def remove(self, merchant_id: int, sender_id: int) -> Sender:
         """Remove a live sender (another merchant's, a removed or an unknown one:
-        NOT_FOUND). Removing the default makes the oldest remaining sender the default."""
+        NOT_FOUND; one a live send goes out from: SENDER_IN_USE). Removing the default
+        makes the oldest remaining sender the default."""
         await self._lock(merchant_id)
+        if await self.repository.live_one(
+            merchant_id, sender_id
+        ) is not None and await self.repository.in_live_send(sender_id):
+            raise ServiceError.single(
+                ErrorCode.SENDER_IN_USE,
+                "A scheduled, running or paused send goes out from this sender: cancel it or "
+                "let it finish first.",
+                ("id",),
+            )
         removed = await self.repository.remove(merchant_id, sender_id)
         if removed is None:
             raise not_found("Sender")

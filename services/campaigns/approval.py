@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import CampaignStatus
 from db.models import Campaign, CampaignApprovalEvent
-from repositories.campaigns import CampaignRepository
+from repositories.campaigns import AccountScope, CampaignRepository
 from repositories.rows import write_pending
 from repositories.sends import pause_running_sends
 from services.errors import ErrorCode, ServiceError
@@ -167,11 +167,15 @@ async def apply_event(
     status: str | None = None,
     category: str | None = None,
     fetched: ApprovalReport | None = None,
+    account: AccountScope | None = None,
 ) -> int:
-    """Apply an Event Streams report to every campaign with this content (normally one);
-    returns how many there were. A rejection's reason is not in the event: `fetched` is
-    what Twilio said when asked (before this transaction), if it could be asked."""
-    campaigns = await CampaignRepository(session).by_content_sid(content_sid, lock=True)
+    """Apply an Event Streams report to every campaign with this content (normally one)
+    of the merchants of the account it came from; returns how many there were. A
+    rejection's reason is not in the event: `fetched` is what Twilio said when asked
+    (before this transaction), if it could be asked."""
+    campaigns = await CampaignRepository(session).by_content_sid(
+        content_sid, lock=True, account=account
+    )
     for campaign in campaigns:
         report = ApprovalReport(status or campaign.twilio_status or "", category=category)
         if status == CampaignStatus.REJECTED and fetched is not None:

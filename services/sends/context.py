@@ -10,8 +10,10 @@ from db.enums import CampaignType, LedgerState
 from db.models import Campaign, CampaignLead, CampaignLeadMessage, ConversationUser, Merchant
 from repositories import recipients
 from repositories.ledger import Claim
+from services.accounts.routing import TwilioRoute, routes_of
 from services.links.tracking import link_variables
 from services.sends.audience import Recipient, SkipReason, already_received, check
+from services.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,24 @@ class Delivery:
     variables: dict[str, str]  # ContentVariables: the context plus tracked-link tokens
     skip: SkipReason | None  # checked again at send time: people opt out meanwhile
     broken: str | None = None  # why the message could not be prepared at all
+    route: TwilioRoute | None = None  # the account and sender it goes through (with_routes)
+    account_sid: str | None = None  # that account's SID, the platform's included
+
+
+async def with_routes(
+    session: AsyncSession, settings: Settings, deliveries: list[Delivery]
+) -> list[Delivery]:
+    """Give each delivery its route: the account and sender of its row, read once per
+    merchant of the batch, not once per row."""
+    keys = {(d.person.merchant_id, d.row.sender_id) for d in deliveries}
+    routes = await routes_of(session, settings, keys)
+    for delivery in deliveries:
+        delivery.route = routes.get((delivery.person.merchant_id, delivery.row.sender_id))
+        if delivery.route is not None:
+            delivery.account_sid = delivery.route.account_sid or settings.twilio_account_sid
+        if delivery.route is None and delivery.broken is None:
+            delivery.broken = f"its sender {delivery.row.sender_id} is not its merchant's"
+    return deliveries
 
 
 async def load_deliveries(session: AsyncSession, claimed: Sequence[Claim]) -> list[Delivery]:

@@ -28,6 +28,8 @@ def outbound_values(
         "status": parse_status(sent.status) or MessageStatus.QUEUED,
         "error_code": sent.error_code,
         "error_message": sent.error_message,
+        # The account it went through: where it is looked up again (the platform's too).
+        "twilio_account_sid": delivery.account_sid,
     }
     if check_after is not None:
         values["status_check_at"] = datetime.now(UTC) + check_after

@@ -13,10 +13,12 @@ from repositories.campaigns import CampaignRepository
 from repositories.leads import LeadRepository
 from repositories.ledger import Claim
 from repositories.merchants import MerchantRepository
+from services.accounts.routing import twilio_route
 from services.campaigns.placeholders import VARIABLE_TYPES
 from services.errors import ErrorCode, FieldError, ServiceError
 from services.phones import normalize_e164
 from services.sends.audience import Recipient, already_received, hydrate
+from services.settings import Settings
 
 INPUT = ("input",)
 
@@ -26,10 +28,19 @@ class OneOff:
     campaign_name: str
     to: str
     variables: Any  # variable type -> value, as the caller gave them
+    sender_id: int | None = None  # one of the merchant's senders; its default when None
 
 
-async def prepare(session: AsyncSession, merchant_id: int, request: OneOff) -> Claim:
+async def prepare(
+    session: AsyncSession, merchant_id: int, request: OneOff, settings: Settings | None = None
+) -> Claim:
     """Check everything and write the ledger row, already claimed by the caller."""
+    sender_id = None
+    if settings is not None:
+        route = await twilio_route(
+            session, settings, merchant_id, request.sender_id, (*INPUT, "senderId")
+        )
+        sender_id = route.sender_id
     errors: list[FieldError] = []
     campaign = await CampaignRepository(session).head_by_name(merchant_id, request.campaign_name)
     if campaign is None:
@@ -53,7 +64,7 @@ async def prepare(session: AsyncSession, merchant_id: int, request: OneOff) -> C
     if errors:
         raise ServiceError(errors)
     assert campaign is not None and phone is not None
-    return await _write(session, merchant_id, campaign, phone, variables)
+    return await _write(session, merchant_id, campaign, phone, variables, sender_id)
 
 
 def _variables(raw: Any, errors: list[FieldError]) -> dict[str, str]:
@@ -84,6 +95,7 @@ async def _write(
     campaign: Campaign,
     phone: str,
     variables: dict[str, str],
+    sender_id: int | None,
 ) -> Claim:
     leads = LeadRepository(session)
     person = (await leads.upsert_people(merchant_id, [(phone, None)]))[phone]
@@ -114,6 +126,7 @@ async def _write(
         context=rendered.content_variables,
         claimed_at=claimed_at,
         attempts=1,
+        sender_id=sender_id,
     )
     return Claim(await ledger.add_row(session, row), claimed_at)
 

@@ -1,7 +1,9 @@
 """Bulk sends: creating one (audience snapshot and checks, in one transaction) and the
 state machine that pauses, resumes, cancels and retries it."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,9 +14,11 @@ from repositories import sends as send_repository
 from repositories.campaigns import CampaignRepository
 from repositories.merchants import MerchantRepository
 from repositories.rows import write_pending
+from services.accounts.routing import TwilioRoute, twilio_route
 from services.errors import ErrorCode, ServiceError, not_found
 from services.events.messages import SendProgress, publish, rows_changed
-from services.sends.audience import active_recipients, already_received, check
+from services.sends.audience import Recipient, Verdict, active_recipients, already_received, check
+from services.settings import Settings
 
 S = CampaignSendStatus
 LIVE = (S.SCHEDULED, S.RUNNING, S.PAUSED)
@@ -37,9 +41,15 @@ def _refuse(action: str, send: CampaignSend) -> ServiceError:
 
 
 class SendService:
-    def __init__(self, session: AsyncSession, sender: str = "") -> None:
+    def __init__(self, session: AsyncSession, settings: Settings | None = None) -> None:
         self.session = session
-        self.sender = sender
+        self.settings = settings
+
+    async def _route(self, merchant_id: int, sender_id: int | None) -> TwilioRoute | None:
+        """The sender a new send goes out from (the merchant's default when None)."""
+        if self.settings is None:
+            return None
+        return await twilio_route(self.session, self.settings, merchant_id, sender_id)
 
     async def _send(self, merchant_id: int, send_id: int) -> CampaignSend:
         send = await send_repository.locked_send(self.session, merchant_id, send_id)
@@ -48,9 +58,15 @@ class SendService:
         return send
 
     async def start(
-        self, merchant_id: int, campaign_id: int, scheduled_at: datetime | None = None
+        self,
+        merchant_id: int,
+        campaign_id: int,
+        scheduled_at: datetime | None = None,
+        sender_id: int | None = None,
     ) -> CampaignSend:
-        """Snapshot the audience: one ledger row per active lead, pending or skipped."""
+        """Snapshot the audience: one ledger row per active lead, pending or skipped,
+        each from the send's sender."""
+        route = await self._route(merchant_id, sender_id)
         campaign = await CampaignRepository(self.session).get(merchant_id, campaign_id, lock=True)
         if campaign is None:
             raise not_found("Campaign")
@@ -76,22 +92,12 @@ class SendService:
             scheduled_at=scheduled_at or now,
             started_at=None if scheduled else now,
             total=len(recipients),
-            sender=self.sender,
+            sender=route.sender if route else "",
+            sender_id=route.sender_id if route else None,
         )
         await send_repository.add_send(self.session, send)
         verdicts = [check(campaign, merchant, recipient, received) for recipient in recipients]
-        rows = [
-            {
-                "campaign_id": campaign.id,
-                "campaign_lead_id": recipient.lead.id,
-                "campaign_send_id": send.id,
-                "state": LedgerState.SKIPPED if verdict.skipped else LedgerState.PENDING,
-                "skipped_reason": verdict.skipped.value if verdict.skipped else None,
-                "context": verdict.rendered.content_variables,
-            }
-            for recipient, verdict in zip(recipients, verdicts, strict=True)
-        ]
-        await ledger.insert_rows(self.session, rows)
+        await ledger.insert_rows(self.session, _snapshot(send, recipients, verdicts))
         await self._progress(send)
         await self._skipped_rows_changed(send)
         return send
@@ -170,3 +176,21 @@ class SendService:
     async def _progress(self, send: CampaignSend) -> None:
         await write_pending(self.session)
         await publish(self.session, SendProgress(send.merchant_id, send.campaign_id, send.id))
+
+
+def _snapshot(
+    send: CampaignSend, recipients: Sequence[Recipient], verdicts: Sequence[Verdict]
+) -> list[dict[str, Any]]:
+    """The send's ledger rows: one per lead, pending or skipped, from the send's sender."""
+    return [
+        {
+            "campaign_id": send.campaign_id,
+            "campaign_lead_id": recipient.lead.id,
+            "campaign_send_id": send.id,
+            "state": LedgerState.SKIPPED if verdict.skipped else LedgerState.PENDING,
+            "skipped_reason": verdict.skipped.value if verdict.skipped else None,
+            "context": verdict.rendered.content_variables,
+            "sender_id": send.sender_id,
+        }
+        for recipient, verdict in zip(recipients, verdicts, strict=True)
+    ]

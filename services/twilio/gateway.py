@@ -45,6 +45,7 @@ class MessageRequest:
     content_sid: str
     content_variables: dict[str, str]
     status_callback: str | None = None
+    sender: str | None = None  # whatsapp:+E164 or MG sid; None: the gateway's own sender
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,35 @@ class TwilioGateway:
     def __init__(self, settings: Settings) -> None:
         if not settings.twilio_account_sid or not settings.twilio_auth_token:
             raise ValueError("TwilioGateway needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        self._setup(
+            settings,
+            settings.twilio_account_sid,
+            settings.twilio_api_key or settings.twilio_account_sid,
+            settings.twilio_api_secret or settings.twilio_auth_token,
+            settings.twilio_messaging_service_sid or settings.twilio_whatsapp_from or "",
+        )
+
+    @classmethod
+    def for_account(
+        cls, settings: Settings, account_sid: str, username: str, password: str, sender: str
+    ) -> "TwilioGateway":
+        """A gateway acting in a merchant's own account with its credentials (HTTP Basic
+        username and password), sending from `sender` unless a request names another."""
+        gateway = cls.__new__(cls)
+        gateway._setup(settings, account_sid, username, password, sender)
+        return gateway
+
+    def _setup(
+        self, settings: Settings, account_sid: str, username: str, password: str, sender: str
+    ) -> None:
         self.settings = settings
+        self.account_sid = account_sid
+        self.default_sender = sender
         self.http = AsyncRewritingHttpClient(
             settings.twilio_base_url, timeout=settings.twilio_timeout
         )
         self.client = Client(
-            username=settings.twilio_api_key or settings.twilio_account_sid,
-            password=settings.twilio_api_secret or settings.twilio_auth_token,
-            account_sid=settings.twilio_account_sid,
-            http_client=self.http,
+            username=username, password=password, account_sid=account_sid, http_client=self.http
         )
         # The SDK imports each API's (large) modules on first use: do it now, not in the
         # middle of a paced send, where the stall would bunch the first messages.
@@ -195,19 +216,13 @@ class TwilioGateway:
 
     # Messages API ------------------------------------------------------------------
 
-    def _sender(self) -> dict[str, str]:
-        if self.settings.twilio_messaging_service_sid:
-            return {"messaging_service_sid": self.settings.twilio_messaging_service_sid}
-        if self.settings.twilio_whatsapp_from:
-            return {"from_": _whatsapp(self.settings.twilio_whatsapp_from)}
+    def _sender(self, sender: str | None) -> dict[str, str]:
+        sender = sender or self.default_sender
+        if sender.startswith("MG"):
+            return {"messaging_service_sid": sender}
+        if sender:
+            return {"from_": _whatsapp(sender)}
         raise TwilioError("no sender: set TWILIO_WHATSAPP_FROM or TWILIO_MESSAGING_SERVICE_SID")
-
-    @property
-    def sender_key(self) -> str:
-        """Identifies the sender whose rate limit a message counts against."""
-        return (
-            self.settings.twilio_messaging_service_sid or self.settings.twilio_whatsapp_from or ""
-        )
 
     async def send_message(self, request: MessageRequest) -> SentMessage:
         extra: dict[str, str] = {}
@@ -218,7 +233,7 @@ class TwilioGateway:
                 to=_whatsapp(request.to),
                 content_sid=request.content_sid,
                 content_variables=json.dumps(request.content_variables),
-                **self._sender(),
+                **self._sender(request.sender),
                 **extra,
             ),
             creates=True,

@@ -11,6 +11,7 @@ from db.database import Database
 from db.enums import CampaignAuthorType, CampaignStatus
 from db.models import Campaign, CampaignApprovalEvent
 from jobs.approval_job import ApprovalJob
+from jobs.gateways import GatewayPool
 from jobs.submission import submit_campaign
 from services.campaigns.default_templates import DEFAULT_TEMPLATES
 from services.campaigns.drafts import CampaignDraft
@@ -42,7 +43,9 @@ async def test_polling_finds_the_approval_when_webhooks_are_lost(
         await asyncio.sleep(1)  # the emulator's review: 2 steps of 0.2 s
     finally:
         await knobs(emulator, events_sink=emulator.sink)
-    job = ApprovalJob(scratch_db, gateway, interval=0.1, submit_defaults=False)
+    job = ApprovalJob(
+        scratch_db, GatewayPool(gateway.settings, gateway), interval=0.1, submit_defaults=False
+    )
     assert await job.run_once(datetime.now(UTC) + LATER) == 1
     [stored] = await campaigns_of(scratch_db, created.merchant.id)
     assert stored.status is CampaignStatus.APPROVED
@@ -64,7 +67,9 @@ async def test_new_merchants_default_templates_are_submitted(
 ) -> None:
     async with scratch_db.transaction() as session:
         created = await create_merchant(session, "New Shop", commerce=commerce)
-    job = ApprovalJob(scratch_db, gateway, interval=0.1, submit_defaults=True)
+    job = ApprovalJob(
+        scratch_db, GatewayPool(gateway.settings, gateway), interval=0.1, submit_defaults=True
+    )
     assert await job.run_once() == count
     templates = await campaigns_of(scratch_db, created.merchant.id)
     assert {c.author_type for c in templates} == {CampaignAuthorType.SYSTEM}
@@ -79,7 +84,9 @@ async def test_the_leader_gives_existing_merchants_the_current_default_templates
     """As after an upgrade that renamed or added default templates."""
     async with scratch_db.transaction() as session:
         created = await create_merchant(session, "Older Shop", with_templates=False)
-    job = ApprovalJob(scratch_db, gateway, interval=0.05, submit_defaults=False)
+    job = ApprovalJob(
+        scratch_db, GatewayPool(gateway.settings, gateway), interval=0.05, submit_defaults=False
+    )
     task = asyncio.create_task(job.run())
     try:
         async with asyncio.timeout(5):
@@ -97,7 +104,10 @@ async def test_only_one_process_polls_at_a_time(
     scratch_db: Database, gateway: TwilioGateway
 ) -> None:
     jobs = [
-        ApprovalJob(scratch_db, gateway, interval=0.05, submit_defaults=False) for _ in range(3)
+        ApprovalJob(
+            scratch_db, GatewayPool(gateway.settings, gateway), interval=0.05, submit_defaults=False
+        )
+        for _ in range(3)
     ]
     tasks = [asyncio.create_task(job.run()) for job in jobs]
     try:

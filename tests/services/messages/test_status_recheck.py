@@ -12,6 +12,7 @@ from sqlalchemy import func, update
 from db.database import Database
 from db.enums import MessageStatus
 from db.models import Message
+from jobs.gateways import GatewayPool
 from jobs.status_recheck import RecheckConfig, StatusRecheckJob
 from services.messages.rechecks import RecheckPolicy
 from services.twilio.gateway import MessageRequest, TwilioGateway
@@ -44,7 +45,9 @@ async def content_sid(gateway: TwilioGateway, emulator: RunningEmulator) -> str:
 
 def job(db: Database, gateway: TwilioGateway) -> StatusRecheckJob:
     policy = RecheckPolicy(after=AFTER, horizon=timedelta(hours=1))
-    return StatusRecheckJob(db, gateway, RecheckConfig(policy, rate=0, interval=0.05))
+    return StatusRecheckJob(
+        db, GatewayPool(gateway.settings, gateway), RecheckConfig(policy, rate=0, interval=0.05)
+    )
 
 
 async def twilio_message(emulator: RunningEmulator, sid: str) -> dict[str, Any]:
