@@ -53,6 +53,7 @@ class ErrorCode(StrEnum):
     INVALID_CREDENTIALS = "invalid_credentials"
     ACCOUNT_IN_USE = "account_in_use"
     SENDER_IN_USE = "sender_in_use"
+    NO_SENDER = "no_sender"
     CREDENTIALS_UNAVAILABLE = "credentials_unavailable"
 
 

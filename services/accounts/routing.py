@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from repositories.senders import SenderRepository
 from repositories.twilio_accounts import TwilioAccountRepository
 from services.accounts.credentials import CredentialsCipher, TwilioCredentials
-from services.errors import not_found
+from services.errors import ErrorCode, ServiceError, not_found
 from services.settings import Settings
 
 
@@ -114,6 +114,27 @@ async def twilio_route(
         rate_limit=float(sender.rate_limit) if sender else settings.send_rate,
         sender_id=sender.id if sender else None,
     )
+
+
+async def sending_route(
+    session: AsyncSession,
+    settings: Settings,
+    merchant_id: int,
+    sender_id: int | None = None,
+    path: Sequence[str] = ("senderId",),
+) -> TwilioRoute:
+    """The route a new send or one-off goes out by. A merchant on an account of its own
+    needs a sender there: its templates live in that account, so the platform's sender
+    (in the platform's account) could not send them (NO_SENDER, before anything is
+    written, rather than a failure at Twilio for every lead)."""
+    route = await twilio_route(session, settings, merchant_id, sender_id, path)
+    if route.account_sid is not None and route.sender_id is None:
+        raise ServiceError.single(
+            ErrorCode.NO_SENDER,
+            "Your Twilio account has no sender here: add one (addSender) to send from it.",
+            path,
+        )
+    return route
 
 
 async def account_routes(

@@ -13,7 +13,7 @@ from repositories.campaigns import CampaignRepository
 from repositories.leads import LeadRepository
 from repositories.ledger import Claim
 from repositories.merchants import MerchantRepository
-from services.accounts.routing import twilio_route
+from services.accounts.routing import sending_route
 from services.campaigns.placeholders import VARIABLE_TYPES
 from services.errors import ErrorCode, FieldError, ServiceError
 from services.phones import normalize_e164
@@ -37,7 +37,7 @@ async def prepare(
     """Check everything and write the ledger row, already claimed by the caller."""
     sender_id = None
     if settings is not None:
-        route = await twilio_route(
+        route = await sending_route(
             session, settings, merchant_id, request.sender_id, (*INPUT, "senderId")
         )
         sender_id = route.sender_id

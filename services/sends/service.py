@@ -14,7 +14,7 @@ from repositories import sends as send_repository
 from repositories.campaigns import CampaignRepository
 from repositories.merchants import MerchantRepository
 from repositories.rows import write_pending
-from services.accounts.routing import TwilioRoute, twilio_route
+from services.accounts.routing import TwilioRoute, sending_route
 from services.errors import ErrorCode, ServiceError, not_found
 from services.events.messages import SendProgress, publish, rows_changed
 from services.sends.audience import Recipient, Verdict, active_recipients, already_received, check
@@ -49,7 +49,7 @@ class SendService:
         """The sender a new send goes out from (the merchant's default when None)."""
         if self.settings is None:
             return None
-        return await twilio_route(self.session, self.settings, merchant_id, sender_id)
+        return await sending_route(self.session, self.settings, merchant_id, sender_id)
 
     async def _send(self, merchant_id: int, send_id: int) -> CampaignSend:
         send = await send_repository.locked_send(self.session, merchant_id, send_id)

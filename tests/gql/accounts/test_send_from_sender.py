@@ -9,7 +9,8 @@ from sqlalchemy import select
 from db.database import Database
 from db.models import Message
 from tests.conftest import MerchantAccount, RunningEmulator
-from tests.gql.accounts.operations import ADD, REMOVE
+from tests.gql.accounts.operations import ADD, CONNECT, REMOVE
+from tests.gql.accounts.support import emulator_subaccount
 from tests.gql.helpers import codes
 from tests.gql.sending import approved_campaign, wait_for_send
 from tests.support import EMULATOR_SID
@@ -111,3 +112,26 @@ async def test_a_sender_a_scheduled_send_goes_out_from_cannot_be_removed(
     await merchant.client.data(cancel, {"id": sent["send"]["id"]})
     removed = (await merchant.client.data(REMOVE, {"id": sender_id}))["removeSender"]
     assert removed["errors"] == []
+
+
+async def test_a_merchant_on_its_own_account_without_a_sender_is_told_before_anything_is_sent(
+    merchant: MerchantAccount, emulator: RunningEmulator
+) -> None:
+    sub = await emulator_subaccount(emulator, f"Shop {merchant.merchant.id} Twilio")
+    connect = {"accountSid": sub["sid"], "authToken": sub["auth_token"]}
+    connected = (await merchant.client.data(CONNECT, {"input": connect}))["connectTwilioAccount"]
+    assert connected["errors"] == []
+    campaign = await approved_campaign(
+        merchant, emulator, [{"phone": "+14155581004", "name": "Ana"}], name="no_sender_yet"
+    )
+    sent = (await merchant.client.data(SEND_FROM, {"id": campaign["id"]}))["sendCampaign"]
+    assert codes(sent["errors"]) == [("NO_SENDER", ["senderId"])]
+    assert sent["send"] is None
+    one_off = (
+        await merchant.client.data(
+            ONE_OFF,
+            {"input": {"campaignName": "no_sender_yet", "to": "+14155581005", "variables": {}}},
+        )
+    )["sendTemplateMessage"]
+    assert codes(one_off["errors"]) == [("NO_SENDER", ["input", "senderId"])]
+    assert froms(emulator, campaign["contentSid"]) == set()
