@@ -4,7 +4,7 @@ from db.database import Database
 from db.enums import CampaignStatus
 from tests.conftest import MerchantAccount
 from tests.gql.helpers import CAMPAIGNS, add_leads, create_campaign, set_status
-from tests.support import GraphQLClient, request_statements
+from tests.support import GraphQLClient, fewest_statements
 
 
 async def test_pages_walk_every_campaign_newest_first(gql: GraphQLClient) -> None:
@@ -60,10 +60,11 @@ async def test_statement_count_does_not_grow_with_page_size(
             await add_leads(gql, campaign["id"], [{"phone": "+14155550101"}])
 
     async def statements_for(first: int) -> int:
-        with request_statements(db) as statements:
+        async def page() -> None:
             data = await gql.data(CAMPAIGNS, {"first": first})
-        assert len(data["campaigns"]["edges"]) == first
-        return len(statements)
+            assert len(data["campaigns"]["edges"]) == first
+
+        return await fewest_statements(db, page)
 
     small, large = await statements_for(5), await statements_for(50)
     assert small == large
