@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
@@ -78,6 +78,10 @@ async def twilio_api(request: Request) -> Response:
     except TwilioError as error:
         response = error.response()
         fault = error.fault
+    except ClientDisconnect:
+        # The client hung up before its body arrived (a process stopping mid-request):
+        # nothing was done and nobody reads an answer, so it is no server error.
+        response, fault = Response(status_code=400), "client_disconnected"
     emulator.state.requests.append(
         ReceivedRequest(
             request.method, request.url.path, request.url.query, response.status_code, fault

@@ -5,6 +5,8 @@ reordered callbacks, Event Streams retries."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import logging
 import time
 
 import aiohttp
@@ -154,3 +156,26 @@ async def test_content_api_list_limit_is_20_a_second(emu: EmulatorServer) -> Non
         await emu.knobs(content_api_limits=False)
         answers = await asyncio.gather(*(http.get("/v1/Content") for _ in range(25)))
         assert {a.status_code for a in answers} == {200}
+
+
+async def test_a_client_hanging_up_mid_body_is_no_server_error(
+    emu: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A process stopped mid-request leaves a body half sent: the emulator records it and
+    goes on, with no ERROR in its log (it was an ASGI exception and a traceback)."""
+    host, port = emu.url.removeprefix("http://").split(":")
+    credentials = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+    _, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        f"POST {MESSAGES} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {credentials}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\nTo=".encode()
+    )
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    writer.close()
+    async with asyncio.timeout(5):
+        while not any(r.fault == "client_disconnected" for r in emu.emulator.state.requests):  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    async with httpx.AsyncClient(base_url=emu.url, auth=(ACCOUNT_SID, AUTH_TOKEN)) as http:
+        assert (await http.get(MESSAGES)).status_code == 200
