@@ -23,18 +23,20 @@ from emulator import (
     content_api,
     delivery,
     faults,
+    keys_api,
     messages_api,
 )
 from emulator.config import EmulatorConfig
 from emulator.core import Emulator
 from emulator.errors import TwilioError
 from emulator.openapi import Operation, RawRequest, Validated
-from emulator.state import Account, ReceivedRequest
+from emulator.state import Account, ApiKey, ReceivedRequest
 
 Handler = Callable[[Emulator, Validated], Awaitable[Response]]
 HANDLERS: dict[str, Handler] = {
     **accounts_api.HANDLERS,
     **content_api.HANDLERS,
+    **keys_api.HANDLERS,
     **messages_api.HANDLERS,
 }
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -73,8 +75,8 @@ async def twilio_api(request: Request) -> Response:
     if emulator.knobs.latency_ms:
         await asyncio.sleep(emulator.knobs.latency_ms / 1000)
     try:
-        caller = _authenticate(emulator, request)
-        response, fault = await _serve(emulator, request, caller)
+        caller, key = _authenticate(emulator, request)
+        response, fault = await _serve(emulator, request, caller, key)
     except TwilioError as error:
         response = error.response()
         fault = error.fault
@@ -91,7 +93,7 @@ async def twilio_api(request: Request) -> Response:
 
 
 async def _serve(
-    emulator: Emulator, request: Request, caller: Account
+    emulator: Emulator, request: Request, caller: Account, key: ApiKey | None
 ) -> tuple[Response, str | None]:
     throttle = faults.throttled(emulator)
     if throttle is not None:
@@ -113,6 +115,7 @@ async def _serve(
     validated = emulator.specs.validate(operation, raw)
     validated.caller = caller.sid
     account = validated.path.get("AccountSid")
+    auth.check_key_scope(key, operation.operation_id, account)
     if account is not None and auth.acting_on(emulator, caller, account, path).status != "active":
         # The main account's credentials on a suspended or closed subaccount's resources:
         # refused as that subaccount's own credentials are (Twilio's 20003 causes).
@@ -153,8 +156,8 @@ def _headers(request: Request) -> dict[str, str]:
     return headers
 
 
-def _authenticate(emulator: Emulator, request: Request) -> Account:
-    account = auth.authenticate(emulator, request.headers.get("Authorization", ""))
-    if account is None:
+def _authenticate(emulator: Emulator, request: Request) -> tuple[Account, ApiKey | None]:
+    caller = auth.identify(emulator, request.headers.get("Authorization", ""))
+    if caller is None:
         raise auth.refusal(auth.API_REALM)
-    return account
+    return caller

@@ -11,7 +11,7 @@ from typing import Any
 
 from emulator.config import EmulatorConfig, Knobs, resolve_specs_dir
 from emulator.openapi import SpecSet
-from emulator.state import Account, Content, Message, State
+from emulator.state import Account, ApiKey, Content, Message, State
 from emulator.store import FLUSH_INTERVAL, Store
 from emulator.webhooks import Webhooks
 
@@ -47,6 +47,11 @@ class Emulator:
     def main_account(self) -> Account:
         return self.state.accounts[self.config.account_sid]
 
+    @property
+    def main_caller(self) -> tuple[Account, ApiKey | None]:
+        """The main account with its auth token (no API key): emulator.auth's fast path."""
+        return self.state.accounts[self.config.account_sid], None
+
     def auth_token_of(self, account_sid: str) -> str:
         """The token that signs an account's webhooks (the main one's for an unknown sid)."""
         account = self.state.accounts.get(account_sid)
@@ -70,6 +75,13 @@ class Emulator:
     def account_changed(self, account: Account) -> None:
         if self.store is not None and not account.is_main:
             self.store.save_account(account)
+
+    def key_changed(self, key: ApiKey, *, deleted: bool = False) -> None:
+        if self.store is not None:
+            if deleted:
+                self.store.delete_key(key)
+            else:
+                self.store.save_key(key)
 
     def message_changed(self, message: Message) -> None:
         if self.store is not None:

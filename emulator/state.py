@@ -83,6 +83,29 @@ class Account:
 
 
 @dataclass
+class ApiKey:
+    """A Standard API key of one account (`/2010-04-01/Accounts/{Sid}/Keys`): HTTP Basic
+    with its sid and secret authenticates as that account (emulator.auth)."""
+
+    sid: str
+    secret: str
+    account_sid: str
+    friendly_name: str
+    date_created: datetime = field(default_factory=now)
+    date_updated: datetime = field(default_factory=now)
+
+    def resource(self, *, with_secret: bool = False) -> dict[str, Any]:
+        """As Twilio shows it: the secret only in the answer to its creation."""
+        shown = {
+            "sid": self.sid,
+            "friendly_name": self.friendly_name,
+            "date_created": rfc2822(self.date_created),
+            "date_updated": rfc2822(self.date_updated),
+        }
+        return {**shown, "secret": self.secret} if with_secret else shown
+
+
+@dataclass
 class Approval:
     name: str
     category: str
@@ -272,6 +295,7 @@ class ReceivedRequest:
 @dataclass
 class State:
     accounts: dict[str, Account] = field(default_factory=dict)  # the main account first
+    keys: dict[str, ApiKey] = field(default_factory=dict)  # by key sid, in creation order
     contents: dict[str, Content] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)

@@ -1,6 +1,6 @@
 """Optional persistence of the emulator's state (`--state PATH`): one SQLite file.
 
-Kept: the subaccounts (the main account is the configuration's), contents with their
+Kept: the subaccounts (the main account is the configuration's), API keys, contents with their
 approval (both written through at every change), messages with their status history
 (written in batches, at most `FLUSH_INTERVAL` after a change) and the names of deleted
 templates, per account. Not kept: webhook deliveries, the request log and the per-sender
@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from emulator.state import Account, Approval, Content, Message, State
+from emulator.state import Account, ApiKey, Approval, Content, Message, State
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS contents (sid TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (sid TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (sid TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS keys (sid TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS deleted_names (
     account_sid TEXT NOT NULL, name TEXT NOT NULL, deleted_at TEXT NOT NULL,
     PRIMARY KEY (account_sid, name)
@@ -53,6 +54,7 @@ _UPSERT = (
 )
 _CONTENT_DATES = ("date_created", "date_updated")
 _ACCOUNT_DATES = ("date_created", "date_updated")
+_KEY_DATES = ("date_created", "date_updated")
 _MESSAGE_DATES = ("date_created", "date_updated", "date_sent")
 
 
@@ -115,6 +117,9 @@ class Store:
         for (data,) in self._db.execute("SELECT data FROM accounts ORDER BY rowid"):
             account = Account(**_known(Account, _dates(json.loads(data), _ACCOUNT_DATES)))
             state.accounts[account.sid] = account
+        for (data,) in self._db.execute("SELECT data FROM keys ORDER BY rowid"):
+            key = ApiKey(**_known(ApiKey, _dates(json.loads(data), _KEY_DATES)))
+            state.keys[key.sid] = key
         for (data,) in self._db.execute("SELECT data FROM contents ORDER BY rowid"):
             content = _content(json.loads(data))
             state.contents[content.sid] = content
@@ -130,6 +135,15 @@ class Store:
         data = json.dumps(_record(account, _ACCOUNT_DATES))
         with self._db:
             self._db.execute(_UPSERT.format(table="accounts"), (account.sid, data))
+
+    def save_key(self, key: ApiKey) -> None:
+        data = json.dumps(_record(key, _KEY_DATES))
+        with self._db:
+            self._db.execute(_UPSERT.format(table="keys"), (key.sid, data))
+
+    def delete_key(self, key: ApiKey) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM keys WHERE sid = ?", (key.sid,))
 
     def save_content(self, content: Content) -> None:
         data = json.dumps(_record(content, _CONTENT_DATES))
@@ -166,7 +180,7 @@ class Store:
     def clear(self) -> None:
         self._changed = {}
         with self._db:
-            for table in ("accounts", "contents", "messages", "deleted_names"):
+            for table in ("accounts", "keys", "contents", "messages", "deleted_names"):
                 self._db.execute(f"DELETE FROM {table}")
 
     def close(self) -> None:
@@ -174,7 +188,7 @@ class Store:
         self._db.close()
 
 
-def _record(item: Account | Content | Message, dates: tuple[str, ...]) -> dict[str, Any]:
+def _record(item: Account | ApiKey | Content | Message, dates: tuple[str, ...]) -> dict[str, Any]:
     record = asdict(item)
     for name in dates:
         value = record[name]

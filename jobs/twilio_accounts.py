@@ -44,15 +44,20 @@ def _refused(error: TwilioError, path: tuple[str, ...]) -> ServiceError:
 async def verify_account(
     gateway: TwilioGateway, account: AccountToConnect, path: tuple[str, ...] = ("input",)
 ) -> TwilioAccountInfo:
-    """The account as Twilio has it, fetched with each credential given (an API key and
-    an auth token given together must both work), and active."""
-    fetched = None
-    for username, password in account.credentials.every_basic_auth(account.account_sid):
-        try:
-            fetched = await gateway.fetch_account(account.account_sid, username, password)
-        except TwilioError as error:
-            raise _refused(error, (*path, "accountSid")) from error
-    assert fetched is not None  # account_to_connect requires one credential at least
+    """The account as Twilio has it, checked with each credential given (an API key and
+    an auth token given together must both work), and active. The auth token fetches the
+    account (its name and status); an API key is tried on the account's messages, as a
+    Standard key may not fetch the account. A key alone says the account is active (a
+    suspended or closed account's keys are refused) but not its name: it is left empty."""
+    sid, credentials = account.account_sid, account.credentials
+    fetched = TwilioAccountInfo(sid=sid, friendly_name="", status="active")
+    try:
+        if credentials.api_key_sid and credentials.api_key_secret:
+            await gateway.check_api_key(sid, credentials.api_key_sid, credentials.api_key_secret)
+        if credentials.auth_token:
+            fetched = await gateway.fetch_account(sid, credentials.auth_token)
+    except TwilioError as error:
+        raise _refused(error, (*path, "accountSid")) from error
     if fetched.status != "active":
         raise ServiceError.single(
             ErrorCode.INVALID_CREDENTIALS,

@@ -34,15 +34,6 @@ class TwilioCredentials:
             return account_sid, self.auth_token
         raise ValueError("credentials without an auth token or an API key")
 
-    def every_basic_auth(self, account_sid: str) -> list[tuple[str, str]]:
-        """Each way given to authenticate: each must work before the account is saved."""
-        pairs = []
-        if self.api_key_sid and self.api_key_secret:
-            pairs.append((self.api_key_sid, self.api_key_secret))
-        if self.auth_token:
-            pairs.append((account_sid, self.auth_token))
-        return pairs
-
 
 def _unavailable(reason: str) -> ServiceError:
     return ServiceError.single(

@@ -197,16 +197,22 @@ class TwilioGateway:
         )
         return _account(account, with_token=True)
 
-    async def fetch_account(
-        self, account_sid: str, username: str, password: str
-    ) -> TwilioAccountInfo:
-        """The account as the given credentials see it (its SID and auth token, or an API
-        key and secret): how an existing account is verified before it is connected."""
-        client = Client(
-            username=username, password=password, account_sid=account_sid, http_client=self.http
-        )
+    async def fetch_account(self, account_sid: str, auth_token: str) -> TwilioAccountInfo:
+        """The account as its SID and auth token see it: how an existing account is
+        verified before it is connected."""
+        client = Client(account_sid, auth_token, http_client=self.http)
         account = await self._call(lambda: client.api.v2010.accounts(account_sid).fetch_async())
         return _account(account, with_token=False)
+
+    async def check_api_key(self, account_sid: str, key_sid: str, secret: str) -> None:
+        """Raise unless an API key works in the account: one page of one of its messages.
+        Not a fetch of the account: a Standard key (the kind Twilio's REST API creates)
+        may not read Account resources, and Twilio refuses a key on any other account's
+        resources, a subaccount's included, so this answers 200 only for a key of it."""
+        client = Client(
+            username=key_sid, password=secret, account_sid=account_sid, http_client=self.http
+        )
+        await self._call(lambda: client.messages.page_async(page_size=1))
 
     async def close_subaccount(self, account_sid: str) -> None:
         """Close a subaccount made for nothing (its merchant could not be saved)."""

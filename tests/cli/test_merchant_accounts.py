@@ -12,7 +12,11 @@ from sqlalchemy import text
 from db.database import Database
 from services.accounts.credentials import CredentialsCipher
 from tests.conftest import RunningEmulator
-from tests.gql.accounts.support import emulator_accounts, emulator_subaccount
+from tests.gql.accounts.support import (
+    emulator_accounts,
+    emulator_api_key,
+    emulator_subaccount,
+)
 from tests.support import CREDENTIALS_KEY
 
 
@@ -104,6 +108,36 @@ async def test_an_existing_account_is_connected_once_verified(
     assert row is not None
     assert (row["kind"], row["friendly_name"]) == ("connected", "Their Own Twilio")
     assert account["auth_token"] not in out + err
+
+
+async def test_an_existing_account_is_connected_with_an_api_key(
+    database_url: str, db: Database, emulator: RunningEmulator
+) -> None:
+    account = await emulator_subaccount(emulator, "Keyed Twilio")
+    key = await emulator_api_key(emulator, account)
+    env = platform_env(emulator, database_url)
+    args = ("merchant", "create", "Keyed Shop", "--json", "--twilio-account-sid", account["sid"])
+    code, out, err = await campaigns(
+        env,
+        *args,
+        "--twilio-api-key",
+        key["sid"],
+        "--twilio-api-secret",
+        "-",
+        stdin=key["secret"] + "\n",
+    )
+    assert code == 0, err
+    created = json.loads(out)
+    assert created["twilio_account_sid"] == account["sid"]
+    row = await account_row(db, created["merchant_id"])
+    assert row is not None
+    stored = CredentialsCipher(CREDENTIALS_KEY).decrypt(row["credentials"])
+    assert (stored.api_key_sid, stored.api_key_secret, stored.auth_token) == (
+        key["sid"],
+        key["secret"],
+        None,
+    )
+    assert key["secret"] not in out + err, "never printed nor logged"
 
 
 async def test_an_account_twilio_refuses_is_not_connected_and_nothing_is_saved(

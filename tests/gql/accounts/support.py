@@ -22,3 +22,16 @@ async def emulator_accounts(emulator: RunningEmulator) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
     accounts: list[dict[str, Any]] = response.json()
     return accounts
+
+
+async def emulator_api_key(emulator: RunningEmulator, account: dict[str, Any]) -> dict[str, Any]:
+    """A new Standard API key of an emulator account, made with the account's own token
+    (sid `SK…` and `secret`, shown only now)."""
+    credentials = (account["sid"], account["auth_token"])
+    async with httpx.AsyncClient(base_url=emulator.url, auth=credentials) as client:
+        response = await client.post(
+            f"/2010-04-01/Accounts/{account['sid']}/Keys.json", data={"FriendlyName": "campaigns"}
+        )
+    assert response.status_code == 201, response.text
+    key: dict[str, Any] = response.json()
+    return key

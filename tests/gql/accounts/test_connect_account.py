@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from db.database import Database
 from tests.conftest import MerchantAccount, RunningEmulator
-from tests.gql.accounts.operations import CONNECT, VIEWER
+from tests.gql.accounts.operations import ADD, CONNECT, VIEWER
 from tests.gql.accounts.support import emulator_subaccount
 from tests.gql.helpers import codes
 from tests.gql.sending import SEND, approved_campaign
@@ -81,7 +81,7 @@ async def test_credentials_twilio_refuses_save_nothing(
     wrong = await connect(merchant.client, accountSid=account["sid"], authToken="0" * 32)
     assert codes(wrong["errors"]) == [("INVALID_CREDENTIALS", ["input", "accountSid"])]
     assert wrong["twilioAccount"] is None
-    # API keys are not emulated: the emulator answers 401, as Twilio does for a bad key.
+    # A key the account does not have: 401 from the emulator, as from Twilio.
     key = await connect(
         merchant.client,
         accountSid=account["sid"],
@@ -140,6 +140,9 @@ async def test_another_account_is_refused_while_a_send_is_live(
     second = await emulator_subaccount(emulator, "Second")
     ok = await connect(merchant.client, accountSid=first["sid"], authToken=first["auth_token"])
     assert ok["errors"] == []
+    # A send from its own account needs a sender there (else NO_SENDER).
+    added = await merchant.client.data(ADD, {"input": {"address": "whatsapp:+14155550199"}})
+    assert added["addSender"]["errors"] == []
     campaign = await approved_campaign(merchant, emulator, [{"phone": "+14155550101"}])
     later = {"id": campaign["id"], "scheduledAt": "2099-01-01T00:00:00Z"}
     scheduled = (await merchant.client.data(SEND, later))["sendCampaign"]
