@@ -5,7 +5,6 @@ import asyncio
 import json
 import os
 import sys
-from typing import Any
 
 from sqlalchemy import text
 
@@ -13,6 +12,7 @@ from db.database import Database
 from services.accounts.credentials import CredentialsCipher
 from tests.conftest import RunningEmulator
 from tests.gql.accounts.support import (
+    account_row,
     emulator_accounts,
     emulator_api_key,
     emulator_subaccount,
@@ -47,20 +47,6 @@ async def campaigns(env: dict[str, str], *args: str, stdin: str = "") -> tuple[i
     out, err = await process.communicate(stdin.encode())
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
-
-
-async def account_row(db: Database, merchant_id: int) -> dict[str, Any] | None:
-    async with db.session() as session:
-        row = (
-            (
-                await session.execute(
-                    text("SELECT * FROM twilio_accounts WHERE merchant_id = :m"), {"m": merchant_id}
-                )
-            )
-            .mappings()
-            .one_or_none()
-        )
-    return dict(row) if row else None
 
 
 async def merchants_named(db: Database, name: str) -> int:

@@ -1,9 +1,12 @@
-"""Subaccounts made directly in the emulator, as a merchant's existing Twilio account."""
+"""Subaccounts made directly in the emulator, as a merchant's existing Twilio account, and
+the row a merchant's account is stored in."""
 
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
+from db.database import Database
 from tests.conftest import RunningEmulator
 
 
@@ -35,3 +38,18 @@ async def emulator_api_key(emulator: RunningEmulator, account: dict[str, Any]) -
     assert response.status_code == 201, response.text
     key: dict[str, Any] = response.json()
     return key
+
+
+async def account_row(db: Database, merchant_id: int) -> dict[str, Any] | None:
+    """The merchant's twilio_accounts row as stored (credentials still encrypted)."""
+    async with db.session() as session:
+        row = (
+            (
+                await session.execute(
+                    text("SELECT * FROM twilio_accounts WHERE merchant_id = :m"), {"m": merchant_id}
+                )
+            )
+            .mappings()
+            .one_or_none()
+        )
+    return dict(row) if row else None

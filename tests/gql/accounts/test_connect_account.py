@@ -5,12 +5,11 @@ import logging
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from db.database import Database
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.accounts.operations import ADD, CONNECT, VIEWER
-from tests.gql.accounts.support import emulator_subaccount
+from tests.gql.accounts.support import account_row, emulator_subaccount
 from tests.gql.helpers import codes
 from tests.gql.sending import SEND, approved_campaign
 from tests.support import GraphQLClient
@@ -19,20 +18,6 @@ from tests.support import GraphQLClient
 async def connect(gql: GraphQLClient, **fields: Any) -> dict[str, Any]:
     result: dict[str, Any] = (await gql.data(CONNECT, {"input": fields}))["connectTwilioAccount"]
     return result
-
-
-async def stored_row(db: Database, merchant_id: int) -> dict[str, Any] | None:
-    async with db.session() as session:
-        row = (
-            (
-                await session.execute(
-                    text("SELECT * FROM twilio_accounts WHERE merchant_id = :m"), {"m": merchant_id}
-                )
-            )
-            .mappings()
-            .one_or_none()
-        )
-    return dict(row) if row else None
 
 
 async def test_an_existing_account_is_verified_then_stored_encrypted(
@@ -59,7 +44,7 @@ async def test_an_existing_account_is_verified_then_stored_encrypted(
         "friendlyName": "Corner Shop Twilio",
         "kind": "CONNECTED",
     }
-    row = await stored_row(db, merchant.merchant.id)
+    row = await account_row(db, merchant.merchant.id)
     assert row is not None
     stored = bytes(row["credentials"])
     assert account["auth_token"].encode() not in stored, "the token is not stored in clear"
@@ -91,7 +76,7 @@ async def test_credentials_twilio_refuses_save_nothing(
     assert codes(key["errors"]) == [("INVALID_CREDENTIALS", ["input", "accountSid"])]
     unknown = await connect(merchant.client, accountSid="AC" + "9" * 32, authToken="x" * 32)
     assert codes(unknown["errors"]) == [("INVALID_CREDENTIALS", ["input", "accountSid"])]
-    assert await stored_row(db, merchant.merchant.id) is None
+    assert await account_row(db, merchant.merchant.id) is None
 
 
 async def test_malformed_input_is_refused_before_twilio_is_asked(gql: GraphQLClient) -> None:
