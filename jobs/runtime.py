@@ -15,6 +15,7 @@ from jobs.gateways import GatewayPool
 from jobs.send_worker import SendWorker, WorkerConfig
 from jobs.status_recheck import RecheckConfig, StatusRecheckJob
 from jobs.token_usage import TokenUsageWriter
+from jobs.webhook_accounts import WebhookAccounts
 from services.events.bus import EventBus
 from services.messages.rechecks import RecheckPolicy
 from services.settings import Settings
@@ -47,6 +48,8 @@ class Runtime:
         self.jobs_db = Database(self.db.url, pool_size=8, pre_ping=False)
         self.gateway = None if self.settings.sandbox else TwilioGateway(self.settings)
         self.gateways = None if self.gateway is None else GatewayPool(self.settings, self.gateway)
+        # One per process: every webhook endpoint shares its kept tokens.
+        self.webhook_accounts = WebhookAccounts(self.db, self.settings)
 
     async def start(self) -> None:
         await self.bus.start()

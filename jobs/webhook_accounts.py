@@ -14,6 +14,7 @@ stored a rotated token). Tokens are never logged (SigningAccount's repr leaves i
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from db.database import Database
@@ -77,6 +78,18 @@ class WebhookAccounts:
         if isinstance(found, SigningAccount):
             self._kept[account_sid] = (found, time.monotonic() + TTL)
         return found
+
+    async def verified(
+        self, account_sid: str | None, signed_by: Callable[[str], bool]
+    ) -> SigningAccount | Refusal | None:
+        """The account named by a webhook if its token signed it (`signed_by(token)`), a
+        refusal if no token can be had for it, None if the signature does not verify. A
+        kept token that fails is read again once: the account's token may have changed."""
+        for fresh in (False, True) if self.is_kept(account_sid) else (True,):
+            signer = await self.signer(account_sid, fresh=fresh)
+            if isinstance(signer, Refusal) or signed_by(signer.auth_token):
+                return signer
+        return None
 
     async def _read(self, account_sid: str) -> SigningAccount | Refusal:
         async with self.db.session() as session:

@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gql.webhooks.signed import public_url_of, refuse
-from jobs.event_accounts import event_account
 from jobs.runtime import Runtime
 from jobs.submission import apply_approval_event
-from services.errors import ServiceError
+from jobs.webhook_accounts import Refusal
+from repositories.campaigns import AccountScope
 from services.twilio.signatures import WebhookVerifier
 
 logger = logging.getLogger(__name__)
@@ -70,29 +70,34 @@ def twilio_events_endpoint(runtime: Runtime) -> Any:
         body = await request.body()
         url = public_url_of(request, runtime.settings)
         try:
-            account = await event_account(runtime.db, runtime.settings, _account_sid(body))
+            named = _account_sid(body)
         except ValueError as error:
             return refuse(400, f"Malformed event delivery: {error}")
-        except ServiceError:  # the account's credentials cannot be read here
-            return refuse(503, "This server cannot read that account's credentials.")
         signature = request.headers.get("X-Twilio-Signature")
-        if account is None or not WebhookVerifier(account.auth_token).json(url, body, signature):
+        signer = await runtime.webhook_accounts.verified(
+            named, lambda token: WebhookVerifier(token).json(url, body, signature)
+        )
+        if isinstance(signer, Refusal):
+            logger.warning("refused an event delivery: %s", signer.reason)
+            return refuse(signer.status, signer.reason)
+        if signer is None:
             logger.warning("refused an event delivery with a bad signature: %s", url)
             return refuse(403, "Invalid X-Twilio-Signature (or no bodySHA256 in the URL).")
+        # The platform's account speaks for the merchants without one of their own; a
+        # merchant's own account for that merchant only.
+        scope = AccountScope(signer.merchant_id)
         try:
             updates = _parsed(body)
         except ValueError as error:
             return refuse(400, f"Malformed event delivery: {error}")
         gateway = runtime.gateway
-        if runtime.gateways is not None and account.scope.merchant_id is not None:
-            gateway = await runtime.gateways.of_merchant(runtime.db, account.scope.merchant_id)
+        if runtime.gateways is not None and signer.merchant_id is not None:
+            gateway = await runtime.gateways.of_merchant(runtime.db, signer.merchant_id)
         applied = 0
         for sid, kind, value in updates:
             # One transaction per update; a rejection's reason is fetched before it.
             change = {"category": value} if kind == "category_update" else {"status": value}
-            found = await apply_approval_event(
-                runtime.db, gateway, sid, account=account.scope, **change
-            )
+            found = await apply_approval_event(runtime.db, gateway, sid, account=scope, **change)
             if not found:
                 logger.info("approval event for unknown content %s acknowledged", sid)
             applied += found

@@ -95,16 +95,16 @@ async def _signed_params(
     url = public_url_of(request, runtime.settings)
     signature = request.headers.get("X-Twilio-Signature")
     named = params.get("AccountSid", "").strip() or None
-    # A kept token that fails is read again once: the account's token may have changed.
-    for fresh in (False, True) if accounts.is_kept(named) else (True,):
-        signer = await accounts.signer(named, fresh=fresh)
-        if isinstance(signer, Refusal):
-            logger.warning("refused a message webhook: %s", signer.reason)
-            return refuse(signer.status, signer.reason)
-        if WebhookVerifier(signer.auth_token).form(url, params, signature):
-            return params, signer
-    logger.warning("refused a message webhook with a bad signature: %s", url)
-    return refuse(403, "Invalid or missing X-Twilio-Signature.")
+    signer = await accounts.verified(
+        named, lambda token: WebhookVerifier(token).form(url, params, signature)
+    )
+    if isinstance(signer, Refusal):
+        logger.warning("refused a message webhook: %s", signer.reason)
+        return refuse(signer.status, signer.reason)
+    if signer is None:
+        logger.warning("refused a message webhook with a bad signature: %s", url)
+        return refuse(403, "Invalid or missing X-Twilio-Signature.")
+    return params, signer
 
 
 def _invalid(params: dict[str, str], *names: str) -> Response | None:
@@ -160,7 +160,7 @@ def twilio_message_status_endpoint(runtime: Runtime) -> Endpoint:
     # recorded without an account.
     platform = runtime.settings.twilio_account_sid
     batcher = StatusBatcher(runtime.jobs_db, platform_account_sid=platform)
-    accounts = WebhookAccounts(runtime.db, runtime.settings)  # rare reads: the kept tokens
+    accounts = runtime.webhook_accounts
 
     async def endpoint(request: Request) -> Response:
         signed = await _signed_params(request, runtime, accounts)
@@ -185,7 +185,7 @@ def twilio_message_status_endpoint(runtime: Runtime) -> Endpoint:
 
 
 def twilio_inbound_message_endpoint(runtime: Runtime) -> Endpoint:
-    accounts = WebhookAccounts(runtime.db, runtime.settings)
+    accounts = runtime.webhook_accounts
 
     async def endpoint(request: Request) -> Response:
         signed = await _signed_params(request, runtime, accounts)
