@@ -11,6 +11,7 @@ subaccount made for a merchant that could not take it is closed again.
 import logging
 
 from db.database import Database
+from jobs.twilio_accounts import close_orphan
 from repositories import locks
 from repositories.twilio_accounts import TwilioAccountRepository
 from services.accounts.credentials import CredentialsCipher
@@ -69,12 +70,5 @@ async def _provision(
             )
     finally:
         if stored is None:
-            await _close(gateway, made.sid)
+            await close_orphan(gateway, made.sid)
     return made.sid if stored is not None else None
-
-
-async def _close(gateway: TwilioGateway, sid: str) -> None:
-    try:
-        await gateway.close_subaccount(sid)
-    except TwilioError as error:
-        logger.error("could not close subaccount %s made for no merchant: %s", sid, error)

@@ -121,12 +121,14 @@ async def onboard_merchant(
             )
     except BaseException:
         if existing is None:
-            await _close_orphan(gateway, sid)
+            await close_orphan(gateway, sid)
         raise
     return created, account
 
 
-async def _close_orphan(gateway: TwilioGateway, sid: str) -> None:
+async def close_orphan(gateway: TwilioGateway, sid: str) -> None:
+    """Close a subaccount made for a merchant that could not take it (logged if Twilio
+    cannot: it is then left open, empty)."""
     try:
         await gateway.close_subaccount(sid)
     except TwilioError as error:

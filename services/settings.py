@@ -300,6 +300,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def platform_sender(self) -> str:
+        """The platform's WhatsApp sender: a Messaging Service, else a number ("" if none)."""
+        return self.twilio_messaging_service_sid or self.twilio_whatsapp_from or ""
+
+    @property
     def sandbox(self) -> bool:
         """No Twilio credentials: `serve` runs its own Twilio emulator."""
         return not (self.twilio_account_sid and self.twilio_auth_token)

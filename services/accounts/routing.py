@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.models import Sender, TwilioAccount
 from repositories.senders import SenderRepository
 from repositories.twilio_accounts import TwilioAccountRepository
 from services.accounts.credentials import CredentialsCipher, TwilioCredentials
@@ -44,12 +45,8 @@ class TwilioRoute:
         return f"{self.account_sid}:{hashlib.sha256(self.sender.encode()).hexdigest()[:29]}"
 
 
-def platform_sender(settings: Settings) -> str:
-    return settings.twilio_messaging_service_sid or settings.twilio_whatsapp_from or ""
-
-
 def platform_route(settings: Settings) -> TwilioRoute:
-    return TwilioRoute(None, None, platform_sender(settings), settings.send_rate)
+    return TwilioRoute(None, None, settings.platform_sender, settings.send_rate)
 
 
 RouteKey = tuple[int, int | None]  # (merchant id, sender id or None for the platform's)
@@ -72,19 +69,34 @@ async def routes_of(
         if not sender_ids:
             continue
         account = await TwilioAccountRepository(session).of_merchant(merchant_id)
-        credentials = None
-        if account is not None:
-            credentials = CredentialsCipher.from_settings(settings).decrypt(account.credentials)
+        credentials = _credentials(settings, account)
         found = await SenderRepository(session).by_ids(merchant_id, sorted(sender_ids))
         for sender_id, sender in found.items():
-            routes[(merchant_id, sender_id)] = TwilioRoute(
-                account_sid=account.account_sid if account else None,
-                credentials=credentials,
-                sender=sender.address,
-                rate_limit=float(sender.rate_limit),
-                sender_id=sender.id,
-            )
+            routes[(merchant_id, sender_id)] = _route(settings, account, credentials, sender)
     return routes
+
+
+def _credentials(settings: Settings, account: TwilioAccount | None) -> TwilioCredentials | None:
+    if account is None:
+        return None
+    return CredentialsCipher.from_settings(settings).decrypt(account.credentials)
+
+
+def _route(
+    settings: Settings,
+    account: TwilioAccount | None,
+    credentials: TwilioCredentials | None,
+    sender: Sender | None,
+) -> TwilioRoute:
+    """A merchant's route: its account (the platform's when None) from its sender (the
+    platform's sender when None)."""
+    return TwilioRoute(
+        account_sid=account.account_sid if account else None,
+        credentials=credentials,
+        sender=sender.address if sender else settings.platform_sender,
+        rate_limit=float(sender.rate_limit) if sender else settings.send_rate,
+        sender_id=sender.id if sender else None,
+    )
 
 
 async def twilio_route(
@@ -97,9 +109,6 @@ async def twilio_route(
     """The merchant's account and the given sender (its default when None). A sender
     that is not the merchant's live sender is NOT_FOUND."""
     account = await TwilioAccountRepository(session).of_merchant(merchant_id)
-    credentials = None
-    if account is not None:
-        credentials = CredentialsCipher.from_settings(settings).decrypt(account.credentials)
     senders = SenderRepository(session)
     if sender_id is not None:
         sender = await senders.live_one(merchant_id, sender_id)
@@ -107,13 +116,7 @@ async def twilio_route(
             raise not_found("Sender", path)
     else:
         sender = await senders.default_of(merchant_id)
-    return TwilioRoute(
-        account_sid=account.account_sid if account else None,
-        credentials=credentials,
-        sender=sender.address if sender else platform_sender(settings),
-        rate_limit=float(sender.rate_limit) if sender else settings.send_rate,
-        sender_id=sender.id if sender else None,
-    )
+    return _route(settings, account, _credentials(settings, account), sender)
 
 
 async def sending_route(
@@ -147,6 +150,5 @@ async def account_routes(
         owned = await TwilioAccountRepository(session).owner_of(account_sid)
         if owned is None:
             continue
-        credentials = CredentialsCipher.from_settings(settings).decrypt(owned[1].credentials)
-        routes[account_sid] = TwilioRoute(account_sid, credentials, "", 0.0)
+        routes[account_sid] = TwilioRoute(account_sid, _credentials(settings, owned[1]), "", 0.0)
     return routes

@@ -65,7 +65,7 @@ class TwilioGateway:
             settings.twilio_account_sid,
             settings.twilio_api_key or settings.twilio_account_sid,
             settings.twilio_api_secret or settings.twilio_auth_token,
-            settings.twilio_messaging_service_sid or settings.twilio_whatsapp_from or "",
+            settings.platform_sender,
         )
 
     @classmethod
