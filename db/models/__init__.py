@@ -10,6 +10,7 @@ from db.models.campaign import (
 )
 from db.models.conversation import ConversationUser, Message
 from db.models.merchant import ApiToken, ApiTokenRateLimit, Merchant
+from db.models.segment import Segment
 from db.models.system import AppSecret, SenderRateLimit
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "ConversationUser",
     "Merchant",
     "Message",
+    "Segment",
     "Sender",
     "SenderRateLimit",
     "TwilioAccount",

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, IdMixin, TimestampMixin, str_enum
@@ -25,6 +27,22 @@ class ConversationUser(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("merchant_id", "phone"),
         CheckConstraint(r"phone ~ '^\+[1-9][0-9]{6,14}$'", name="phone_e164"),
+        CheckConstraint("jsonb_typeof(attributes) = 'object'", name="attributes_object"),
+        # Segments filter by tags and attributes within one merchant: btree_gin puts the
+        # merchant first in one GIN index, so no plan reads another merchant's entries.
+        Index(
+            "ix_conversation_users_merchant_tags",
+            "merchant_id",
+            "tags",
+            postgresql_using="gin",
+        ),
+        Index(
+            "ix_conversation_users_merchant_attributes",
+            "merchant_id",
+            "attributes",
+            postgresql_using="gin",
+            postgresql_ops={"attributes": "jsonb_path_ops"},
+        ),
     )
 
     merchant_id: Mapped[int] = mapped_column(
@@ -33,6 +51,10 @@ class ConversationUser(IdMixin, TimestampMixin, Base):
     phone: Mapped[str] = mapped_column(String(16))
     name: Mapped[str | None] = mapped_column(Text)
     opted_out_at: Mapped[datetime | None]
+    # The merchant's own facts about the person (a flat JSON object of scalars); a key
+    # named like a template variable fills that variable (services/campaigns/rendering).
+    attributes: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
 
 
 class Message(IdMixin, TimestampMixin, Base):
