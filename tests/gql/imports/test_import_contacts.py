@@ -1,0 +1,172 @@
+"""importContacts over real HTTP: rows imported, refused and reported as a user sees them."""
+
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from db.database import Database
+from db.models import ConversationUser
+from tests.conftest import MerchantAccount
+from tests.gql.imports.support import finished, row_errors, start_import, state, upload
+
+MAPPING = {"phone": "phone", "name": "name", "attributes": ["city", "plan"], "tags": ["csv"]}
+
+
+async def _people(db: Database, merchant_id: int) -> dict[str, ConversationUser]:
+    async with db.session() as session:
+        rows = await session.execute(
+            select(ConversationUser).where(ConversationUser.merchant_id == merchant_id)
+        )
+        return {person.phone: person for person in rows.scalars()}
+
+
+async def test_good_bad_duplicate_and_existing_rows_are_counted_and_reported(
+    http: httpx.AsyncClient, merchant: MerchantAccount, db: Database
+) -> None:
+    existing = await start_import(
+        http,
+        merchant.token,
+        b"phone,name,vip\n+14155550100,Old Name,yes\n",
+        {"phone": "phone", "name": "name", "attributes": ["vip"], "tags": ["old"]},
+    )
+    assert (await finished(http, merchant.token, existing["id"]))["status"] == "COMPLETED"
+    csv = (
+        "\ufeffphone,name,city,plan,notes\n"  # a BOM, as Excel writes CSV UTF-8
+        "+1 (415) 555-0101, Ana ,Lisbon,gold,x\n"
+        "not a phone,Bob,Porto,free,x\n"
+        ",Carla,Faro,free,x\n"
+        "+14155550101,Ana again,Lisbon,gold,x\n"
+        "+14155550100,,Braga,,x\n"
+        "+14155550102,Dan,Braga\n"
+        '+14155550103,"Eve, the second",Évora,"multi\nline",x\n'
+        f"+14155550104,{'n' * 1025},Faro,free,x\n"
+    ).encode()
+    started = await start_import(http, merchant.token, csv, MAPPING)
+    assert started["status"] == "RUNNING"
+    done = await finished(http, merchant.token, started["id"])
+    assert done["status"] == "COMPLETED", done
+    counters = {
+        key: done[key]
+        for key in (
+            "totalRows",
+            "processedRows",
+            "importedRows",
+            "existingRows",
+            "duplicateRows",
+            "failedRows",
+        )
+    }
+    assert counters == {
+        "totalRows": 8,
+        "processedRows": 8,
+        "importedRows": 3,
+        "existingRows": 1,
+        "duplicateRows": 1,
+        "failedRows": 4,
+    }
+    assert row_errors(done) == [
+        (3, "phone", "INVALID_PHONE"),
+        (4, "phone", "MISSING_PHONE"),
+        (5, "phone", "DUPLICATE_PHONE"),
+        (7, None, "WRONG_COLUMN_COUNT"),
+        (10, "name", "VALUE_TOO_LONG"),
+    ]
+    messages = [edge["node"]["message"] for edge in done["rowErrors"]["edges"]]
+    assert "line 2" in messages[2]
+    people = await _people(db, merchant.merchant.id)
+    ana = people["+14155550101"]
+    assert (ana.name, ana.attributes, ana.tags) == (
+        "Ana",
+        {"city": "Lisbon", "plan": "gold"},
+        ["csv"],
+    )
+    old = people["+14155550100"]  # updated: name kept (none given), attributes merged, tag added
+    assert (old.name, old.attributes, old.tags) == (
+        "Old Name",
+        {"vip": "yes", "city": "Braga"},
+        ["old", "csv"],
+    )
+    eve = people["+14155550103"]
+    assert (eve.name, eve.attributes) == (
+        "Eve, the second",
+        {"city": "Évora", "plan": "multi\nline"},
+    )
+    assert set(people) == {"+14155550100", "+14155550101", "+14155550103"}
+
+
+async def test_row_errors_page_in_file_order(
+    http: httpx.AsyncClient, merchant: MerchantAccount
+) -> None:
+    csv = "phone\n" + "".join(f"bad{i}\n" for i in range(7))
+    started = await start_import(http, merchant.token, csv.encode(), {"phone": "phone"})
+    await finished(http, merchant.token, started["id"])
+    first = await state(http, merchant.token, started["id"], first=4)
+    assert [e["node"]["line"] for e in first["rowErrors"]["edges"]] == [2, 3, 4, 5]
+    assert first["rowErrors"]["totalCount"] == 7 and first["rowErrors"]["pageInfo"]["hasNextPage"]
+    after = first["rowErrors"]["pageInfo"]["endCursor"]
+    rest = await state(http, merchant.token, started["id"], first=4, after=after)
+    assert [e["node"]["line"] for e in rest["rowErrors"]["edges"]] == [6, 7, 8]
+
+
+async def _errors(response: httpx.Response) -> list[tuple[str, list[str]]]:
+    assert response.status_code == 200, response.text
+    payload: dict[str, Any] = response.json()["data"]["importContacts"]
+    assert payload["contactImport"] is None
+    return [(e["code"], e["field"]) for e in payload["errors"]]
+
+
+async def test_a_mapping_is_checked_against_the_header(
+    http: httpx.AsyncClient, merchant: MerchantAccount
+) -> None:
+    csv = b"Phone,Name,coupon_code\n+14155550101,Ana,A1\n"
+    mapping = {
+        "phone": "phone",
+        "name": "Name",
+        "attributes": ["Name", "city"],
+        "customVariables": ["coupon_code"],
+    }
+    assert await _errors(await upload(http, merchant.token, csv, mapping)) == [
+        ("UNKNOWN_COLUMN", ["mapping", "phone"]),
+        ("UNKNOWN_COLUMN", ["mapping", "attributes", "1"]),
+        ("INVALID", ["mapping", "customVariables"]),  # no campaignId
+    ]
+
+
+async def test_a_file_that_is_not_utf8_fails_with_a_reason(
+    http: httpx.AsyncClient, merchant: MerchantAccount
+) -> None:
+    latin1 = "phone,name\n+14155550101,Zoë\n+14155550102,José\n".encode("latin-1")
+    started = await start_import(http, merchant.token, latin1, {"phone": "phone", "name": "name"})
+    done = await finished(http, merchant.token, started["id"])
+    assert done["status"] == "FAILED"
+    assert "not UTF-8" in done["failureReason"] and "line 2" in done["failureReason"]
+    assert done["importedRows"] == 0
+    header = await start_import(http, merchant.token, b"ph\xf6ne\n+14155550101\n", {"phone": "x"})
+    assert header["status"] == "FAILED" and "not UTF-8" in header["failureReason"]
+
+
+async def test_without_a_token_nothing_is_read(http: httpx.AsyncClient) -> None:
+    response = await upload(http, None, b"phone\n+14155550101\n", {"phone": "phone"})
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_another_merchant_sees_no_import(
+    http: httpx.AsyncClient, merchant: MerchantAccount, other_merchant: MerchantAccount
+) -> None:
+    started = await start_import(http, merchant.token, b"phone\n+14155550101\n", {"phone": "phone"})
+    await finished(http, merchant.token, started["id"])
+    assert await state(http, other_merchant.token, started["id"]) is None
+    node = await other_merchant.client.data(
+        "query($id: ID!) { node(id: $id) { id } }", {"id": started["id"]}
+    )
+    assert node["node"] is None
+    mine = await merchant.client.data(
+        "query($id: ID!) { node(id: $id) { ... on ContactImport { importedRows } } }",
+        {"id": started["id"]},
+    )
+    assert mine["node"] == {"importedRows": 1}
+    listed = await other_merchant.client.data("{ contactImports { totalCount } }")
+    assert listed["contactImports"]["totalCount"] == 0
