@@ -172,7 +172,11 @@ class ContactImportJob:
         for _ in range(self.workers + 1):  # parsing stays ahead of writing
             submit()
         while run.futures:
-            parsed = await run.futures.popleft()
+            try:
+                parsed = await run.futures.popleft()
+            except rows.FileProblem as problem:
+                done = f"{run.imported} of {run.total} rows were imported"
+                return f"{problem} ({done}; the rest were not read)"
             submit()
             await self._write(run, parsed)
         return None

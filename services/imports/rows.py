@@ -6,13 +6,17 @@ never hold the server's event loop."""
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from services.imports.codes import RowCode
 from services.phones import normalize_e164
 
 BOM = b"\xef\xbb\xbf"
+# csv's own limit is 128 KiB a cell; cells not mapped may be larger (notes), and a whole
+# file is at most CAMPAIGNS_MAX_IMPORT_BYTES anyway. Mapped cells have MAX_CELL.
+csv.field_size_limit(1 << 30)
 
 
 class FileProblem(Exception):
@@ -104,6 +108,10 @@ def scan(path: str, chunk_rows: int, max_rows: int, max_columns: int) -> Scan:
             record_start = offset
         if header is None:
             raise FileProblem("The file is empty: its first line must name the columns.")
+        if quotes % 2:
+            raise FileProblem(
+                f"A quoted cell opened on or before line {line_number} is never closed."
+            )
         if chunk_rows_seen:
             chunks.append(Chunk(chunk_start, offset, chunk_line, chunk_rows_seen))
     return Scan(header, chunks, rows)
@@ -152,7 +160,7 @@ def parse_chunk(path: str, chunk: Chunk, plan: Plan, header: list[str]) -> Chunk
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     result = ChunkResult()
     before = 0
-    for row in reader:
+    for row in _records(reader, chunk.first_line):
         line = chunk.first_line + before
         before = reader.line_num
         if not row or (len(row) == 1 and not row[0].strip()):
@@ -164,6 +172,14 @@ def parse_chunk(path: str, chunk: Chunk, plan: Plan, header: list[str]) -> Chunk
         else:
             result.records.append(checked)
     return result
+
+
+def _records(reader: Any, first_line: int) -> Iterator[list[str]]:
+    try:
+        yield from reader
+    except csv.Error as error:
+        line = first_line + reader.line_num - 1
+        raise FileProblem(f"The file is not valid CSV at line {line}: {error}.") from None
 
 
 def check_row(line: int, row: list[str], plan: Plan, header: list[str]) -> Record | RowError:
