@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from services.imports.codes import RowCode
-from services.phones import normalize_e164
+from services.imports.fast_phones import e164
 
 BOM = b"\xef\xbb\xbf"
 # csv's own limit is 128 KiB a cell; cells not mapped may be larger (notes), and a whole
@@ -197,7 +197,7 @@ def check_row(line: int, row: list[str], plan: Plan, header: list[str]) -> Recor
     raw_phone = row[plan.phone].strip()
     if not raw_phone:
         return RowError(line, header[plan.phone], RowCode.MISSING_PHONE, "No phone number.")
-    phone = normalize_e164(raw_phone)
+    phone = e164(raw_phone)
     if phone is None:
         message = f"{raw_phone!r} is not a valid phone number with its country code (+14155550123)."
         return RowError(line, header[plan.phone], RowCode.INVALID_PHONE, message)
