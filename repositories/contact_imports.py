@@ -65,6 +65,7 @@ class ContactImportRepository:
         row = ContactImport(**values)
         self.session.add(row)
         await self.session.flush()
+        await self.session.refresh(row)  # the server's defaults (counters, times)
         return row
 
     async def by_ids(self, merchant_id: int, ids: Sequence[int]) -> dict[int, ContactImport]:

@@ -59,7 +59,6 @@ class ImportService:
             status=ContactImportStatus.FAILED if plan is None else ContactImportStatus.RUNNING,
             failure_reason=header if isinstance(header, str) else None,
         )
-        await self.session.refresh(row)
         await publish(self.session, ImportProgress(merchant_id, row.id))
         return row, plan
 
