@@ -111,7 +111,7 @@ async def copy_floor(url: str, path: Path) -> float:
         await connection.close()
 
 
-async def measure(pg: str, rows: int) -> None:
+async def measure(pg: str, rows: int, env: dict[str, str]) -> None:
     url = await create_database(pg)
     await upgrade_async(url)
     db = Database(url, pool_size=2)
@@ -123,7 +123,7 @@ async def measure(pg: str, rows: int) -> None:
         invalid, duplicates = write_csv(path, rows)
         size = path.stat().st_size
         try:
-            async with server_process(url, "http://127.0.0.1:9") as server:
+            async with server_process(url, "http://127.0.0.1:9", env=env) as server:
                 pid = server.process.pid
                 before = peak_kib(pid)
                 wall, state = await run_import(server.url, token, path, pid)
@@ -141,14 +141,16 @@ async def measure(pg: str, rows: int) -> None:
     )
 
 
-async def main(sizes: list[int]) -> None:
+async def main(sizes: list[int], workers: int) -> None:
+    env = {"CAMPAIGNS_IMPORT_WORKERS": str(workers)}
     with postgres_server() as pg:
         for rows in sizes:
-            await measure(pg, rows)
+            await measure(pg, rows, env)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", default="100000,1000000")
+    parser.add_argument("--workers", type=int, default=0, help="CAMPAIGNS_IMPORT_WORKERS")
     arguments = parser.parse_args()
-    asyncio.run(main([int(size) for size in arguments.rows.split(",")]))
+    asyncio.run(main([int(size) for size in arguments.rows.split(",")], arguments.workers))
