@@ -62,7 +62,8 @@ class ContactImportRepository:
         self.session = session
 
     async def create(self, **values: Any) -> ContactImport:
-        row = ContactImport(**values)
+        # Leased from the start: the file's scan, before any chunk, may take a while.
+        row = ContactImport(**values, heartbeat_at=func.now())
         self.session.add(row)
         await self.session.flush()
         await self.session.refresh(row)  # the server's defaults (counters, times)

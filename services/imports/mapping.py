@@ -48,6 +48,13 @@ def plan_for(
             return -1
         return index
 
+    for field_name, columns in (
+        ("attributes", mapping.attributes),
+        ("customVariables", mapping.custom_variables),
+    ):
+        if len(columns) > len(header):
+            message = f"The file has {len(header)} columns; {len(columns)} are mapped."
+            raise ServiceError.single(ErrorCode.INVALID, message, ("mapping", field_name))
     phone = find(mapping.phone, ("phone",))
     name = None if mapping.name is None else find(mapping.name, ("name",))
     attributes = tuple(

@@ -3,10 +3,12 @@
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from db.database import Database
 from db.models import ConversationUser
+from jobs import contact_imports
 from tests.conftest import MerchantAccount
 from tests.gql.imports.support import finished, row_errors, start_import, state, upload
 
@@ -160,3 +162,15 @@ async def test_another_merchant_sees_no_import(
     assert mine["node"] == {"importedRows": 1}
     listed = await other_merchant.client.data("{ contactImports { totalCount } }")
     assert listed["contactImports"]["totalCount"] == 0
+
+
+async def test_row_errors_are_kept_up_to_a_cap_and_all_counted(
+    http: httpx.AsyncClient, merchant: MerchantAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(contact_imports, "MAX_STORED_ERRORS", 3)
+    csv = "phone\n+14155550101\n" + "".join(f"bad{i}\n" for i in range(5))
+    started = await start_import(http, merchant.token, csv.encode(), {"phone": "phone"})
+    done = await finished(http, merchant.token, started["id"])
+    assert (done["failedRows"], done["importedRows"], done["totalRows"]) == (5, 1, 6)
+    assert [line for line, _, _ in row_errors(done)] == [3, 4, 5]
+    assert done["rowErrors"]["totalCount"] == 3
