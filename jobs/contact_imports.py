@@ -97,13 +97,6 @@ class ContactImportJob:
         self._running[import_id] = task
         task.add_done_callback(lambda _: self._running.pop(import_id, None))
 
-    async def wait(self, import_id: int) -> None:
-        """Until the import's task here ends (tests and the bench)."""
-        task = self._running.get(import_id)
-        if task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(task)
-
     async def stop(self) -> None:
         """Server shutdown: running imports end FAILED, saying how far they got."""
         tasks = list(self._running.values())
