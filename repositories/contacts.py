@@ -1,12 +1,13 @@
 """Contacts (conversation users) as a merchant manages them: bulk writes, tags, and what
 happened to each one (ledger rows, replies, clicks), read for many contacts at once."""
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Integer, Text, any_, bindparam, func, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import MessageDirection
@@ -44,13 +45,13 @@ def _rows(result: Any) -> list[PersonRow]:
     return [PersonRow(*row) for row in result]
 
 
-# Tags travel as one JSON array per contact: PostgreSQL arrays of arrays must be
-# rectangular, so unnest() cannot take one text[] per row.
+# Tags travel as one JSON array (as text) per contact: PostgreSQL arrays of arrays must
+# be rectangular, so unnest() cannot take one text[] per row.
 _UPSERT = _person_query(
     f"""
     INSERT INTO conversation_users (merchant_id, phone, name, attributes, tags)
     SELECT :merchant_id, g.phone, g.name, g.attributes,
-           ARRAY(SELECT jsonb_array_elements_text(g.tags))
+           ARRAY(SELECT jsonb_array_elements_text(g.tags::jsonb))
     FROM unnest(:phones, :names, :attributes, :tags) AS g(phone, name, attributes, tags)
     ON CONFLICT (merchant_id, phone) DO UPDATE SET
         name = excluded.name, attributes = excluded.attributes, tags = excluded.tags,
@@ -62,13 +63,13 @@ _UPSERT = _person_query(
     bindparam("phones", type_=ARRAY(Text)),
     bindparam("names", type_=ARRAY(Text)),
     bindparam("attributes", type_=ARRAY(JSONB)),
-    bindparam("tags", type_=ARRAY(JSONB)),
+    bindparam("tags", type_=ARRAY(Text)),
 )
 _UPDATE = _person_query(
     f"""
     UPDATE conversation_users AS c SET
         name = g.name, attributes = g.attributes,
-        tags = ARRAY(SELECT jsonb_array_elements_text(g.tags)),
+        tags = ARRAY(SELECT jsonb_array_elements_text(g.tags::jsonb)),
         opted_out_at = CASE g.opted_out WHEN true THEN coalesce(c.opted_out_at, now())
                        WHEN false THEN NULL ELSE c.opted_out_at END,
         updated_at = now()
@@ -82,11 +83,11 @@ _UPDATE = _person_query(
     _IDS,
     bindparam("names", type_=ARRAY(Text)),
     bindparam("attributes", type_=ARRAY(JSONB)),
-    bindparam("tags", type_=ARRAY(JSONB)),
+    bindparam("tags", type_=ARRAY(Text)),
     bindparam("opted_out", type_=ARRAY(Boolean)),
 )
 # The contact's tags with the given ones, once each, in byte order.
-_MERGED = 'ARRAY(SELECT DISTINCT t FROM unnest(tags || :tags) AS t ORDER BY t COLLATE "C")'
+_MERGED = 'ARRAY(SELECT DISTINCT t COLLATE "C" FROM unnest(tags || :tags) AS t ORDER BY 1)'
 # One statement whatever the number of contacts. A contact that would end with more than
 # :max_tags keeps its tags; RETURNING reads the new row, so merging again tells which.
 _TAG = text(
@@ -152,7 +153,7 @@ class ContactRepository:
                 "phones": [c.key for c in contacts],
                 "names": [c.name for c in contacts],
                 "attributes": [c.attributes for c in contacts],
-                "tags": [c.tags for c in contacts],
+                "tags": [json.dumps(c.tags) for c in contacts],
             },
         )
         return _rows(rows)
@@ -168,7 +169,7 @@ class ContactRepository:
                 "ids": [c.key for c in contacts],
                 "names": [c.name for c in contacts],
                 "attributes": [c.attributes for c in contacts],
-                "tags": [c.tags for c in contacts],
+                "tags": [json.dumps(c.tags) for c in contacts],
                 "opted_out": [c.opted_out for c in contacts],
             },
         )
@@ -209,7 +210,7 @@ class ContactRepository:
             .join(Campaign, Campaign.id == CampaignLeadMessage.campaign_id)
             .where(CampaignLead.conversation_user_id == any_(_IDS))
             .where(Campaign.merchant_id == merchant_id)
-            .distinct(CampaignLead.conversation_user_id, CampaignLeadMessage.campaign_id)
+            .ext(distinct_on(CampaignLead.conversation_user_id, CampaignLeadMessage.campaign_id))
             .order_by(person, CampaignLeadMessage.campaign_id, CampaignLeadMessage.id.desc())
             .subquery()
         )
