@@ -11,6 +11,7 @@ from db.database import Database
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.contacts.support import created
 from tests.gql.helpers import PREVIEW
+from tests.gql.operations import contract
 from tests.gql.sending import SEND, approved_campaign, messages_to, wait_for_send
 from tests.gql.webhooks.test_message_webhooks import (
     INBOUND,
@@ -140,3 +141,30 @@ async def test_an_attribute_fills_a_variable_in_the_preview(merchant: MerchantAc
     assert preview["campaignPreview"]["renderedBody"] == "Hi Attr, order 1042 from Test Shop."
     preview = await gql.data(PREVIEW, {"campaignId": campaign["id"], "leadId": bob})
     assert preview["campaignPreview"]["renderedBody"] == "Hi Robert, order true from Test Shop."
+
+
+async def test_an_attribute_fills_a_one_off_message(
+    merchant: MerchantAccount, emulator: RunningEmulator
+) -> None:
+    body = "Hi {{lead_name}}, your order {{order_id}} is being prepared right now."
+    campaign = await approved_campaign(
+        merchant, emulator, [], name="order_note", body=body, campaignType="SERVICE"
+    )
+    await created(
+        merchant.client,
+        [{"phone": "+14155550391", "name": "Ana", "attributes": {"order_id": 77}}],
+    )
+    one_off = contract("SendTemplateMessage")
+    given: dict[str, dict[str, Any]] = {
+        "input": {"campaignName": "order_note", "to": "+14155550391"}
+    }
+    result = (await merchant.client.data(one_off, given))["sendTemplateMessage"]
+    assert result["errors"] == []
+    given["input"]["variables"] = {"order_id": "78"}  # the caller's variables win
+    result = (await merchant.client.data(one_off, given))["sendTemplateMessage"]
+    assert result["errors"] == []
+    bodies = [m["body"] for m in await messages_to(emulator, campaign["contentSid"])]
+    assert bodies == [
+        "Hi Ana, your order 77 is being prepared right now.",
+        "Hi Ana, your order 78 is being prepared right now.",
+    ]
