@@ -94,7 +94,8 @@ _TAG = text(
     f"""
     UPDATE conversation_users SET
         tags = CASE WHEN cardinality({_MERGED}) <= :max_tags THEN {_MERGED} ELSE tags END,
-        updated_at = now()
+        updated_at = CASE WHEN cardinality({_MERGED}) <= :max_tags THEN now()
+                     ELSE updated_at END
     WHERE merchant_id = :merchant_id AND id = ANY(:ids)
     RETURNING {_RETURNING}, cardinality({_MERGED}) <= :max_tags AS fits
     """
@@ -122,6 +123,8 @@ class ContactRepository:
     async def lock_by_phones(self, merchant_id: int, phones: Sequence[str]) -> dict[str, PersonRow]:
         """The merchant's contacts with these phones, locked until the transaction ends
         (what is merged into them must not change meanwhile)."""
+        if not phones:
+            return {}
         statement = (
             select(*PERSON_COLUMNS)
             .where(
@@ -134,6 +137,8 @@ class ContactRepository:
         return {person.phone: person for person in _rows(rows)}
 
     async def lock_by_ids(self, merchant_id: int, ids: Sequence[int]) -> dict[int, PersonRow]:
+        if not ids:
+            return {}
         statement = (
             select(*PERSON_COLUMNS)
             .where(ConversationUser.merchant_id == merchant_id, ConversationUser.id == any_(_IDS))
@@ -180,6 +185,8 @@ class ContactRepository:
     ) -> tuple[list[PersonRow], list[int]]:
         """Add tags to the merchant's contacts: those tagged, and the ids of those left
         as they were because they would have more than `max_tags`."""
+        if not ids:
+            return [], []
         parameters = {"merchant_id": merchant_id, "ids": list(ids), "tags": list(tags)}
         rows = await self.session.execute(_TAG, {**parameters, "max_tags": max_tags})
         tagged: list[PersonRow] = []
@@ -195,6 +202,8 @@ class ContactRepository:
     async def untag(
         self, merchant_id: int, ids: Sequence[int], tags: Sequence[str]
     ) -> list[PersonRow]:
+        if not ids:
+            return []
         parameters = {"merchant_id": merchant_id, "ids": list(ids), "tags": list(tags)}
         return _rows(await self.session.execute(_UNTAG, parameters))
 
