@@ -25,6 +25,7 @@ from db.models import (
 )
 from db.shared_session import SharedSession
 from repositories.campaigns import CampaignRepository
+from repositories.contacts import ContactCounts, ContactRepository
 from repositories.leads import LeadRepository, PersonRow
 from repositories.pagination import Page, PageRequest
 from repositories.send_reads import (
@@ -35,6 +36,7 @@ from repositories.send_reads import (
 )
 from repositories.senders import SenderRepository
 from repositories.twilio_accounts import TwilioAccountRepository
+from services.contacts.rules import CAMPAIGNS_SHOWN
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -43,7 +45,7 @@ PageKey = tuple[int, int, int | None]  # (parent id, limit, after id)
 
 class Loaders:
     """Each loader is made when a resolver first asks for it: a request uses a few of
-    them, and making all fourteen took as long as a small query's execution."""
+    them, and making all of them took as long as a small query's execution."""
 
     def __init__(self, db: Database, merchant_id: int, reads: SharedSession | None = None) -> None:
         self.db = db
@@ -114,6 +116,26 @@ class Loaders:
     @cached_property
     def ledger_page(self) -> DataLoader[PageKey, Page[CampaignLeadMessage]]:
         return self._pages(lambda s, ids, r: LedgerRepository(s).pages_by_campaign(ids, r))
+
+    # A contact's history (gql/types/contact_history.py): ledger rows, replies, clicks.
+    @cached_property
+    def contact_campaigns(
+        self,
+    ) -> DataLoader[int, list[tuple[CampaignLeadMessage, Message | None]]]:
+        m = self.merchant_id
+        return self._every_key(
+            lambda s, ids: ContactRepository(s).campaigns_of(m, ids, CAMPAIGNS_SHOWN), list
+        )
+
+    @cached_property
+    def contact_counts(self) -> DataLoader[int, ContactCounts]:
+        m = self.merchant_id
+        return self._every_key(lambda s, ids: ContactRepository(s).counts_of(m, ids), ContactCounts)
+
+    @cached_property
+    def reply_page(self) -> DataLoader[PageKey, Page[Message]]:
+        m = self.merchant_id
+        return self._pages(lambda s, ids, r: ContactRepository(s).reply_pages(m, ids, r))
 
     # A merchant's account and senders: its own only, whatever key is asked for.
     @cached_property

@@ -19,6 +19,7 @@ from gql.mutations.cancel_campaign_send import cancel_campaign_send
 from gql.mutations.connect_twilio_account import connect_twilio_account
 from gql.mutations.create_api_token import create_api_token
 from gql.mutations.create_campaign import create_campaign
+from gql.mutations.create_contacts import create_contacts
 from gql.mutations.make_default_sender import make_default_sender
 from gql.mutations.pause_campaign_send import pause_campaign_send
 from gql.mutations.remove_sender import remove_sender
@@ -29,7 +30,10 @@ from gql.mutations.send_campaign import send_campaign
 from gql.mutations.send_template_message import send_template_message
 from gql.mutations.submit_campaign import submit_campaign
 from gql.mutations.sync_campaign_status import sync_campaign_status
+from gql.mutations.tag_contacts import tag_contacts
+from gql.mutations.untag_contacts import untag_contacts
 from gql.mutations.update_campaign import update_campaign
+from gql.mutations.update_contacts import update_contacts
 from gql.parse_cache import ParseCache
 from gql.queries.api_tokens import ApiTokenQueries
 from gql.queries.campaigns import CampaignQueries
@@ -70,6 +74,10 @@ class Mutation:
     remove_sender = remove_sender
     make_default_sender = make_default_sender
     connect_twilio_account = connect_twilio_account
+    create_contacts = create_contacts
+    update_contacts = update_contacts
+    tag_contacts = tag_contacts
+    untag_contacts = untag_contacts
 
 
 @strawberry.type
