@@ -20,6 +20,7 @@ from db.models import (
     CampaignLeadMessage,
     CampaignSend,
     Message,
+    Segment,
     Sender,
     TwilioAccount,
 )
@@ -27,6 +28,7 @@ from db.shared_session import SharedSession
 from repositories.campaigns import CampaignRepository
 from repositories.leads import LeadRepository, PersonRow
 from repositories.pagination import Page, PageRequest
+from repositories.segments import SegmentRepository
 from repositories.send_reads import (
     CampaignCounts,
     LedgerCounts,
@@ -134,6 +136,11 @@ class Loaders:
     def sender(self) -> DataLoader[int, Sender | None]:
         m = self.merchant_id
         return self._by_key(lambda s, ids: SenderRepository(s).by_ids(m, ids))
+
+    @cached_property
+    def segment(self) -> DataLoader[int, Segment | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: SegmentRepository(s).by_ids(m, ids))
 
     def _by_key(
         self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]]
