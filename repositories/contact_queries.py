@@ -98,7 +98,7 @@ def _event_conditions(merchant_id: int, criterion: BehaviourCriterion) -> list[C
     else:  # REPLIED: an inbound message from the person after the campaign's
         reply = aliased(Message)
         replied = [
-            reply.conversation_user_id == ConversationUser.id,
+            reply.conversation_user_id == CampaignLead.conversation_user_id,
             reply.merchant_id == merchant_id,
             reply.direction == MessageDirection.INBOUND,
             reply.created_at > Message.created_at,

@@ -88,9 +88,12 @@ async def add_contacts(db: Database, merchant_id: int, contacts: Sequence[Contac
     ]
     async with db.transaction() as session:
         ids = (
-            await session.execute(insert(ConversationUser).returning(
+            await session.execute(
+                insert(ConversationUser).returning(
                     ConversationUser.id, sort_by_parameter_order=True
-                ), rows)
+                ),
+                rows,
+            )
         ).scalars()
         return [encode_id("ConversationUser", pk) for pk in ids]
 

@@ -13,9 +13,7 @@ PEOPLE = [
 ]
 
 
-async def test_each_criterion_chooses_its_contacts(
-    merchant: MerchantAccount, db: Database
-) -> None:
+async def test_each_criterion_chooses_its_contacts(merchant: MerchantAccount, db: Database) -> None:
     await add_contacts(db, merchant.merchant.id, PEOPLE)
     gql = merchant.client
     assert await names(gql, None) == {"ana", "bo", "cy", "di"}
