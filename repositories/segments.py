@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Segment
@@ -35,15 +36,11 @@ class SegmentRepository:
             statement = statement.with_for_update()
         return (await self.session.execute(statement)).scalar_one_or_none()
 
-    async def name_taken(self, merchant_id: int, name: str, other_than: int) -> bool:
-        statement = select(Segment.id).where(
-            Segment.merchant_id == merchant_id, Segment.name == name, Segment.id != other_than
-        )
-        return (await self.session.scalar(statement)) is not None
-
     async def update(
         self, merchant_id: int, segment_id: int, changes: dict[str, Any]
     ) -> Segment | None:
+        """The changed segment; None when another of the merchant's segments has the new
+        name (in a savepoint: the rest of the transaction goes on)."""
         statement = (
             update(Segment)
             .where(Segment.id == segment_id, Segment.merchant_id == merchant_id)
@@ -51,7 +48,11 @@ class SegmentRepository:
             .returning(Segment)
             .execution_options(synchronize_session=False)
         )
-        return (await self.session.execute(statement)).scalar_one_or_none()
+        try:
+            async with self.session.begin_nested():
+                return (await self.session.execute(statement)).scalar_one_or_none()
+        except IntegrityError:
+            return None
 
     async def delete(self, merchant_id: int, segment_id: int) -> bool:
         statement = (

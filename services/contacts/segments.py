@@ -76,11 +76,9 @@ class SegmentService:
                 errors += error.errors
         if errors:
             raise ServiceError(errors)
-        name = changes.get("name")
-        if isinstance(name, str) and await self.segments.name_taken(merchant_id, name, segment_id):
-            raise _duplicate(name)
         updated = await self.segments.update(merchant_id, segment_id, changes)
-        assert updated is not None, "locked above"
+        if updated is None:  # the segment is locked: only its new name can be refused
+            raise _duplicate(str(changes.get("name")))
         return updated
 
     async def delete(self, merchant_id: int, segment_id: int) -> None:
