@@ -61,6 +61,56 @@ async def _sent(
     return campaign
 
 
+async def _click_and_reply(
+    emulator: RunningEmulator,
+    http: httpx.AsyncClient,
+    url: str,
+    content_sid: str,
+    phone: str,
+) -> None:
+    """The person at `phone` clicks the message's link, then replies."""
+    sent = {m["to"]: m for m in await messages_to(emulator, content_sid)}
+    message = sent[f"whatsapp:{phone}"]
+    link = re.search(r"/r/[\w-]+", message["body"])
+    assert link is not None
+    assert (await http.get(link.group(0))).status_code in (302, 303)
+    reply = {
+        "from": phone,
+        "to": message["from"],
+        "account_sid": message["account_sid"],
+        "body": "Still on?",
+        "url": f"{url}/webhooks/twilio/messages/inbound",
+    }
+    answer = await emulator_admin(emulator, "POST", "/inbound", reply)
+    assert answer["delivery"]["http_status"] == 200, answer
+
+
+async def _age(db: Database, merchant_id: int, ago: timedelta) -> None:
+    """Every message, reply and click of the merchant happened `ago` earlier."""
+    people = select(ConversationUser.id).where(ConversationUser.merchant_id == merchant_id)
+    async with db.transaction() as session:
+        await session.execute(
+            update(Message)
+            .where(Message.conversation_user_id.in_(people))
+            .values(
+                created_at=Message.created_at - ago,
+                delivered_at=Message.delivered_at - ago,
+                read_at=Message.read_at - ago,
+                failed_at=Message.failed_at - ago,
+            )
+        )
+        leads = select(CampaignLead.id).where(CampaignLead.conversation_user_id.in_(people))
+        await session.execute(
+            update(CampaignLeadMessage)
+            .where(CampaignLeadMessage.clicks > 0, CampaignLeadMessage.campaign_lead_id.in_(leads))
+            .values(clicked_at=CampaignLeadMessage.clicked_at - ago)
+        )
+
+
+def _clause(campaign_id: str, event: str, **more: Any) -> dict[str, Any]:
+    return {"behaviour": [{"campaignId": campaign_id, "event": event, **more}]}
+
+
 async def test_each_event_over_real_messages(
     merchant: MerchantAccount,
     emulator: RunningEmulator,
@@ -69,100 +119,44 @@ async def test_each_event_over_real_messages(
     server_url: str,
 ) -> None:
     reader, failing, delivered = new_phone(), new_phone()[:-5] + "63049", new_phone()
-    leads = [
-        {"phone": reader, "name": "reader"},
-        {"phone": failing, "name": "failing"},
-        {"phone": delivered, "name": "delivered"},
-    ]
+    phones = {"reader": reader, "failing": failing, "delivered": delivered}
+    leads = [{"phone": phone, "name": name} for name, phone in phones.items()]
     campaign = await _sent(merchant, emulator, db, leads)
-    merchant_id = merchant.merchant.id
     # The emulator reads every delivered message at once; one stays delivered, unread.
     async with db.transaction() as session:
         await session.execute(
             update(Message)
-            .where(Message.id == await _message_of(db, merchant_id, "delivered"))
+            .where(Message.id == await _message_of(db, merchant.merchant.id, "delivered"))
             .values(status=MessageStatus.DELIVERED, read_at=None)
         )
-    sent = {m["to"]: m for m in await messages_to(emulator, campaign["contentSid"])}
-    to_reader = sent[f"whatsapp:{reader}"]
-    link = re.search(r"/r/[\w-]+", to_reader["body"])
-    assert link is not None
-    assert (await http.get(link.group(0))).status_code in (302, 303)
-    reply = {
-        "from": reader,
-        "to": to_reader["from"],
-        "account_sid": to_reader["account_sid"],
-        "body": "Still on?",
-        "url": f"{server_url}/webhooks/twilio/messages/inbound",
-    }
-    answer = await emulator_admin(emulator, "POST", "/inbound", reply)
-    assert answer["delivery"]["http_status"] == 200, answer
-
-    def clause(event: str, **more: Any) -> dict[str, Any]:
-        return {"behaviour": [{"campaignId": campaign["id"], "event": event, **more}]}
-
-    gql = merchant.client
-    assert await names(gql, clause("RECEIVED")) == {"reader", "delivered"}
-    assert await names(gql, clause("READ")) == {"reader"}
-    assert await names(gql, clause("FAILED")) == {"failing"}
-    assert await names(gql, clause("CLICKED")) == {"reader"}
+    await _click_and_reply(emulator, http, server_url, campaign["contentSid"], reader)
+    gql, cid = merchant.client, campaign["id"]
+    assert await names(gql, _clause(cid, "RECEIVED")) == {"reader", "delivered"}
+    assert await names(gql, _clause(cid, "READ")) == {"reader"}
+    assert await names(gql, _clause(cid, "FAILED")) == {"failing"}
+    assert await names(gql, _clause(cid, "CLICKED")) == {"reader"}
     assert await eventually(
-        lambda: names(gql, clause("REPLIED")), lambda found: found == {"reader"}
+        lambda: names(gql, _clause(cid, "REPLIED")), lambda found: found == {"reader"}
     )
-    assert await names(gql, clause("READ", negate=True)) == {"failing", "delivered"}
+    assert await names(gql, _clause(cid, "READ", negate=True)) == {"failing", "delivered"}
     both = {
         "behaviour": [
-            {"campaignId": campaign["id"], "event": "RECEIVED"},
-            {"campaignId": campaign["id"], "event": "CLICKED", "negate": True},
+            {"campaignId": cid, "event": "RECEIVED"},
+            {"campaignId": cid, "event": "CLICKED", "negate": True},
         ]
     }
     assert await names(gql, both) == {"delivered"}, "every clause holds"
 
     # Over every version: the head version's id finds what was sent by the first.
-    edited = await gql.data(
-        UPDATE, {"id": campaign["id"], "input": {"body": BODY.replace("deals", "offers")}}
-    )
+    edited = await gql.data(UPDATE, {"id": cid, "input": {"body": BODY.replace("deals", "offers")}})
     head = edited["updateCampaign"]["campaign"]["id"]
-    assert head != campaign["id"]
-    on_head = {"behaviour": [{"campaignId": head, "event": "READ"}]}
-    assert await names(gql, on_head) == {"reader"}
+    assert head != cid
+    assert await names(gql, _clause(head, "READ")) == {"reader"}
 
     # Ten days ago: outside withinDays 7, inside 30.
-    async with db.transaction() as session:
-        ago = timedelta(days=10)
-        await session.execute(
-            update(Message)
-            .where(
-                Message.conversation_user_id.in_(
-                    select(ConversationUser.id).where(ConversationUser.merchant_id == merchant_id)
-                )
-            )
-            .values(
-                created_at=Message.created_at - ago,
-                delivered_at=Message.delivered_at - ago,
-                read_at=Message.read_at - ago,
-                failed_at=Message.failed_at - ago,
-            )
-        )
-        await session.execute(
-            update(CampaignLeadMessage)
-            .where(CampaignLeadMessage.clicks > 0)
-            .where(
-                CampaignLeadMessage.campaign_lead_id.in_(
-                    select(CampaignLead.id)
-                    .join(
-                        ConversationUser, ConversationUser.id == CampaignLead.conversation_user_id
-                    )
-                    .where(ConversationUser.merchant_id == merchant_id)
-                )
-            )
-            .values(clicked_at=CampaignLeadMessage.clicked_at - ago)
-        )
+    await _age(db, merchant.merchant.id, timedelta(days=10))
     for event in ("RECEIVED", "READ", "FAILED", "CLICKED", "REPLIED"):
-        assert await names(gql, clause(event, withinDays=7)) == set(), event
-        assert await names(gql, clause(event, withinDays=30)) != set(), event
-    assert await names(gql, clause("READ", withinDays=7, negate=True)) == {
-        "reader",
-        "failing",
-        "delivered",
-    }
+        assert await names(gql, _clause(cid, event, withinDays=7)) == set(), event
+        assert await names(gql, _clause(cid, event, withinDays=30)) != set(), event
+    everyone = {"reader", "failing", "delivered"}
+    assert await names(gql, _clause(cid, "READ", withinDays=7, negate=True)) == everyone
