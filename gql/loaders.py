@@ -20,6 +20,7 @@ from db.models import (
     CampaignLeadMessage,
     CampaignSend,
     Message,
+    Segment,
     Sender,
     TwilioAccount,
 )
@@ -28,6 +29,7 @@ from repositories.campaigns import CampaignRepository
 from repositories.contacts import ContactCounts, ContactRepository
 from repositories.leads import LeadRepository, PersonRow
 from repositories.pagination import Page, PageRequest
+from repositories.segments import SegmentRepository
 from repositories.send_reads import (
     CampaignCounts,
     LedgerCounts,
@@ -156,6 +158,11 @@ class Loaders:
     def sender(self) -> DataLoader[int, Sender | None]:
         m = self.merchant_id
         return self._by_key(lambda s, ids: SenderRepository(s).by_ids(m, ids))
+
+    @cached_property
+    def segment(self) -> DataLoader[int, Segment | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: SegmentRepository(s).by_ids(m, ids))
 
     def _by_key(
         self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]]

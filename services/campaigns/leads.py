@@ -53,6 +53,10 @@ class LeadService:
         self.campaigns = CampaignRepository(session)
         self.leads = LeadRepository(session)
 
+    async def audience_campaign(self, merchant_id: int, campaign_id: int) -> Campaign:
+        """The campaign, if it may take leads: NOT_FOUND, NOT_HEAD_VERSION, ARCHIVED."""
+        return await self._audience_campaign(merchant_id, campaign_id)
+
     async def _audience_campaign(self, merchant_id: int, campaign_id: int) -> Campaign:
         campaign = await self.campaigns.get(merchant_id, campaign_id)
         if campaign is None:
