@@ -29,12 +29,13 @@ async def add_campaign_leads_from_segment(
     info: Info, campaign_id: strawberry.ID, segment_id: strawberry.ID
 ) -> AddCampaignLeadsFromSegmentPayload:
     merchant_id = info.context.merchant_id
+    timeout_ms = info.context.settings.audience_statement_timeout_ms
     campaign_pk = require_pk(campaign_id, "Campaign", "Campaign", ("campaignId",))
     segment_pk = require_pk(segment_id, "Segment", "Segment", ("segmentId",))
     added = await in_transaction(
         info.context,
         lambda session: SegmentService(session).add_to_campaign(
-            merchant_id, campaign_pk, segment_pk
+            merchant_id, campaign_pk, segment_pk, timeout_ms
         ),
     )
     return AddCampaignLeadsFromSegmentPayload(added=added, errors=[])

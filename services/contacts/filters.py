@@ -17,6 +17,7 @@ from repositories.contact_queries import (
     ContactEvent,
     ContactQueries,
 )
+from services.contacts.rules import checked_tags
 from services.errors import ErrorCode, FieldError, ServiceError
 
 MAX_TAGS = 20  # in `tags` and in `anyTags`, each
@@ -128,16 +129,14 @@ def _too_long(value: str) -> bool:
 
 
 def _tags(given: Sequence[str] | None, path: Path, errors: list[FieldError]) -> tuple[str, ...]:
+    """Normalised as contacts' tags are stored (services/contacts/rules.py), so `VIP ` finds
+    the contacts tagged `vip`."""
     if not given:
         return ()
     if len(given) > MAX_TAGS:
         errors.append(FieldError(ErrorCode.INVALID, f"Give at most {MAX_TAGS} tags.", path))
         return ()
-    for index, tag in enumerate(given):
-        if not tag.strip() or _too_long(tag):
-            message = f"A tag is 1 to {MAX_VALUE_LENGTH} characters, not only spaces."
-            errors.append(FieldError(ErrorCode.INVALID, message, (*path, str(index))))
-    return tuple(dict.fromkeys(given))
+    return tuple(checked_tags(given, path, errors) or ())
 
 
 def _attributes(given: Any, path: Path, errors: list[FieldError]) -> dict[str, Scalar]:
