@@ -2,6 +2,7 @@
 `errors` of a mutation's payload (here only), and deciding what of an error reaches the
 client and what the log."""
 
+import dataclasses
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
@@ -32,7 +33,8 @@ async def in_transaction(context: Context, work: Callable[[AsyncSession], Awaita
 
 
 def refusal(field: StrawberryField, errors: list[UserError]) -> Any:
-    """The mutation's payload with only `errors`: every other field empty or null."""
+    """The mutation's payload with only `errors`: every other field empty, null or its
+    default (`added: Int!`, 0)."""
     payload_type: Any = field.type
     values: dict[str, Any] = {}
     for payload_field in payload_type.__strawberry_definition__.fields:
@@ -42,6 +44,8 @@ def refusal(field: StrawberryField, errors: list[UserError]) -> Any:
             values[payload_field.python_name] = []
         elif isinstance(payload_field.type, StrawberryOptional):
             values[payload_field.python_name] = None
+        elif payload_field.default is not dataclasses.MISSING:
+            continue
         else:
             raise TypeError(f"{payload_type.__name__}.{payload_field.python_name} is required")
     return payload_type(**values)

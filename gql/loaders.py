@@ -20,13 +20,16 @@ from db.models import (
     CampaignLeadMessage,
     CampaignSend,
     Message,
+    Segment,
     Sender,
     TwilioAccount,
 )
 from db.shared_session import SharedSession
 from repositories.campaigns import CampaignRepository
+from repositories.contacts import ContactCounts, ContactRepository
 from repositories.leads import LeadRepository, PersonRow
 from repositories.pagination import Page, PageRequest
+from repositories.segments import SegmentRepository
 from repositories.send_reads import (
     CampaignCounts,
     LedgerCounts,
@@ -35,6 +38,7 @@ from repositories.send_reads import (
 )
 from repositories.senders import SenderRepository
 from repositories.twilio_accounts import TwilioAccountRepository
+from services.contacts.rules import CAMPAIGNS_SHOWN
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -43,7 +47,7 @@ PageKey = tuple[int, int, int | None]  # (parent id, limit, after id)
 
 class Loaders:
     """Each loader is made when a resolver first asks for it: a request uses a few of
-    them, and making all fourteen took as long as a small query's execution."""
+    them, and making all of them took as long as a small query's execution."""
 
     def __init__(self, db: Database, merchant_id: int, reads: SharedSession | None = None) -> None:
         self.db = db
@@ -115,6 +119,26 @@ class Loaders:
     def ledger_page(self) -> DataLoader[PageKey, Page[CampaignLeadMessage]]:
         return self._pages(lambda s, ids, r: LedgerRepository(s).pages_by_campaign(ids, r))
 
+    # A contact's history (gql/types/contact_history.py): ledger rows, replies, clicks.
+    @cached_property
+    def contact_campaigns(
+        self,
+    ) -> DataLoader[int, list[tuple[CampaignLeadMessage, Message | None]]]:
+        m = self.merchant_id
+        return self._every_key(
+            lambda s, ids: ContactRepository(s).campaigns_of(m, ids, CAMPAIGNS_SHOWN), list
+        )
+
+    @cached_property
+    def contact_counts(self) -> DataLoader[int, ContactCounts]:
+        m = self.merchant_id
+        return self._every_key(lambda s, ids: ContactRepository(s).counts_of(m, ids), ContactCounts)
+
+    @cached_property
+    def reply_page(self) -> DataLoader[PageKey, Page[Message]]:
+        m = self.merchant_id
+        return self._pages(lambda s, ids, r: ContactRepository(s).reply_pages(m, ids, r))
+
     # A merchant's account and senders: its own only, whatever key is asked for.
     @cached_property
     def twilio_account(self) -> DataLoader[int, TwilioAccount | None]:
@@ -134,6 +158,11 @@ class Loaders:
     def sender(self) -> DataLoader[int, Sender | None]:
         m = self.merchant_id
         return self._by_key(lambda s, ids: SenderRepository(s).by_ids(m, ids))
+
+    @cached_property
+    def segment(self) -> DataLoader[int, Segment | None]:
+        m = self.merchant_id
+        return self._by_key(lambda s, ids: SegmentRepository(s).by_ids(m, ids))
 
     def _by_key(
         self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]]

@@ -17,6 +17,7 @@ from gql.types.campaign import Campaign
 from gql.types.common import Node
 from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.people import ConversationUser, Merchant, Message
+from gql.types.segments import Segment
 from gql.types.send import CampaignSend
 
 M = TypeVar("M")
@@ -50,6 +51,7 @@ NODE_LOADERS: dict[str, NodeLoader] = {
     "ConversationUser": _loaded(lambda loaders: loaders.person, ConversationUser.from_model),
     "Message": _loaded(lambda loaders: loaders.message, Message.from_model),
     "Merchant": _merchant,
+    "Segment": _loaded(lambda loaders: loaders.segment, Segment.from_model),
     "Sender": _loaded(lambda loaders: loaders.sender, Sender.from_model),
 }
 

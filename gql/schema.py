@@ -12,6 +12,7 @@ from gql.execution import CooperativeExecutionContext
 from gql.input_guard import guard_inputs
 from gql.introspection import IntrospectionSwitch
 from gql.limits import RequestLimits
+from gql.mutations.add_campaign_leads_from_segment import add_campaign_leads_from_segment
 from gql.mutations.add_sender import add_sender
 from gql.mutations.archive_campaign import archive_campaign
 from gql.mutations.campaign_leads import add_campaign_leads, remove_campaign_leads
@@ -19,6 +20,9 @@ from gql.mutations.cancel_campaign_send import cancel_campaign_send
 from gql.mutations.connect_twilio_account import connect_twilio_account
 from gql.mutations.create_api_token import create_api_token
 from gql.mutations.create_campaign import create_campaign
+from gql.mutations.create_contacts import create_contacts
+from gql.mutations.create_segment import create_segment
+from gql.mutations.delete_segment import delete_segment
 from gql.mutations.import_contacts import import_contacts
 from gql.mutations.make_default_sender import make_default_sender
 from gql.mutations.pause_campaign_send import pause_campaign_send
@@ -30,11 +34,16 @@ from gql.mutations.send_campaign import send_campaign
 from gql.mutations.send_template_message import send_template_message
 from gql.mutations.submit_campaign import submit_campaign
 from gql.mutations.sync_campaign_status import sync_campaign_status
+from gql.mutations.tag_contacts import tag_contacts
+from gql.mutations.untag_contacts import untag_contacts
 from gql.mutations.update_campaign import update_campaign
+from gql.mutations.update_contacts import update_contacts
+from gql.mutations.update_segment import update_segment
 from gql.parse_cache import ParseCache
 from gql.queries.api_tokens import ApiTokenQueries
 from gql.queries.campaigns import CampaignQueries
 from gql.queries.contact_imports import ContactImportQueries
+from gql.queries.contacts import ContactQueries
 from gql.queries.node import NodeQueries
 from gql.scalars import SCALAR_OVERRIDES
 from gql.shared_reads import QueryHoldsReads
@@ -47,10 +56,14 @@ from gql.types.campaign import Campaign
 from gql.types.contact_import import ContactImport
 from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.people import ConversationUser, Merchant, Message
+from gql.types.segments import Segment
 from gql.types.send import CampaignSend
 from gql.validation_cache import ValidationCache
 
-Query = merge_types("Query", (NodeQueries, CampaignQueries, ApiTokenQueries, ContactImportQueries))
+Query = merge_types(
+    "Query",
+    (NodeQueries, CampaignQueries, ApiTokenQueries, ContactQueries, ContactImportQueries),
+)
 
 
 @strawberry.type
@@ -75,6 +88,14 @@ class Mutation:
     make_default_sender = make_default_sender
     connect_twilio_account = connect_twilio_account
     import_contacts = import_contacts
+    create_contacts = create_contacts
+    update_contacts = update_contacts
+    tag_contacts = tag_contacts
+    untag_contacts = untag_contacts
+    create_segment = create_segment
+    update_segment = update_segment
+    delete_segment = delete_segment
+    add_campaign_leads_from_segment = add_campaign_leads_from_segment
 
 
 @strawberry.type
@@ -111,6 +132,7 @@ schema = CampaignsSchema(
         ConversationUser,
         Merchant,
         Message,
+        Segment,
         Sender,
     ],
     extensions=[

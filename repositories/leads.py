@@ -12,26 +12,30 @@ from sqlalchemy import (
     Text,
     and_,
     any_,
-    bindparam,
     func,
     literal,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
-from sqlalchemy.sql.selectable import TableValuedAlias
-from sqlalchemy.types import TypeEngine
 
 from db.models import Campaign, CampaignLead, ConversationUser
+from repositories.arrays import RAW as _RAW
+from repositories.arrays import unnest as _unnest
 from repositories.pagination import Page, PageRequest
 
-_PERSON_COLUMNS = (
+# Also read by repositories/contacts.py, which builds PersonRows too.
+PERSON_COLUMNS = (
     ConversationUser.id,
     ConversationUser.phone,
     ConversationUser.name,
     ConversationUser.opted_out_at,
+    ConversationUser.attributes,
+    ConversationUser.tags,
+    ConversationUser.created_at,
+    ConversationUser.updated_at,
 )
 _LEAD_COLUMNS = (
     CampaignLead.id,
@@ -51,6 +55,10 @@ class PersonRow:
     phone: str
     name: str | None
     opted_out_at: datetime | None
+    attributes: dict[str, Any]  # a key named like a template variable fills it
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,22 +71,6 @@ class LeadRow:
     active: bool
     custom_variables: dict[str, Any]
     created_at: datetime
-
-
-Column = tuple[str, Sequence[Any], TypeEngine[Any]]  # name, values, type
-Arrays = dict[str, list[Any]]  # bind parameter -> the values of one column
-# Parameters given as they are to the one statement (not as rows of an ORM bulk insert).
-_RAW = {"dml_strategy": "raw"}
-
-
-def _unnest(*columns: Column) -> tuple[TableValuedAlias, Arrays]:
-    """Rows given as one array per column: one bind parameter each, so the statement is
-    compiled (and prepared) once whatever the number of rows, where a multi-row VALUES
-    list took seconds to compile for 10,000 rows. The arrays are passed when executing,
-    not held by the statement, which SQLAlchemy's statement cache would keep alive."""
-    arrays = [bindparam(name, type_=ARRAY(type_)) for name, _, type_ in columns]
-    rows = func.unnest(*arrays).table_valued(*(name for name, _, _ in columns))
-    return rows.render_derived(), {name: list(values) for name, values, _ in columns}
 
 
 class LeadRepository:
@@ -106,7 +98,7 @@ class LeadRepository:
                 "name": func.coalesce(values.excluded.name, ConversationUser.name),
                 "updated_at": func.now(),
             },
-        ).returning(*_PERSON_COLUMNS)
+        ).returning(*PERSON_COLUMNS)
         rows = await self.session.execute(statement, arrays, execution_options=_RAW)
         return {row[1]: PersonRow(*row) for row in rows}
 
@@ -173,7 +165,7 @@ class LeadRepository:
         return {lead.id: lead for lead in (await self.session.execute(statement)).scalars()}
 
     async def people_by_ids(self, merchant_id: int, ids: Sequence[int]) -> dict[int, PersonRow]:
-        statement = select(*_PERSON_COLUMNS).where(
+        statement = select(*PERSON_COLUMNS).where(
             ConversationUser.id.in_(ids), ConversationUser.merchant_id == merchant_id
         )
         return {row[0]: PersonRow(*row) for row in (await self.session.execute(statement))}

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AppSecret, Campaign, CampaignLeadMessage
@@ -32,7 +32,7 @@ async def count_click(session: AsyncSession, ledger_id: int) -> bool:
     counted = await session.execute(
         update(CampaignLeadMessage)
         .where(CampaignLeadMessage.id == ledger_id)
-        .values(clicks=CampaignLeadMessage.clicks + 1)
+        .values(clicks=CampaignLeadMessage.clicks + 1, clicked_at=func.now())
         .returning(CampaignLeadMessage.id)
         .execution_options(synchronize_session=False)
     )

@@ -57,6 +57,14 @@ class ErrorCode(StrEnum):
     NO_SENDER = "no_sender"
     CREDENTIALS_UNAVAILABLE = "credentials_unavailable"
 
+    # Contacts (createContacts, updateContacts, tagContacts, untagContacts).
+    DUPLICATE_CONTACT = "duplicate_contact"
+    TOO_MANY_CONTACTS = "too_many_contacts"
+    INVALID_TAG = "invalid_tag"
+    TOO_MANY_TAGS = "too_many_tags"
+    INVALID_ATTRIBUTE = "invalid_attribute"
+    TOO_MANY_ATTRIBUTES = "too_many_attributes"
+
 
 @dataclass(frozen=True)
 class FieldError:

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CAMPAIGNS_STATEMENT_TIMEOUT_MS"),
         description="PostgreSQL statement_timeout of request sessions (jobs have none); 0: none.",
     )
+    audience_statement_timeout_ms: int = Field(
+        default=120_000,
+        validation_alias=AliasChoices("CAMPAIGNS_AUDIENCE_STATEMENT_TIMEOUT_MS"),
+        description="statement_timeout of addCampaignLeadsFromSegment's one INSERT (a "
+        "segment of a million contacts takes ~20 s); 0: the request's own.",
+    )
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024,
         validation_alias=AliasChoices("CAMPAIGNS_MAX_BODY_BYTES"),

@@ -239,6 +239,9 @@ class CampaignLeadMessage(IdMixin, TimestampMixin, Base):
     context: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     skipped_reason: Mapped[str | None] = mapped_column(Text)
     clicks: Mapped[int] = mapped_column(Integer, server_default="0")
+    # When a tracked link of the message was last clicked (segments: "clicked within N
+    # days"); NULL: never, or only before migration 0012.
+    clicked_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     claimed_at: Mapped[datetime | None]
     # A pending row is not claimed before this (backoff after 429 / 5xx).

@@ -43,6 +43,8 @@ class ConversationUser(IdMixin, TimestampMixin, Base):
             postgresql_using="gin",
             postgresql_ops={"attributes": "jsonb_path_ops"},
         ),
+        # A merchant's contacts in id order: keyset pages, segment sizes, segment inserts.
+        Index("ix_conversation_users_merchant_id_id", "merchant_id", "id"),
     )
 
     merchant_id: Mapped[int] = mapped_column(

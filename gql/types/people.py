@@ -1,16 +1,26 @@
 """Merchants, the people they message, and messages."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry.scalars import JSON
 
 from db import models
 from gql.context import Info
 from gql.types.accounts import Sender, TwilioAccount
 from gql.types.common import Node
 from gql.types.enums import MessageStatus
+from gql.types.pagination import Connection, connection_from_page, page_request
 from gql.types.rows import node_from_row
 from repositories.leads import PersonRow
+from services.contacts.rules import CAMPAIGNS_SHOWN
+
+if TYPE_CHECKING:
+    from gql.types.contact_history import ContactCampaign
+
+# Declared where it can import campaigns and ledger rows, which import this module.
+_CONTACT_CAMPAIGN = Annotated["ContactCampaign", strawberry.lazy("gql.types.contact_history")]
 
 
 @strawberry.type
@@ -39,17 +49,6 @@ class Merchant(Node):
         return [Sender.from_model(sender) for sender in senders]
 
 
-@strawberry.type(description="A person (a phone number) the merchant talks to.")
-class ConversationUser(Node):
-    phone: str
-    name: str | None
-    opted_out_at: datetime | None
-
-    @classmethod
-    def from_model(cls, model: models.ConversationUser | PersonRow) -> "ConversationUser":
-        return node_from_row(cls, model)
-
-
 @strawberry.type(description="A WhatsApp message and its delivery status.")
 class Message(Node):
     sid: str | None
@@ -66,6 +65,57 @@ class Message(Node):
     @classmethod
     def from_model(cls, model: models.Message) -> "Message":
         return node_from_row(cls, model)
+
+
+@strawberry.type(
+    description="A person (a phone number) the merchant talks to: one of its contacts."
+)
+class ConversationUser(Node):
+    pk: strawberry.Private[int]
+    phone: str = strawberry.field(description="E.164, e.g. +14155550123.")
+    name: str | None
+    attributes: JSON = strawberry.field(
+        description="The merchant's own facts: a flat object of strings, numbers and "
+        'booleans, e.g. {"order_id": "1042", "vip": true}. A key named like a template '
+        "variable fills that variable, unless the lead's custom variables give it."
+    )
+    tags: list[str] = strawberry.field(description="Lowercase, each once, in byte order.")
+    opted_out_at: datetime | None = strawberry.field(
+        description="Since when the person refuses the merchant's messages (STOP)."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, model: models.ConversationUser | PersonRow) -> "ConversationUser":
+        return node_from_row(cls, model, pk=model.id)
+
+    @strawberry.field(description="Whether the person refuses the merchant's messages.")
+    def opted_out(self) -> bool:
+        return self.opted_out_at is not None
+
+    @strawberry.field(
+        description=f"Each campaign version the person was in a send of (or sent one-off), "
+        f"with its latest ledger row, newest first; at most {CAMPAIGNS_SHOWN}."
+    )
+    async def campaigns(self, info: Info) -> list[_CONTACT_CAMPAIGN]:
+        from gql.types.contact_history import contact_campaigns
+
+        return await contact_campaigns(info, self.pk)
+
+    @strawberry.field(description="Messages the person sent the merchant, newest first.")
+    async def replies(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> Connection[Message]:
+        request = page_request(first, after, "Message")
+        loaders = info.context.loaders
+        page = await loaders.reply_page.load((self.pk, request.limit, request.after_id))
+        counts = await loaders.contact_counts.load(self.pk)
+        return connection_from_page(page, counts.replies, "Message", Message.from_model)
+
+    @strawberry.field(description="Tracked-link clicks, summed over every message sent them.")
+    async def clicks(self, info: Info) -> int:
+        return (await info.context.loaders.contact_counts.load(self.pk)).clicks
 
 
 @strawberry.type

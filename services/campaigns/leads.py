@@ -11,12 +11,12 @@ from db.models import Campaign
 from repositories.campaigns import CampaignRepository
 from repositories.leads import LeadRepository, LeadRow, PersonRow
 from repositories.merchants import MerchantRepository
+from services.batch_checks import checked_phone, clean_name, first_occurrence, within_limit
 from services.campaigns.placeholders import VARIABLE_TYPES
 from services.campaigns.rendering import LeadData, Rendered, render, values_for
 from services.campaigns.submission_rules import submission_problems
 from services.cooperative import cooperatively
 from services.errors import ErrorCode, FieldError, ServiceError, not_found
-from services.phones import normalize_e164
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,10 @@ class LeadService:
         self.campaigns = CampaignRepository(session)
         self.leads = LeadRepository(session)
 
+    async def audience_campaign(self, merchant_id: int, campaign_id: int) -> Campaign:
+        """The campaign, if it may take leads: NOT_FOUND, NOT_HEAD_VERSION, ARCHIVED."""
+        return await self._audience_campaign(merchant_id, campaign_id)
+
     async def _audience_campaign(self, merchant_id: int, campaign_id: int) -> Campaign:
         campaign = await self.campaigns.get(merchant_id, campaign_id)
         if campaign is None:
@@ -76,12 +80,7 @@ class LeadService:
         is added once, as first given; each later occurrence is reported. Adding a lead
         already in the audience reactivates it and applies its new name and custom
         variables, where given."""
-        if len(inputs) > self.max_leads_per_call:
-            raise ServiceError.single(
-                ErrorCode.TOO_MANY_LEADS,
-                f"Add at most {self.max_leads_per_call} leads per call.",
-                ("leads",),
-            )
+        within_limit(inputs, self.max_leads_per_call, ErrorCode.TOO_MANY_LEADS, "leads", "leads")
         campaign = await self._audience_campaign(merchant_id, campaign_id)
         result = LeadsResult()
         valid: dict[str, _Valid] = {}  # by phone, unique: later occurrences are errors
@@ -145,7 +144,9 @@ class LeadService:
         assert merchant is not None
         data = LeadData(merchant.name, person.name, person.phone)
         rendered = render(
-            campaign.body, campaign.variables, values_for(data, lead.custom_variables)
+            campaign.body,
+            campaign.variables,
+            values_for(data, lead.custom_variables, person.attributes),
         )
         return LeadPreview(rendered, submission_problems(campaign))
 
@@ -157,27 +158,13 @@ def _check(
     `first_index` records where each phone was first given in this call."""
     path = ("leads", str(index))
     before = len(errors)
-    phone = normalize_e164(lead.phone)
-    if phone is None:
-        errors.append(
-            FieldError(
-                ErrorCode.INVALID_PHONE,
-                f"{lead.phone!r} is not a valid phone number in E.164 form (+14155550123).",
-                (*path, "phone"),
-            )
-        )
-    elif first_index.setdefault(phone, index) != index:
-        # Merging the two would silently lose one's name or variables.
-        errors.append(
-            FieldError(
-                ErrorCode.DUPLICATE_LEAD,
-                f"{phone} is already in this list at index {first_index[phone]}; "
-                "give each phone once.",
-                (*path, "phone"),
-            )
+    phone = checked_phone(lead.phone, (*path, "phone"), errors)
+    if phone is not None:
+        first_occurrence(
+            phone, index, first_index, ErrorCode.DUPLICATE_LEAD, (*path, "phone"), errors
         )
     custom = _custom_variables(lead.custom_variables, (*path, "customVariables"), errors)
-    name = lead.name.strip() if lead.name and lead.name.strip() else None
+    name = clean_name(lead.name)
     if len(errors) > before or phone is None:
         return None
     return _Valid(phone, name, custom)

@@ -1,6 +1,7 @@
 """Hydrating a template for one lead: which value each placeholder gets, and what is wrong.
 
-Precedence: the lead's custom variables, then lead data (name, phone), then merchant data.
+Precedence: the lead's custom variables, then the contact's attributes (a key named like
+a variable type, e.g. `coupon_code`), then lead data (name, phone), then merchant data.
 """
 
 import re
@@ -8,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from db.enums import CampaignVariableType as V
-from services.campaigns.placeholders import substitute
+from services.campaigns.placeholders import VARIABLE_TYPES, substitute
 from services.errors import ErrorCode, FieldError
 
 MAX_RENDERED_BODY = 1024  # WhatsApp's limit after substitution (Twilio error 63021)
@@ -73,15 +74,30 @@ class Rendered:
         return not self.problems
 
 
-def values_for(lead: LeadData, custom_variables: Mapping[str, object]) -> dict[str, str]:
-    """Every value known for a lead, by variable type."""
+def values_for(
+    lead: LeadData,
+    custom_variables: Mapping[str, object],
+    attributes: Mapping[str, object] | None = None,
+) -> dict[str, str]:
+    """Every value known for a lead, by variable type (see the module's precedence).
+    Attributes that name no variable are left out; a boolean reads `true` / `false`."""
     values: dict[str, str] = {V.MERCHANT_NAME: lead.merchant_name, V.LEAD_PHONE: lead.lead_phone}
     if lead.lead_name is not None:
         values[V.LEAD_NAME] = lead.lead_name
+    if attributes:  # most contacts have none: the send's hot path pays nothing then
+        for key, value in attributes.items():
+            if value is not None and key in VARIABLE_TYPES:
+                values[key] = _attribute_text(value)
     for key, value in custom_variables.items():
         if value is not None:
             values[key] = str(value)
     return values
+
+
+def _attribute_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def render(body: str, variables: Mapping[str, str], values: Mapping[str, str]) -> Rendered:

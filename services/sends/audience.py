@@ -58,7 +58,8 @@ def hydrate(
 ) -> Rendered:
     data = LeadData(merchant.name, recipient.person.name, recipient.person.phone)
     custom = {**recipient.lead.custom_variables, **(extra or {})}
-    return render(campaign.body, campaign.variables, values_for(data, custom))
+    values = values_for(data, custom, recipient.person.attributes)
+    return render(campaign.body, campaign.variables, values)
 
 
 def check(

@@ -7,6 +7,9 @@ Create Date: 2026-12-04 02:10:00.000000
 conversation_users.attributes (a JSON object) and .tags (text[]), each in a GIN index
 led by merchant_id (btree_gin), so that a segment's filter reads only its merchant's
 entries. segments: a merchant's saved contact filters.
+ix_conversation_users_merchant_id_id: a merchant's contacts in id order (keyset pages,
+segment sizes and inserts read one merchant's rows only). campaign_lead_messages.clicked_at:
+when a tracked link of the message was last clicked, for "clicked within N days".
 """
 
 from collections.abc import Sequence
@@ -60,6 +63,10 @@ def upgrade() -> None:
         postgresql_using="gin",
         postgresql_ops={"attributes": "jsonb_path_ops"},
     )
+    op.create_index(
+        "ix_conversation_users_merchant_id_id", "conversation_users", ["merchant_id", "id"]
+    )
+    op.add_column("campaign_lead_messages", sa.Column("clicked_at", sa.DateTime(timezone=True)))
     op.create_table(
         "segments",
         sa.Column("merchant_id", sa.BigInteger(), nullable=False),
@@ -91,6 +98,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("segments")
+    op.drop_column("campaign_lead_messages", "clicked_at")
+    op.drop_index("ix_conversation_users_merchant_id_id", table_name="conversation_users")
     op.drop_index("ix_conversation_users_merchant_attributes", table_name="conversation_users")
     op.drop_index("ix_conversation_users_merchant_tags", table_name="conversation_users")
     op.drop_constraint(

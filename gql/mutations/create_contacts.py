@@ -1,0 +1,68 @@
+"""createContacts: contacts by phone, merged into those the merchant already has."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types.arguments import InputContext
+from strawberry.types.base import get_object_definition
+
+from gql.context import AUTHENTICATED, Info
+from gql.errors import in_transaction
+from gql.input_guard import InputGuard
+from gql.mutations.contacts_payload import ContactsPayload, contacts_payload
+from services.contacts.service import ContactInput as Contact
+from services.contacts.service import ContactService
+
+
+@strawberry.input
+class ContactInput:
+    phone: str = strawberry.field(description="E.164, e.g. +14155550123.")
+    name: str | None = None
+    attributes: JSON | None = strawberry.field(
+        default=None,
+        description='A flat object, e.g. {"order_id": "1042", "vip": true}; merged into '
+        "a known contact's, a null value removing its key.",
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Added to a known contact's tags."
+    )
+
+
+def _from_input(cls: type, value: Mapping[str, Any], _: InputContext) -> ContactInput:
+    # As CampaignLeadInput's (gql/mutations/campaign_leads.py): graphql-core has coerced
+    # the scalars already; strawberry's own conversion costs the loop ~50 µs a contact.
+    contact: ContactInput = cls(
+        phone=value["phone"],
+        name=value.get("name"),
+        attributes=value.get("attributes"),
+        tags=value.get("tags"),
+    )
+    return contact
+
+
+get_object_definition(ContactInput, strict=True).from_input = _from_input
+
+
+@strawberry.mutation(
+    permission_classes=AUTHENTICATED,
+    description="Create up to 10,000 contacts by phone. A phone you already have is "
+    "merged into that contact, not refused: a name given replaces its name, attributes "
+    "are merged key by key (null removes a key), tags are added; its opt-out stays as "
+    "it is. Valid contacts are written even when others are reported in `errors` by "
+    "index. Codes: INVALID_PHONE; DUPLICATE_CONTACT (the phone, once normalised, was "
+    "given earlier in the list: the first is kept); INVALID, INVALID_ATTRIBUTE and "
+    "TOO_MANY_ATTRIBUTES (attributes); INVALID_TAG and TOO_MANY_TAGS; TOO_MANY_CONTACTS; "
+    "BAD_USER_INPUT (text that cannot be stored, or over its length limit).",
+    extensions=[InputGuard(batch="contacts")],
+)
+async def create_contacts(info: Info, contacts: list[ContactInput]) -> ContactsPayload:
+    context = info.context
+    inputs = [Contact(c.phone, c.name, c.attributes, c.tags) for c in contacts]
+    limit = context.settings.max_leads_per_call
+    result = await in_transaction(
+        context,
+        lambda session: ContactService(session, limit).create(context.merchant_id, inputs),
+    )
+    return await contacts_payload(context, result)

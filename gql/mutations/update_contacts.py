@@ -1,0 +1,77 @@
+"""updateContacts: contacts by id; a field left out stays as it is."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types.arguments import InputContext
+from strawberry.types.base import get_object_definition
+
+from gql.context import AUTHENTICATED, Info
+from gql.errors import in_transaction
+from gql.ids import decode_pk
+from gql.input_guard import InputGuard
+from gql.mutations.contacts_payload import ContactsPayload, contacts_payload
+from services.contacts.service import KEEP, ContactService, ContactUpdate
+
+
+@strawberry.input
+class ContactUpdateInput:
+    id: strawberry.ID
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Left out: unchanged; null: no name."
+    )
+    attributes: JSON | None = strawberry.field(
+        default=None, description="Merged into the contact's; a null value removes its key."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Replace the contact's tags; left out: unchanged."
+    )
+    opted_out: bool | None = strawberry.field(
+        default=None,
+        description="true: the person opted out (since now, unless already); false: "
+        "opted back in. Left out: unchanged.",
+    )
+
+
+def _from_input(cls: type, value: Mapping[str, Any], _: InputContext) -> ContactUpdateInput:
+    # As ContactInput's (gql/mutations/create_contacts.py).
+    update: ContactUpdateInput = cls(
+        id=value["id"],
+        name=value.get("name", strawberry.UNSET),
+        attributes=value.get("attributes"),
+        tags=value.get("tags"),
+        opted_out=value.get("optedOut"),
+    )
+    return update
+
+
+get_object_definition(ContactUpdateInput, strict=True).from_input = _from_input
+
+
+def _update(given: ContactUpdateInput) -> ContactUpdate:
+    name = KEEP if given.name is strawberry.UNSET else given.name
+    pk = decode_pk(given.id, "ConversationUser")
+    return ContactUpdate(pk, name, given.attributes, given.tags, given.opted_out)
+
+
+@strawberry.mutation(
+    permission_classes=AUTHENTICATED,
+    description="Update up to 10,000 contacts by id: name, attributes (merged, null "
+    "removing a key), tags (replaced), opt-out. Valid ones are written even when others "
+    "are reported in `errors` by index. Codes: NOT_FOUND (no such contact of yours); "
+    "DUPLICATE_CONTACT (the id was given earlier in the list); INVALID, "
+    "INVALID_ATTRIBUTE and TOO_MANY_ATTRIBUTES; INVALID_TAG and TOO_MANY_TAGS; "
+    "TOO_MANY_CONTACTS; BAD_USER_INPUT.",
+    extensions=[InputGuard(batch="contacts")],
+)
+async def update_contacts(info: Info, contacts: list[ContactUpdateInput]) -> ContactsPayload:
+    context = info.context
+    updates = [_update(c) for c in contacts]
+    limit = context.settings.max_leads_per_call
+    result = await in_transaction(
+        context,
+        lambda session: ContactService(session, limit).update(context.merchant_id, updates),
+    )
+    return await contacts_payload(context, result)

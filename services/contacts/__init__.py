@@ -1,0 +1,1 @@
+"""A merchant's contacts: the people (conversation users) it messages."""
