@@ -13,6 +13,7 @@ from repositories.pagination import Page, PageRequest
 
 # One per chunk transaction, dropped at its commit: nothing to clean up after a crash.
 _STAGING = "contact_import_chunk"
+WORK_SCHEMA = "contact_import_work"
 _STAGING_COLUMNS = ("line", "phone", "name", "attributes", "custom")
 _ERROR_COLUMNS = ("import_id", "line", "column", "code", "message")
 
@@ -23,7 +24,7 @@ FROM contact_import_chunk c
 ON CONFLICT (merchant_id, phone) DO UPDATE SET
     name = coalesce(excluded.name, cu.name),
     attributes = cu.attributes || excluded.attributes,
-    tags = cu.tags || ARRAY(SELECT t FROM unnest(excluded.tags) t WHERE t <> ALL (cu.tags)),
+    tags = ARRAY(SELECT DISTINCT t COLLATE "C" FROM unnest(cu.tags || excluded.tags) t ORDER BY 1),
     updated_at = now()
 RETURNING cu.id, cu.phone, (cu.xmax = 0) AS inserted
 """
@@ -53,8 +54,9 @@ class ChunkCounts:
 def _seen(import_id: int) -> str:
     # Phones of the file so far, by first line: duplicates are found across chunks in
     # the database, so the server's memory does not grow with the file. Unlogged: after
-    # a crash the import is failed and the table dropped anyway.
-    return f"contact_import_phones_{int(import_id)}"
+    # a crash the import is failed and the table dropped anyway. In a schema of their own
+    # (migration 0013), apart from the tables the models describe.
+    return f"{WORK_SCHEMA}.phones_{int(import_id)}"
 
 
 class ContactImportRepository:
@@ -161,6 +163,37 @@ class ContactImportRepository:
             )
         )
         return sorted((int(line), int(first)) for line, first in rows)
+
+    async def remove_overfull(
+        self, merchant_id: int, tags: Sequence[str], max_tags: int, max_attributes: int
+    ) -> list[tuple[int, bool]]:
+        """Drop from the staging table the rows that would give a known contact more
+        tags or attributes than a contact may have: (line, whether tags are the cause)."""
+        rows = await self.session.execute(
+            text(
+                f"""
+                WITH over AS (
+                    SELECT c.line,
+                        cardinality(ARRAY(SELECT DISTINCT t FROM
+                            unnest(cu.tags || CAST(:tags AS text[])) t)) > :max_tags AS tags,
+                        (SELECT count(*) FROM jsonb_object_keys(
+                            cu.attributes || c.attributes::jsonb)) > :max_attributes AS attrs
+                    FROM {_STAGING} c JOIN conversation_users cu
+                        ON cu.merchant_id = :merchant_id AND cu.phone = c.phone
+                )
+                DELETE FROM {_STAGING} c USING over
+                WHERE over.line = c.line AND (over.tags OR over.attrs)
+                RETURNING c.line, over.tags
+                """
+            ),
+            {
+                "merchant_id": merchant_id,
+                "tags": list(tags),
+                "max_tags": max_tags,
+                "max_attributes": max_attributes,
+            },
+        )
+        return sorted((int(line), bool(by_tags)) for line, by_tags in rows)
 
     async def upsert_staged(
         self, merchant_id: int, campaign_id: int | None, tags: Sequence[str]

@@ -10,3 +10,7 @@ class RowCode(StrEnum):
     VALUE_TOO_LONG = "value_too_long"
     INVALID_VALUE = "invalid_value"  # a NUL character, which PostgreSQL cannot store
     WRONG_COLUMN_COUNT = "wrong_column_count"
+    # A known contact would pass a contact's maximum (services/contacts/rules.py): the
+    # row is not applied, the contact stays as it was.
+    TOO_MANY_TAGS = "too_many_tags"
+    TOO_MANY_ATTRIBUTES = "too_many_attributes"

@@ -4,11 +4,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.campaigns.placeholders import VARIABLE_TYPES
+from services.contacts.rules import ATTRIBUTE_KEY, MAX_ATTRIBUTES, checked_tags, too_many_attributes
 from services.errors import ErrorCode, FieldError, ServiceError
 from services.imports.rows import Plan
-
-MAX_TAGS = 20
-MAX_TAG_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,8 @@ class ImportMapping:
         }
 
     def clean_tags(self) -> list[str]:
-        return list(dict.fromkeys(tag.strip() for tag in self.tags))
+        """As contacts store them: trimmed, lowercased, once each, in byte order."""
+        return sorted({tag.strip().lower() for tag in self.tags})
 
 
 def plan_for(
@@ -66,7 +65,8 @@ def plan_for(
         for i, column in enumerate(mapping.custom_variables)
     )
     _check_variables(mapping, with_campaign, errors)
-    _check_tags(mapping.tags, errors)
+    checked_tags(mapping.tags, ("mapping", "tags"), errors)
+    _check_attribute_names(mapping.attributes, errors)
     if errors:
         raise ServiceError(errors)
     return Plan(len(header), phone, name, attributes, custom, max_cell)
@@ -93,17 +93,17 @@ def _check_variables(mapping: ImportMapping, with_campaign: bool, errors: list[F
             )
 
 
-def _check_tags(tags: list[str], errors: list[FieldError]) -> None:
-    if len(tags) > MAX_TAGS:
-        message = f"At most {MAX_TAGS} tags per import."
-        errors.append(FieldError(ErrorCode.INVALID, message, ("mapping", "tags")))
-        return
-    for index, tag in enumerate(tags):
-        if not tag.strip() or len(tag.strip()) > MAX_TAG_LENGTH:
+def _check_attribute_names(columns: list[str], errors: list[FieldError]) -> None:
+    """Columns kept as attributes are their keys: they follow contacts' key rule."""
+    if len(columns) > MAX_ATTRIBUTES:
+        errors.append(too_many_attributes(len(columns), ("mapping", "attributes")))
+    for index, column in enumerate(columns):
+        if not ATTRIBUTE_KEY.fullmatch(column.strip()):
             errors.append(
                 FieldError(
-                    ErrorCode.INVALID,
-                    f"A tag has 1 to {MAX_TAG_LENGTH} characters.",
-                    ("mapping", "tags", str(index)),
+                    ErrorCode.INVALID_ATTRIBUTE,
+                    f"{column!r} cannot be an attribute's key: 1 to 64 letters, digits or _ "
+                    "(rename the column).",
+                    ("mapping", "attributes", str(index)),
                 )
             )

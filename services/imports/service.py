@@ -9,6 +9,7 @@ from db.models import ContactImport, ContactImportError, ContactImportStatus
 from repositories.contact_imports import ChunkCounts, ContactImportRepository
 from repositories.pagination import Page, PageRequest
 from services.campaigns.leads import LeadService
+from services.contacts.rules import MAX_ATTRIBUTES, MAX_TAGS
 from services.errors import not_found
 from services.events.messages import ImportProgress, publish
 from services.imports.codes import RowCode
@@ -94,13 +95,22 @@ class ImportService:
         refused rows (as many as `error_room` allows) and the import's counters, all in the
         caller's transaction. Raises ImportLost when the import is no longer ours."""
         duplicates: list[tuple[int, int]] = []
+        overfull: list[tuple[int, bool]] = []
         existing = 0
         if chunk.records:
             await self.imports.stage(chunk.records)
             duplicates = await self.imports.remove_duplicates(row.id)
+            if tags or row.mapping.get("attributes"):
+                overfull = await self.imports.remove_overfull(
+                    row.merchant_id, tags, MAX_TAGS, MAX_ATTRIBUTES
+                )
             existing = await self.imports.upsert_staged(row.merchant_id, row.campaign_id, tags)
         errors = sorted(
-            [*chunk.errors, *(_duplicate(row, line, first) for line, first in duplicates)],
+            [
+                *chunk.errors,
+                *(_duplicate(row, line, first) for line, first in duplicates),
+                *(_overfull(line, by_tags) for line, by_tags in overfull),
+            ],
             key=lambda error: error.line,
         )[: max(error_room, 0)]
         await self.imports.add_errors(
@@ -108,10 +118,10 @@ class ImportService:
         )
         counts = ChunkCounts(
             processed=chunk.rows,
-            imported=len(chunk.records) - len(duplicates),
+            imported=len(chunk.records) - len(duplicates) - len(overfull),
             existing=existing,
             duplicates=len(duplicates),
-            failed=len(chunk.errors),
+            failed=len(chunk.errors) + len(overfull),
             stored_errors=len(errors),
         )
         if not await self.imports.add_counts(row.id, owner, counts):
@@ -149,3 +159,11 @@ def interrupted(row: ContactImport) -> str:
 def _duplicate(row: ContactImport, line: int, first: int) -> RowError:
     message = f"This phone is already on line {first} of the file; that line is imported."
     return RowError(line, row.mapping.get("phone"), RowCode.DUPLICATE_PHONE, message)
+
+
+def _overfull(line: int, by_tags: bool) -> RowError:
+    if by_tags:
+        message = f"The contact would have more than {MAX_TAGS} tags; it is left as it was."
+        return RowError(line, None, RowCode.TOO_MANY_TAGS, message)
+    message = f"The contact would have more than {MAX_ATTRIBUTES} attributes; it is left as it was."
+    return RowError(line, None, RowCode.TOO_MANY_ATTRIBUTES, message)

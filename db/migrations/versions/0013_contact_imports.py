@@ -6,6 +6,7 @@ Create Date: 2026-12-04 02:30:00.000000
 
 contact_imports: one CSV upload, its status, counters and lease (owner, heartbeat_at);
 contact_import_errors: the rows it refused, with their line, column and code.
+Schema contact_import_work: each running import's table of the phones seen so far.
 """
 
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ _COUNTERS = (
 
 
 def upgrade() -> None:
+    op.execute("CREATE SCHEMA IF NOT EXISTS contact_import_work")
     op.create_table(
         "contact_imports",
         sa.Column("merchant_id", sa.BigInteger(), nullable=False),
@@ -117,5 +119,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP SCHEMA IF EXISTS contact_import_work CASCADE")
     op.drop_table("contact_import_errors")
     op.drop_table("contact_imports")

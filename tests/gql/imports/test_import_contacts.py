@@ -78,7 +78,7 @@ async def _assert_people(db: Database, merchant_id: int) -> None:
     assert (old.name, old.attributes, old.tags) == (
         "Old Name",
         {"vip": "yes", "city": "Braga"},
-        ["old", "csv"],
+        ["csv", "old"],  # as contacts keep them: once each, in byte order
     )
     eve = people["+14155550103"]
     assert (eve.name, eve.attributes) == (
@@ -111,17 +111,20 @@ async def _errors(response: httpx.Response) -> list[tuple[str, list[str]]]:
 async def test_a_mapping_is_checked_against_the_header(
     http: httpx.AsyncClient, merchant: MerchantAccount
 ) -> None:
-    csv = b"Phone,Name,coupon_code\n+14155550101,Ana,A1\n"
+    csv = b"Phone,Name,coupon_code,home town\n+14155550101,Ana,A1,Faro\n"
     mapping = {
         "phone": "phone",
         "name": "Name",
-        "attributes": ["Name", "city"],
+        "attributes": ["Name", "city", "home town"],
         "customVariables": ["coupon_code"],
+        "tags": ["VIP", "no spaces please"],
     }
     assert await _errors(await upload(http, merchant.token, csv, mapping)) == [
         ("UNKNOWN_COLUMN", ["mapping", "phone"]),
         ("UNKNOWN_COLUMN", ["mapping", "attributes", "1"]),
         ("INVALID", ["mapping", "customVariables"]),  # no campaignId
+        ("INVALID_TAG", ["mapping", "tags", "1"]),
+        ("INVALID_ATTRIBUTE", ["mapping", "attributes", "2"]),
     ]
 
 
@@ -174,3 +177,23 @@ async def test_row_errors_are_kept_up_to_a_cap_and_all_counted(
     assert (done["failedRows"], done["importedRows"], done["totalRows"]) == (5, 1, 6)
     assert [line for line, _, _ in row_errors(done)] == [3, 4, 5]
     assert done["rowErrors"]["totalCount"] == 3
+
+
+async def test_a_contact_is_not_given_more_tags_than_a_contact_may_have(
+    http: httpx.AsyncClient, merchant: MerchantAccount, db: Database
+) -> None:
+    many = [f"t{i}" for i in range(45)]
+    first = await start_import(
+        http, merchant.token, b"phone\n+14155550101\n", {"phone": "phone", "tags": many}
+    )
+    await finished(http, merchant.token, first["id"])
+    more = {"phone": "phone", "tags": [f"u{i}" for i in range(10)]}
+    csv = b"phone\n+14155550101\n+14155550102\n"
+    done = await finished(
+        http, merchant.token, (await start_import(http, merchant.token, csv, more))["id"]
+    )
+    assert (done["importedRows"], done["failedRows"]) == (1, 1)
+    assert row_errors(done) == [(2, None, "TOO_MANY_TAGS")]
+    people = await _people(db, merchant.merchant.id)
+    assert sorted(people["+14155550101"].tags) == sorted(many)  # left as it was
+    assert len(people["+14155550102"].tags) == 10
