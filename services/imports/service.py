@@ -45,7 +45,7 @@ class ImportService:
         """A running import and where its columns are; or, for a file whose first line
         cannot be read (`header` is then the reason), an import failed at once."""
         if campaign_id is not None:
-            await LeadService(self.session)._audience_campaign(merchant_id, campaign_id)
+            await LeadService(self.session).audience_campaign(merchant_id, campaign_id)
         plan = None
         if not isinstance(header, str):
             plan = plan_for(
