@@ -12,7 +12,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from gql.body_limit import BodySizeLimit
+from gql.body_limit import BodySizeLimit, UploadLimit
 from gql.context import Context
 from gql.graphiql import graphiql_assets, graphiql_page
 from gql.http import GraphQLView
@@ -41,6 +41,12 @@ class GraphQLApp(GraphQLView[Context, None]):
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
             # Pages on these origins may subscribe; the server's own always may.
             allowed_origins=runtime.settings.cors_origins,
+            # importContacts' file (GraphQL multipart request spec). Strawberry leaves this
+            # off because a multipart POST is a "simple" cross-site request (no CORS
+            # preflight) that a browser sends with the site's cookies; here every request
+            # is authenticated by an Authorization header, which no other site's form or
+            # script can add without a preflight we refuse (gql/origins.py).
+            multipart_uploads_enabled=True,
         )
         self.runtime = runtime
         self.open_connections = OpenConnections(runtime.bus)
@@ -103,7 +109,10 @@ def create_app(runtime: Runtime) -> Starlette:
             cors_middleware(settings.cors_origins),
             # Inside Starlette's error middleware, so a refused body is not logged as an error.
             Middleware(
-                BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout
+                BodySizeLimit,
+                max_bytes=settings.max_body_bytes,
+                timeout=settings.body_timeout,
+                uploads=UploadLimit(settings.max_import_bytes, settings.import_body_timeout),
             ),
         ],
         exception_handlers={ClientDisconnect: client_went_away},

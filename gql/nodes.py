@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from gql.context import Context
 from gql.ids import decode_id
 from gql.loaders import Loaders
+from gql.queries.contact_imports import load_contact_import
 from gql.types.accounts import Sender
 from gql.types.campaign import Campaign
 from gql.types.common import Node
@@ -46,6 +47,7 @@ NODE_LOADERS: dict[str, NodeLoader] = {
         lambda loaders: loaders.ledger_row, CampaignLeadMessage.from_model
     ),
     "CampaignSend": _loaded(lambda loaders: loaders.send, CampaignSend.from_model),
+    "ContactImport": load_contact_import,
     "ConversationUser": _loaded(lambda loaders: loaders.person, ConversationUser.from_model),
     "Message": _loaded(lambda loaders: loaders.message, Message.from_model),
     "Merchant": _merchant,

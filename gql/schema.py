@@ -23,6 +23,7 @@ from gql.mutations.create_campaign import create_campaign
 from gql.mutations.create_contacts import create_contacts
 from gql.mutations.create_segment import create_segment
 from gql.mutations.delete_segment import delete_segment
+from gql.mutations.import_contacts import import_contacts
 from gql.mutations.make_default_sender import make_default_sender
 from gql.mutations.pause_campaign_send import pause_campaign_send
 from gql.mutations.remove_sender import remove_sender
@@ -41,22 +42,28 @@ from gql.mutations.update_segment import update_segment
 from gql.parse_cache import ParseCache
 from gql.queries.api_tokens import ApiTokenQueries
 from gql.queries.campaigns import CampaignQueries
+from gql.queries.contact_imports import ContactImportQueries
 from gql.queries.contacts import ContactQueries
 from gql.queries.node import NodeQueries
 from gql.scalars import SCALAR_OVERRIDES
 from gql.shared_reads import QueryHoldsReads
 from gql.subscriptions.campaign_send_progress import campaign_send_progress
 from gql.subscriptions.campaign_status import campaign_status_changed
+from gql.subscriptions.import_progress import import_progress
 from gql.subscriptions.message_status import message_status_changed
 from gql.types.accounts import Sender
 from gql.types.campaign import Campaign
+from gql.types.contact_import import ContactImport
 from gql.types.lead import CampaignLead, CampaignLeadMessage
 from gql.types.people import ConversationUser, Merchant, Message
 from gql.types.segments import Segment
 from gql.types.send import CampaignSend
 from gql.validation_cache import ValidationCache
 
-Query = merge_types("Query", (NodeQueries, CampaignQueries, ApiTokenQueries, ContactQueries))
+Query = merge_types(
+    "Query",
+    (NodeQueries, CampaignQueries, ApiTokenQueries, ContactQueries, ContactImportQueries),
+)
 
 
 @strawberry.type
@@ -80,6 +87,7 @@ class Mutation:
     remove_sender = remove_sender
     make_default_sender = make_default_sender
     connect_twilio_account = connect_twilio_account
+    import_contacts = import_contacts
     create_contacts = create_contacts
     update_contacts = update_contacts
     tag_contacts = tag_contacts
@@ -95,6 +103,7 @@ class Subscription:
     campaign_status_changed = campaign_status_changed
     message_status_changed = message_status_changed
     campaign_send_progress = campaign_send_progress
+    import_progress = import_progress
 
 
 class CampaignsSchema(strawberry.Schema):
@@ -119,6 +128,7 @@ schema = CampaignsSchema(
         CampaignLead,
         CampaignLeadMessage,
         CampaignSend,
+        ContactImport,
         ConversationUser,
         Merchant,
         Message,

@@ -11,6 +11,7 @@ from db.database import Database
 from db.engine import libpq_url
 from jobs.access import AccessControl
 from jobs.approval_job import ApprovalJob
+from jobs.contact_imports import ContactImportJob
 from jobs.gateways import GatewayPool
 from jobs.send_worker import SendWorker, WorkerConfig
 from jobs.status_recheck import RecheckConfig, StatusRecheckJob
@@ -50,11 +51,14 @@ class Runtime:
         self.gateways = None if self.gateway is None else GatewayPool(self.settings, self.gateway)
         # One per process: every webhook endpoint shares its kept tokens.
         self.webhook_accounts = WebhookAccounts(self.db, self.settings)
+        self.contact_imports = ContactImportJob(self.jobs_db, self.settings)
 
     async def start(self) -> None:
         await self.bus.start()
         usage = asyncio.create_task(self.token_usage.run(), name="token-usage")
         self._tasks.append(usage)
+        imports = asyncio.create_task(self.contact_imports.run(), name="contact-imports")
+        self._tasks.append(imports)
         if self.gateways is not None and self.gateway is not None:
             job = ApprovalJob(
                 self.jobs_db,
@@ -86,6 +90,7 @@ class Runtime:
         return RecheckConfig(policy, rate=self.settings.status_recheck_rate)
 
     async def stop(self) -> None:
+        await self.contact_imports.stop()  # first: running imports record how far they got
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     INVALID_PHONE = "invalid_phone"
     DUPLICATE_LEAD = "duplicate_lead"
     TOO_MANY_LEADS = "too_many_leads"
+    UNKNOWN_COLUMN = "unknown_column"  # an import's mapping names a column the file lacks
     MISSING_VARIABLE = "missing_variable"
     EMPTY_VARIABLE = "empty_variable"
     INVALID_VARIABLE_VALUE = "invalid_variable_value"

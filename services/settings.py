@@ -283,6 +283,26 @@ class Settings(BaseSettings):
         description="Seconds after its last status change that a message is no longer rechecked.",
     )
 
+    # Contact imports (services/imports, jobs/contact_imports.py).
+    max_import_bytes: int = Field(
+        default=256 * 1024 * 1024, validation_alias=AliasChoices("CAMPAIGNS_MAX_IMPORT_BYTES")
+    )
+    max_import_rows: int = Field(
+        default=2_000_000, validation_alias=AliasChoices("CAMPAIGNS_MAX_IMPORT_ROWS")
+    )
+    import_body_timeout: float = Field(
+        default=600.0, validation_alias=AliasChoices("CAMPAIGNS_IMPORT_BODY_TIMEOUT")
+    )
+    import_chunk_rows: int = Field(
+        default=25_000, validation_alias=AliasChoices("CAMPAIGNS_IMPORT_CHUNK_ROWS")
+    )
+    import_workers: int = Field(
+        default=0, validation_alias=AliasChoices("CAMPAIGNS_IMPORT_WORKERS")
+    )
+    import_stale_after: float = Field(
+        default=30.0, validation_alias=AliasChoices("CAMPAIGNS_IMPORT_STALE_AFTER")
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

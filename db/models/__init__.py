@@ -8,6 +8,7 @@ from db.models.campaign import (
     CampaignLeadMessage,
     CampaignSend,
 )
+from db.models.contact_import import ContactImport, ContactImportError, ContactImportStatus
 from db.models.conversation import ConversationUser, Message
 from db.models.merchant import ApiToken, ApiTokenRateLimit, Merchant
 from db.models.segment import Segment
@@ -22,6 +23,9 @@ __all__ = [
     "CampaignLead",
     "CampaignLeadMessage",
     "CampaignSend",
+    "ContactImport",
+    "ContactImportError",
+    "ContactImportStatus",
     "ConversationUser",
     "Merchant",
     "Message",

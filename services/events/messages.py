@@ -72,9 +72,23 @@ class TokenRevoked(Event):
     token_id: int
 
 
+@dataclass(frozen=True)
+class ImportProgress(Event):
+    """A contact import wrote a chunk, started or ended (services/imports)."""
+
+    kind: ClassVar[str] = "import_progress"
+    import_id: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
-    for cls in (CampaignStatusChanged, SendProgress, MessageStatusChanged, TokenRevoked)
+    for cls in (
+        CampaignStatusChanged,
+        SendProgress,
+        MessageStatusChanged,
+        TokenRevoked,
+        ImportProgress,
+    )
 }
 
 

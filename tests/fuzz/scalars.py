@@ -162,4 +162,6 @@ def custom_scalars(
         "Int": int_values().map(to_ast),
         "DateTime": datetime_values().map(to_ast),
         "JSON": json_values().map(to_ast),
+        # What a JSON client can send for a file (importContacts wants a multipart part).
+        "Upload": adversarial_text(names).map(to_ast),
     }
