@@ -30,6 +30,7 @@ from gql.mutations.send_template_message import send_template_message
 from gql.mutations.submit_campaign import submit_campaign
 from gql.mutations.sync_campaign_status import sync_campaign_status
 from gql.mutations.update_campaign import update_campaign
+from gql.operation_metrics import OperationMetrics
 from gql.parse_cache import ParseCache
 from gql.queries.api_tokens import ApiTokenQueries
 from gql.queries.campaigns import CampaignQueries
@@ -107,6 +108,7 @@ schema = CampaignsSchema(
         Sender,
     ],
     extensions=[
+        OperationMetrics,  # first: it times all the others too
         RequestLimits,  # before ParseCache: a document over the length limit is not looked up
         ParseCache,
         IntrospectionSwitch,
