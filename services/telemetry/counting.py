@@ -40,7 +40,7 @@ def failed_before_twilio(session: AsyncSession, code: int | None) -> None:
     prepared."""
 
     def count() -> None:
-        metrics.messages.labels("failed").inc()
+        metrics.messages.labels("refused").inc()
         metrics.message_failures.labels(error_code_label(code)).inc()
 
     after_commit(session, count)

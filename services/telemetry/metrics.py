@@ -14,12 +14,9 @@ from collections.abc import Iterable
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from db.enums import MessageStatus
-
 OTHER = "other"
 # Latencies of calls and requests, from a fast local round trip to a slow Twilio call.
 _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-MESSAGE_OUTCOMES = frozenset({"accepted", "skipped", *(status.value for status in MessageStatus)})
 
 
 def bounded(value: str | None, allowed: Iterable[str]) -> str:
@@ -30,8 +27,9 @@ def bounded(value: str | None, allowed: Iterable[str]) -> str:
 
 messages = Counter(
     "campaigns_messages_total",
-    "Outbound messages by outcome: accepted by Twilio, skipped before sending, or the "
-    "status Twilio last reported (sent, delivered, read, failed, undelivered, ...).",
+    "Outbound messages by outcome: accepted by Twilio at create, refused (Twilio refused "
+    "the create, or the message could not be prepared), skipped before sending, or a "
+    "status Twilio reported later (sent, delivered, read, failed, undelivered).",
     ["outcome"],
 )
 message_failures = Counter(
