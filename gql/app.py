@@ -22,6 +22,7 @@ from gql.links import tracked_link_endpoint
 from gql.origins import cors_middleware, refuse_websocket
 from gql.request_ids import RequestIds
 from gql.schema import schema
+from gql.send_page import send_page_routes
 from gql.token_gate import PRINCIPAL, TokenGate
 from gql.webhooks.observed import observed
 from gql.webhooks.twilio_events import twilio_events_endpoint
@@ -82,6 +83,7 @@ def create_app(runtime: Runtime) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             *([graphiql_assets()] if settings.graphiql else []),
             *operating_routes(runtime),
+            *send_page_routes(),
             Route("/r/{token}", tracked_link_endpoint(runtime), methods=["GET", "HEAD"]),
             *_webhook_routes(runtime),
         ],
