@@ -12,7 +12,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.browser.test_graphiql import BROWSER_DIR, CHROMIUM, npm_ci, require
+from tests.browser.test_graphiql import CHROMIUM, browser_script, npm_ci, require
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.sending import SEND, SEND_QUERY, approved_campaign, wait_for_send
 
@@ -20,21 +20,9 @@ LEADS = 40
 
 
 async def _run(node: str, env: dict[str, str]) -> tuple[int, list[str]]:
-    script = await asyncio.create_subprocess_exec(
-        node,
-        str(BROWSER_DIR / "send_page.mjs"),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        async with asyncio.timeout(180):
-            output, _ = await script.communicate()
-    finally:
-        if script.returncode is None:
-            script.kill()
-            await script.wait()
-    return script.returncode or 0, output.decode(errors="replace").splitlines()
+    async with browser_script(node, "send_page.mjs", env) as script:
+        output, _ = await script.communicate()
+        return script.returncode or 0, output.decode(errors="replace").splitlines()
 
 
 async def test_the_send_page_shows_a_send_live_offline(
