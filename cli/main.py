@@ -1,13 +1,15 @@
 """`campaigns serve | migrate | merchant create | token create|list|revoke | sandbox reply |
-sandbox status | emulator`."""
+sandbox status | dashboard | emulator`."""
 
 import argparse
 import sys
+from pathlib import Path
 
 from cli.merchants import add_merchant_commands, merchant_command
 from cli.tokens import add_token_commands, token_command
 from services.settings import Settings, get_settings
 
+DASHBOARD = Path(__file__).parent / "grafana_dashboard.json"
 MESSAGE_STATUSES = ("queued", "sending", "sent", "delivered", "read", "undelivered", "failed")
 
 
@@ -21,6 +23,9 @@ def parser() -> argparse.ArgumentParser:
     add_merchant_commands(commands)
     add_token_commands(commands)
     _sandbox_parser(commands)
+    commands.add_parser(
+        "dashboard", help="print the Grafana dashboard for /metrics (JSON, to import)"
+    )
     # prefix_chars="\0": every word after `emulator` is its flag (`campaigns emulator --help`).
     emulator_cmd = commands.add_parser("emulator", help="Twilio emulator", prefix_chars="\0")
     emulator_cmd.add_argument("emulator_args", nargs="*")
@@ -52,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         from emulator.cli import run
 
         return run(args.emulator_args)
+    if args.command == "dashboard":
+        sys.stdout.write(DASHBOARD.read_text())
+        return 0
 
     from cli.serve import configure_logging
 

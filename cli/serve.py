@@ -30,8 +30,26 @@ class PortUnavailable(Exception):
 
 
 def configure_logging(settings: Settings) -> None:
+    """Readable lines by default; with CAMPAIGNS_LOG_FORMAT=json one JSON object a line
+    (python-json-logger), each with the request id it was written under."""
+    from pythonjsonlogger.json import JsonFormatter
+
+    from services.telemetry.request_ids import RequestIdFilter
+
     level = settings.log_level.upper()
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    if settings.log_format == "json":
+        handler.setFormatter(
+            JsonFormatter(
+                "%(levelname)s %(name)s %(message)s %(request_id)s",
+                rename_fields={"levelname": "level", "name": "logger"},
+                timestamp="time",
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     if level != "DEBUG":
         for chatty in _CHATTY:
             logging.getLogger(chatty).setLevel(logging.WARNING)

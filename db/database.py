@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.pool import QueuePool
 
 from db.engine import create_engine, session_factory
 from db.shared_session import SharedSession
@@ -66,6 +67,14 @@ class Database:
         except Exception:
             return False
         return True
+
+    def pool_use(self) -> dict[str, tuple[int, int]]:
+        """(in use, idle) connections of each pool: the units of work's and the reads'."""
+        return {
+            name: (pool.checkedout(), pool.checkedin())
+            for name, engine in (("requests", self.engine), ("reads", self.read_engine))
+            if isinstance(pool := engine.sync_engine.pool, QueuePool)
+        }
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL (HTTP and WebSocket) and GraphiQL at /graphql, and /healthz."""
+"""The ASGI application: GraphQL (HTTP and WebSocket) and GraphiQL at /graphql, /healthz
+(liveness), /readyz (readiness), the webhooks and the tracked links."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -7,7 +8,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -15,11 +16,15 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from gql.body_limit import BodySizeLimit, UploadLimit
 from gql.context import Context
 from gql.graphiql import graphiql_assets, graphiql_page
+from gql.health import operating_routes
 from gql.http import GraphQLView
 from gql.links import tracked_link_endpoint
 from gql.origins import cors_middleware, refuse_websocket
+from gql.request_ids import RequestIds
 from gql.schema import schema
+from gql.send_page import send_page_routes
 from gql.token_gate import PRINCIPAL, TokenGate
+from gql.webhooks.observed import observed
 from gql.webhooks.twilio_events import twilio_events_endpoint
 from gql.webhooks.twilio_messages import (
     twilio_inbound_message_endpoint,
@@ -70,13 +75,7 @@ class GraphQLApp(GraphQLView[Context, None]):
 
 def create_app(runtime: Runtime) -> Starlette:
     graphql = TokenGate(GraphQLApp(runtime), runtime.access)
-    db = runtime.db
     settings = runtime.settings
-
-    async def healthz(_: Request) -> Response:
-        if await db.ping():
-            return JSONResponse({"status": "ok"})
-        return JSONResponse({"status": "database unavailable"}, status_code=503)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -89,23 +88,16 @@ def create_app(runtime: Runtime) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *([graphiql_assets()] if settings.graphiql else []),
-            Route("/healthz", healthz),
-            Route("/webhooks/twilio/events", twilio_events_endpoint(runtime), methods=["POST"]),
+            *operating_routes(runtime),
+            *send_page_routes(),
             Route("/r/{token}", tracked_link_endpoint(runtime), methods=["GET", "HEAD"]),
-            Route(
-                "/webhooks/twilio/messages/status",
-                twilio_message_status_endpoint(runtime),
-                methods=["POST"],
-            ),
-            Route(
-                "/webhooks/twilio/messages/inbound",
-                twilio_inbound_message_endpoint(runtime),
-                methods=["POST"],
-            ),
+            *_webhook_routes(runtime),
         ],
         lifespan=lifespan,
         middleware=[
-            # Outermost, so that refusals (413 included) reach the other origin's page too.
+            # First, so that every line logged for a request, refusals included, has its id.
+            Middleware(RequestIds),
+            # Next, so that refusals (413 included) reach the other origin's page too.
             cors_middleware(settings.cors_origins),
             # Inside Starlette's error middleware, so a refused body is not logged as an error.
             Middleware(
@@ -117,6 +109,19 @@ def create_app(runtime: Runtime) -> Starlette:
         ],
         exception_handlers={ClientDisconnect: client_went_away},
     )
+
+
+def _webhook_routes(runtime: Runtime) -> list[Route]:
+    """Twilio's webhooks, each counted and timed by kind (gql/webhooks/observed.py)."""
+    endpoints = {
+        "/webhooks/twilio/events": ("event", twilio_events_endpoint(runtime)),
+        "/webhooks/twilio/messages/status": ("status", twilio_message_status_endpoint(runtime)),
+        "/webhooks/twilio/messages/inbound": ("inbound", twilio_inbound_message_endpoint(runtime)),
+    }
+    return [
+        Route(path, observed(kind, endpoint), methods=["POST"])
+        for path, (kind, endpoint) in endpoints.items()
+    ]
 
 
 async def client_went_away(_: Request, __: Exception) -> Response:

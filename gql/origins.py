@@ -17,8 +17,8 @@ from starlette.websockets import WebSocket
 
 # What the frontend sends (the bearer token and JSON bodies) and may read (how long to
 # wait after a refusal). No cookies are used, so credentials stay off.
-CORS_HEADERS = ["Authorization", "Content-Type"]
-CORS_EXPOSED_HEADERS = ["Retry-After"]
+CORS_HEADERS = ["Authorization", "Content-Type", "X-Request-Id"]
+CORS_EXPOSED_HEADERS = ["Retry-After", "X-Request-Id"]
 # The ASGI extension that lets an application answer a handshake with an HTTP response.
 DENIAL_RESPONSE = "websocket.http.response"
 

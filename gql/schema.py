@@ -39,6 +39,7 @@ from gql.mutations.untag_contacts import untag_contacts
 from gql.mutations.update_campaign import update_campaign
 from gql.mutations.update_contacts import update_contacts
 from gql.mutations.update_segment import update_segment
+from gql.operation_metrics import OperationMetrics
 from gql.parse_cache import ParseCache
 from gql.queries.api_tokens import ApiTokenQueries
 from gql.queries.campaigns import CampaignQueries
@@ -136,6 +137,7 @@ schema = CampaignsSchema(
         Sender,
     ],
     extensions=[
+        OperationMetrics,  # first: it times all the others too
         RequestLimits,  # before ParseCache: a document over the length limit is not looked up
         ParseCache,
         IntrospectionSwitch,

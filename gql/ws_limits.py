@@ -32,6 +32,7 @@ from jobs.access import AccessControl, Refusal
 from jobs.token_cache import Principal
 from services.events.bus import EventBus
 from services.events.messages import Event, TokenRevoked
+from services.telemetry import metrics
 
 OVER_LIMIT = 4429  # the protocol's "too many" close code
 REVOKED = 4403  # the protocol's "forbidden"
@@ -76,9 +77,11 @@ class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         return connections
 
     async def handle(self) -> None:
+        metrics.websocket_connections.inc()
         try:
             await super().handle()
         finally:
+            metrics.websocket_connections.dec()
             if self.principal is not None:
                 token_id = self.principal.token_id
                 self.access.ws_connections.release(token_id)
@@ -136,6 +139,7 @@ class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         operation = self.operations.get(operation_id)
         holding = self._holding = self._holding if self._holding is not None else set()
         holding.add(operation_id)
+        metrics.subscriptions.inc()
         if operation is not None and operation.task is not None:
             operation.task.add_done_callback(lambda _: self._give_back(operation_id))
         else:
@@ -149,6 +153,7 @@ class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if self._holding and operation_id in self._holding and self.principal is not None:
             self._holding.discard(operation_id)
             self.access.ws_subscriptions.release(self.principal.token_id)
+            metrics.subscriptions.dec()
 
     async def _admit_operation(self, principal: Principal) -> Refusal | None:
         subscriptions = self.access.ws_subscriptions

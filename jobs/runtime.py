@@ -13,6 +13,8 @@ from jobs.access import AccessControl
 from jobs.approval_job import ApprovalJob
 from jobs.contact_imports import ContactImportJob
 from jobs.gateways import GatewayPool
+from jobs.loop_lag import watch_loop_lag
+from jobs.readiness import Readiness, readiness
 from jobs.send_worker import SendWorker, WorkerConfig
 from jobs.status_recheck import RecheckConfig, StatusRecheckJob
 from jobs.token_usage import TokenUsageWriter
@@ -38,6 +40,7 @@ class Runtime:
     send_worker: SendWorker | None = field(init=False, default=None)
     status_recheck: StatusRecheckJob | None = field(init=False, default=None)
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
+    _started: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.bus = EventBus(libpq_url(self.db.url))
@@ -59,6 +62,7 @@ class Runtime:
         self._tasks.append(usage)
         imports = asyncio.create_task(self.contact_imports.run(), name="contact-imports")
         self._tasks.append(imports)
+        self._tasks.append(asyncio.create_task(watch_loop_lag(), name="loop-lag"))
         if self.gateways is not None and self.gateway is not None:
             job = ApprovalJob(
                 self.jobs_db,
@@ -81,6 +85,10 @@ class Runtime:
             self._tasks.append(
                 asyncio.create_task(self.status_recheck.run(), name="status-recheck")
             )
+        self._started = True
+
+    async def readiness(self) -> Readiness:
+        return await readiness(self.db, self._tasks, self._started)
 
     def _recheck(self) -> RecheckConfig:
         policy = RecheckPolicy(
@@ -91,6 +99,7 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.contact_imports.stop()  # first: running imports record how far they got
+        self._started = False
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.database import Database
+from db.models import CampaignSend
 from jobs.gateways import GatewayPool
 from jobs.reconciler import Reconciler
 from jobs.recorder import Recorder
@@ -27,6 +28,7 @@ from services.sends.context import Delivery, load_deliveries, with_routes
 from services.sends.messages import outbound_values
 from services.sends.pacing import reserve
 from services.sends.recorder import Accepted
+from services.telemetry import metrics, request_ids
 from services.twilio.errors import OPTED_OUT, ErrorKind, TwilioError
 from services.twilio.gateway import MessageRequest, SentMessage
 
@@ -138,16 +140,21 @@ class SendWorker:
 
     async def _start_due(self) -> None:
         async with self.db.transaction() as session:
-            for send in await send_repository.start_due(session):
+            started = await send_repository.start_due(session)
+            for send in started:
                 await publish(session, SendProgress(send.merchant_id, send.campaign_id, send.id))
+        _log_each(started, "send %s of campaign %s started at its scheduled time")
 
     async def _complete_finished(self) -> None:
         async with self.db.transaction() as session:
-            for send in await send_repository.complete_finished(session):
+            completed = await send_repository.complete_finished(session)
+            for send in completed:
                 await publish(session, SendProgress(send.merchant_id, send.campaign_id, send.id))
+        _log_each(completed, "send %s of campaign %s completed")
 
     async def _deliver(self, delivery: Delivery, deadline: float) -> None:
         wait = deadline - time.monotonic()
+        metrics.rate_limit_wait.observe(max(wait, 0.0))
         if wait > 0:
             await asyncio.sleep(wait)
         async with self._slots:
@@ -292,3 +299,10 @@ def _backoff(backoffs: int, error: TwilioError, cap: float) -> timedelta:
     ceiling = min(cap, 0.5 * 2 ** min(backoffs, 16))
     delay = random.uniform(ceiling / 2, ceiling)
     return timedelta(seconds=max(delay, error.retry_after or 0.0))
+
+
+def _log_each(sends: list[CampaignSend], message: str) -> None:
+    """One line per send, under the id of the request that made it (after the commit)."""
+    for send in sends:
+        with request_ids.bound(send.request_id):
+            logger.info(message, send.id, send.campaign_id)

@@ -11,6 +11,7 @@ not in the database yet.
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 
 from sqlalchemy.exc import DBAPIError
@@ -18,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from db.database import Database
 from services.messages.status import StatusResult, StatusUpdate, apply_statuses
 from services.sends.sender_errors import pause_on_sender_errors
+from services.telemetry import request_ids
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,11 @@ class StatusBatcher:
             # A fresh event per worker: an asyncio.Event belongs to the loop that first
             # waited on it, and an application may outlive one loop (tests do).
             self._full = asyncio.Event()
-            self._worker = loop.create_task(self._run(), name="status-batcher")
+            # In a context of its own: it works for every request, not the one that
+            # happened to start it, whose request id its lines would otherwise carry.
+            self._worker = loop.create_task(
+                self._run(), name="status-batcher", context=contextvars.Context()
+            )
         if len(self._pending) >= self.max_items:
             self._full.set()
         return await future
@@ -106,7 +112,8 @@ class StatusBatcher:
                     for item in batch:
                         await self._apply([item])
                     return
-                logger.exception("a status callback for %s failed", batch[0][0].sid)
+                with request_ids.bound(batch[0][0].request_id):
+                    logger.exception("a status callback for %s failed", batch[0][0].sid)
                 for _, future in batch:
                     if not future.done():  # its request may have gone (client left)
                         future.set_exception(error)

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -35,6 +35,19 @@ class Settings(BaseSettings):
         default=False,
         validation_alias=AliasChoices("CAMPAIGNS_ACCESS_LOG"),
         description="Log every HTTP request served (and, in sandbox mode, the emulator's).",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        validation_alias=AliasChoices("CAMPAIGNS_LOG_FORMAT"),
+        description="text: readable lines; json: one JSON object per line, with request_id.",
+    )
+    metrics: Literal["off", "open", "bearer"] = Field(
+        default="off",
+        validation_alias=AliasChoices("CAMPAIGNS_METRICS"),
+        description="/metrics: off (404), open, or bearer (CAMPAIGNS_METRICS_TOKEN required).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("CAMPAIGNS_METRICS_TOKEN")
     )
     db_pool_size: int = Field(default=10, validation_alias=AliasChoices("CAMPAIGNS_DB_POOL_SIZE"))
     max_leads_per_call: int = Field(
@@ -323,6 +336,14 @@ class Settings(BaseSettings):
             self.graphiql = self.sandbox
         if self.introspection is None:
             self.introspection = self.sandbox
+        return self
+
+    @model_validator(mode="after")
+    def _metrics_token_given(self) -> Self:
+        if self.metrics == "bearer" and not (
+            self.metrics_token and self.metrics_token.get_secret_value()
+        ):
+            raise ValueError("CAMPAIGNS_METRICS=bearer needs CAMPAIGNS_METRICS_TOKEN")
         return self
 
     @property

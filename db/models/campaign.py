@@ -188,6 +188,9 @@ class CampaignSend(IdMixin, TimestampMixin, Base):
     total: Mapped[int] = mapped_column(Integer, server_default="0")
     # The WhatsApp sender (or Messaging Service) whose rate limit this send counts against.
     sender: Mapped[str] = mapped_column(String(64), server_default="")
+    # The id of the request that made the send (services/telemetry/request_ids.py): the
+    # worker's log lines about it carry it, joining them to that request's lines.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class CampaignLeadMessage(IdMixin, TimestampMixin, Base):

@@ -2,6 +2,7 @@
 loaded fresh for each event that any server process published."""
 
 import asyncio
+import time
 from collections.abc import AsyncGenerator
 
 import strawberry
@@ -12,6 +13,7 @@ from gql.loaders import Loaders
 from gql.types.lead import CampaignLeadMessage
 from services.events.bus import Subscription
 from services.events.messages import Event, MessageStatusChanged
+from services.telemetry import metrics
 
 # Events taken from the queue at once: a burst of callbacks (a send of thousands) is
 # loaded in a few batched statements instead of a few statements per event.
@@ -70,7 +72,10 @@ async def message_status_changed(
             # context.loaders, and the connection's context outlives many changes: its
             # cached loaders would keep answering with the message as first seen.
             loaders = Loaders(context.db, context.merchant_id)
-            for row in await _load(loaders, _pending_ledger_ids(event, events)):
+            rows = await _load(loaders, _pending_ledger_ids(event, events))
+            if event.received_at:
+                metrics.callback_to_subscriber.observe(max(time.time() - event.received_at, 0))
+            for row in rows:
                 # Set before each payload: another subscription of this connection may
                 # have put its own loaders there meanwhile.
                 context.loaders = loaders

@@ -31,6 +31,7 @@ from jobs.status_batcher import StatusBatcher
 from jobs.webhook_accounts import Refusal, SigningAccount, WebhookAccounts
 from services.messages.inbound import InboundOutcome, Receiver, record_inbound
 from services.messages.status import StatusResult, StatusUpdate
+from services.telemetry.request_ids import current
 from services.twilio.signatures import WebhookVerifier
 
 logger = logging.getLogger(__name__)
@@ -143,7 +144,9 @@ async def _apply(
         await asyncio.sleep(pause)
         # Answered once the callback's batch committed: acknowledging earlier could lose
         # a status that Twilio will not send again.
-        update = StatusUpdate(sid, status, code, message, datetime.now(UTC), signer.account_sid)
+        update = StatusUpdate(
+            sid, status, code, message, datetime.now(UTC), signer.account_sid, current()
+        )
         result = await batcher.apply(update)
         if result is not None:
             return result

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from db.listener import Listener
 from services.events.messages import CHANNEL, Event, decode
+from services.telemetry import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ class EventBus:
             self.subscriptions.discard(subscription)
 
     def _listening(self) -> None:
+        if self.connections > 1:  # the first connection, at start-up, is not a reconnect
+            metrics.event_bus_reconnects.inc()
         for watcher in self.watchers:
             watcher.on_listening()
 

@@ -44,6 +44,9 @@ class MessageStatusChanged(Event):
     campaign_id: int
     ledger_id: int
     ledger_ids: list[int] = field(default_factory=list)
+    # When the first status callback of the batch arrived (Unix time; 0: not from a
+    # callback): subscribers measure how long the change took to reach them.
+    received_at: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.ledger_ids:
@@ -55,10 +58,12 @@ class MessageStatusChanged(Event):
 IDS_PER_EVENT = 300
 
 
-def rows_changed(merchant_id: int, campaign_id: int, ledger_ids: list[int]) -> list[Event]:
+def rows_changed(
+    merchant_id: int, campaign_id: int, ledger_ids: list[int], received_at: float = 0.0
+) -> list[Event]:
     """MessageStatusChanged events for rows of one campaign, split to fit NOTIFY."""
     return [
-        MessageStatusChanged(merchant_id, campaign_id, ids[0], ids)
+        MessageStatusChanged(merchant_id, campaign_id, ids[0], ids, received_at)
         for start in range(0, len(ledger_ids), IDS_PER_EVENT)
         for ids in [ledger_ids[start : start + IDS_PER_EVENT]]
     ]

@@ -29,6 +29,7 @@ from services.messages.status_batch import (
 )
 from services.messages.status_events import status_events
 from services.messages.statuses import FINAL, PROGRESS
+from services.telemetry import counting
 
 __all__ = ["StatusResult", "StatusUpdate", "apply_status", "apply_statuses"]
 
@@ -60,8 +61,12 @@ async def apply_statuses(
             results.append(changed if won[item.key] == index else _unchanged(changed))
         else:
             results.append(current.get(item.key))
+    counting.statuses(
+        session, [(result.status, updates[won[key]].error_code) for key, result in moved.items()]
+    )
     # Every event of the batch queued by one statement.
-    await publish_many(session, status_events(list(moved.values())))
+    received_at = min(update.now for update in updates).timestamp() if updates else 0.0
+    await publish_many(session, status_events(list(moved.values()), received_at))
     return results
 
 

@@ -52,6 +52,8 @@ class StatusUpdate:
     # The account whose signature the callback carried: it touches only that account's
     # messages. None: not scoped (the server's own re-reads of its messages).
     account_sid: str | None = None
+    # The webhook request's id, for the batch's log lines (services/telemetry).
+    request_id: str | None = None
 
     @property
     def key(self) -> Key:

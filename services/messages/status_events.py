@@ -4,7 +4,7 @@ from services.events.messages import Event, SendProgress, rows_changed
 from services.messages.status_batch import StatusResult
 
 
-def status_events(changed: list[StatusResult]) -> list[Event]:
+def status_events(changed: list[StatusResult], received_at: float = 0.0) -> list[Event]:
     """One MessageStatusChanged per campaign (split to fit NOTIFY) and one SendProgress
     per send: per-callback events made subscribers load and PostgreSQL queue far more
     than the changes needed."""
@@ -21,7 +21,7 @@ def status_events(changed: list[StatusResult]) -> list[Event]:
     events: list[Event] = [
         event
         for (merchant_id, campaign_id), ids in by_campaign.items()
-        for event in rows_changed(merchant_id, campaign_id, ids)
+        for event in rows_changed(merchant_id, campaign_id, ids, received_at)
     ]
     events.extend(SendProgress(*key) for key in sends)
     return events

@@ -8,6 +8,7 @@ from repositories.sends import pause_send
 from services.events.messages import MessageStatusChanged, SendProgress, publish
 from services.sends import claims
 from services.sends.context import Delivery
+from services.telemetry import counting
 from services.twilio.errors import TwilioError
 
 # Why a whole send is paused, by Twilio error code (the facts sheet's "stop the send").
@@ -25,6 +26,7 @@ async def fail(session: AsyncSession, delivery: Delivery, code: int | None, reas
     body, content_sid = delivery.body, delivery.campaign.content_sid
     if not await claims.record_failed(session, claim, row, person, code, reason, body, content_sid):
         return False
+    counting.failed_before_twilio(session, code)
     await published(session, delivery)
     return True
 
@@ -51,6 +53,7 @@ async def progress(session: AsyncSession, delivery: Delivery) -> None:
 
 async def skipped(session: AsyncSession, delivery: Delivery, reason: str) -> None:
     await ledger.close_skipped(session, delivery.claim, reason)
+    counting.skipped(session, [reason])
     await published(session, delivery)
 
 

@@ -12,6 +12,7 @@ from repositories import sends as send_repository
 from repositories.ledger import SentRow
 from services.events.messages import SendProgress, publish
 from services.sends.context import Delivery
+from services.telemetry import counting
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ async def record_accepted(session: AsyncSession, batch: list[Accepted]) -> None:
         ],
     )
     closed_ids = {ledger_id for ledger_id, _ in closed_rows}
+    counting.accepted(session, len(closed_ids))
     await ledger.retire_leads(session, [lead_id for _, lead_id in closed_rows])
     # A claim taken over meanwhile (reconciled as stale): that row is not ours.
     stray = [

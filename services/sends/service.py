@@ -1,6 +1,7 @@
 """Bulk sends: creating one (audience snapshot and checks, in one transaction) and the
 state machine that pauses, resumes, cancels and retries it."""
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from services.errors import ErrorCode, ServiceError, not_found
 from services.events.messages import SendProgress, publish, rows_changed
 from services.sends.audience import Recipient, Verdict, active_recipients, already_received, check
 from services.settings import Settings
+from services.telemetry import counting, request_ids
 
 S = CampaignSendStatus
 LIVE = (S.SCHEDULED, S.RUNNING, S.PAUSED)
@@ -30,6 +32,7 @@ _ALLOWED = {
     "retry": (S.COMPLETED, S.FAILED, S.RUNNING, S.PAUSED),
 }
 _FAILED_MESSAGE = ("failed", "undelivered")
+logger = logging.getLogger(__name__)
 
 
 def _refuse(action: str, send: CampaignSend) -> ServiceError:
@@ -94,13 +97,27 @@ class SendService:
             total=len(recipients),
             sender=route.sender if route else "",
             sender_id=route.sender_id if route else None,
+            request_id=request_ids.current(),
         )
         await send_repository.add_send(self.session, send)
         verdicts = [check(campaign, merchant, recipient, received) for recipient in recipients]
         await ledger.insert_rows(self.session, _snapshot(send, recipients, verdicts))
         await self._progress(send)
         await self._skipped_rows_changed(send)
+        self._count_and_log(send, verdicts)
         return send
+
+    def _count_and_log(self, send: CampaignSend, verdicts: Sequence[Verdict]) -> None:
+        skipped = [verdict.skipped.value for verdict in verdicts if verdict.skipped is not None]
+        counting.skipped(self.session, skipped)
+        logger.info(
+            "send %s of campaign %s %s: %d rows, %d skipped",
+            send.id,
+            send.campaign_id,
+            send.status.value,
+            send.total,
+            len(skipped),
+        )
 
     async def _refuse_a_second_live_send(self, campaign: Campaign) -> None:
         # Two live sends of one campaign would message the same leads twice.

@@ -33,6 +33,8 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
+from services.telemetry.twilio_calls import timed_call
+
 TWILIO_URL = re.compile(r"^https://(?:[A-Za-z0-9-]+\.)*twilio\.com(?=[/?#]|$)", re.IGNORECASE)
 JSON_TYPES = ("application/json", "application/scim+json")
 
@@ -168,8 +170,10 @@ class AsyncRewritingHttpClient(AsyncTwilioHttpClient, _LastHeaders):  # type: ig
         logging_on = self.logger.isEnabledFor(logging.INFO)
         if logging_on:
             self.log_request({"method": method.upper(), "url": target, **kwargs})
-        async with self._session.request(method.upper(), target, **kwargs) as raw:
-            response = Response(raw.status, await raw.text(), raw.headers)
+        with timed_call(method, target) as call:
+            async with self._session.request(method.upper(), target, **kwargs) as raw:
+                response = Response(raw.status, await raw.text(), raw.headers)
+            call.answered(raw.status)
         if logging_on:
             self.log_response(response.status_code, response)
         self._keep(raw.headers)

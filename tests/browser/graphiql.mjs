@@ -6,29 +6,9 @@
 // Environment: GRAPHIQL_URL, TOKEN, MERCHANT_NAME, NAMED_CAMPAIGN, ANONYMOUS_CAMPAIGN,
 // SCREENSHOT (a PNG path), CHROMIUM (default /usr/bin/chromium); DEBUG=1 also prints the
 // page's requests, console and WebSocket frames.
-import { chromium } from "playwright-core";
+import { WAIT, env, runOffline, say } from "./offline.mjs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const url = env("GRAPHIQL_URL");
-const WAIT = { timeout: 30_000 };
-
-// The page must work without internet: any request to another host is refused and fails
-// the run (the Chromium flags also keep Chromium's own background traffic away).
-const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
-const isLocal = (address) => {
-  const parsed = new URL(address);
-  return ["data:", "blob:", "about:"].includes(parsed.protocol) || LOCAL_HOSTS.has(parsed.hostname);
-};
-const outside = [];
-const pageErrors = [];
-
-function say(line) {
-  process.stdout.write(`@${line}\n`);
-}
 
 async function setEditor(page, selector, text) {
   // Click into the editor, select all, and type the text in one go (as a paste would,
@@ -153,54 +133,4 @@ async function main(page) {
   await stop(page, "anonymous");
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
-let failed = false;
-try {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  await context.route("**/*", (route) => {
-    const address = route.request().url();
-    if (isLocal(address)) return route.continue();
-    outside.push(address);
-    return route.abort();
-  });
-  await context.routeWebSocket((address) => !isLocal(address.href), (socket) => {
-    outside.push(socket.url());
-    socket.close();
-  });
-  const page = await context.newPage();
-  if (process.env.DEBUG) {
-    page.on("console", (m) => console.log("console:", m.type(), m.text()));
-    page.on("websocket", (ws) => {
-      console.log("ws open", ws.url());
-      ws.on("framesent", (f) => console.log("ws >", f.payload));
-      ws.on("framereceived", (f) => console.log("ws <", f.payload));
-      ws.on("close", () => console.log("ws closed"));
-    });
-    page.on("request", (r) => console.log("request", r.method(), r.url(), r.postData()));
-  }
-  page.on("pageerror", (error) => pageErrors.push(String(error)));
-  page.on("console", (message) => {
-    if (message.type() === "error") pageErrors.push(message.text());
-  });
-  await main(page);
-} catch (error) {
-  failed = true;
-  console.error(error instanceof Error ? error.message : error);
-} finally {
-  await browser.close();
-}
-if (outside.length) console.error(`the page reached outside this machine: ${outside.join(", ")}`);
-if (pageErrors.length) console.error(`the page reported errors:\n${pageErrors.join("\n")}`);
-process.exit(failed || outside.length || pageErrors.length ? 1 : 0);
+await runOffline(main);

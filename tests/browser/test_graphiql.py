@@ -11,6 +11,8 @@ other than this machine fails the run.
 import asyncio
 import os
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -138,19 +140,28 @@ async def _run_script(
     campaigns: dict[str, dict[str, Any]],
 ) -> tuple[int, list[str]]:
     """The browser script's exit code and output, driven step by step by `follow`."""
+    async with browser_script(node, "graphiql.mjs", env) as script:
+        output = await follow(script, runtime, merchant, campaigns)
+        return await script.wait(), output
+
+
+@asynccontextmanager
+async def browser_script(
+    node: str, name: str, env: dict[str, str], within: float = 180
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """One of this folder's scripts running, its output (stderr too) on its stdout;
+    killed if still running after `within` seconds or when the block fails."""
     script = await asyncio.create_subprocess_exec(
         node,
-        str(BROWSER_DIR / "graphiql.mjs"),
+        str(BROWSER_DIR / name),
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        async with asyncio.timeout(180):
-            output = await follow(script, runtime, merchant, campaigns)
-            code = await script.wait()
+        async with asyncio.timeout(within):
+            yield script
     finally:
         if script.returncode is None:
             script.kill()
             await script.wait()
-    return code, output

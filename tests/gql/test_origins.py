@@ -65,7 +65,7 @@ async def test_answer_to_an_allowed_origin_can_be_read(
         )
     assert response.json() == {"data": {"__typename": "Query"}}
     assert response.headers["access-control-allow-origin"] == FRONTEND
-    assert response.headers["access-control-expose-headers"].lower() == "retry-after"
+    assert response.headers["access-control-expose-headers"].lower() == "retry-after, x-request-id"
 
 
 async def test_other_origins_get_no_cors_headers(frontend_server: tuple[str, Runtime]) -> None:
