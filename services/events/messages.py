@@ -45,8 +45,9 @@ class MessageStatusChanged(Event):
     ledger_id: int
     ledger_ids: list[int] = field(default_factory=list)
     # When the first status callback of the batch arrived (Unix time; 0: not from a
-    # callback): subscribers measure how long the change took to reach them.
-    received_at: float = 0.0
+    # callback): subscribers measure how long the change took to reach them. A
+    # measurement, not what changed: events equal without it.
+    received_at: float = field(default=0.0, compare=False)
 
     def __post_init__(self) -> None:
         if not self.ledger_ids:
