@@ -9,11 +9,9 @@ from strawberry.types.arguments import InputContext
 from strawberry.types.base import get_object_definition
 
 from gql.context import AUTHENTICATED, Info
-from gql.errors import in_transaction
 from gql.input_guard import InputGuard
-from gql.mutations.contacts_payload import ContactsPayload, contacts_payload
+from gql.mutations.contacts_payload import ContactsPayload, change_contacts
 from services.contacts.service import ContactInput as Contact
-from services.contacts.service import ContactService
 
 
 @strawberry.input
@@ -58,11 +56,6 @@ get_object_definition(ContactInput, strict=True).from_input = _from_input
     extensions=[InputGuard(batch="contacts")],
 )
 async def create_contacts(info: Info, contacts: list[ContactInput]) -> ContactsPayload:
-    context = info.context
+    merchant_id = info.context.merchant_id
     inputs = [Contact(c.phone, c.name, c.attributes, c.tags) for c in contacts]
-    limit = context.settings.max_leads_per_call
-    result = await in_transaction(
-        context,
-        lambda session: ContactService(session, limit).create(context.merchant_id, inputs),
-    )
-    return await contacts_payload(context, result)
+    return await change_contacts(info.context, lambda service: service.create(merchant_id, inputs))

@@ -3,10 +3,7 @@
 import strawberry
 
 from gql.context import AUTHENTICATED, Info
-from gql.errors import in_transaction
-from gql.ids import decode_pk
-from gql.mutations.contacts_payload import ContactsPayload, contacts_payload
-from services.contacts.service import ContactService
+from gql.mutations.contacts_payload import ContactsPayload, change_contacts, contact_pks
 
 
 @strawberry.mutation(
@@ -19,11 +16,6 @@ from services.contacts.service import ContactService
 async def tag_contacts(
     info: Info, contact_ids: list[strawberry.ID], tags: list[str]
 ) -> ContactsPayload:
-    context = info.context
-    ids = [decode_pk(contact_id, "ConversationUser") for contact_id in contact_ids]
-    limit = context.settings.max_leads_per_call
-    result = await in_transaction(
-        context,
-        lambda session: ContactService(session, limit).tag(context.merchant_id, ids, tags),
-    )
-    return await contacts_payload(context, result)
+    merchant_id = info.context.merchant_id
+    ids = contact_pks(contact_ids)
+    return await change_contacts(info.context, lambda service: service.tag(merchant_id, ids, tags))

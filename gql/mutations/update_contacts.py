@@ -9,11 +9,10 @@ from strawberry.types.arguments import InputContext
 from strawberry.types.base import get_object_definition
 
 from gql.context import AUTHENTICATED, Info
-from gql.errors import in_transaction
 from gql.ids import decode_pk
 from gql.input_guard import InputGuard
-from gql.mutations.contacts_payload import ContactsPayload, contacts_payload
-from services.contacts.service import KEEP, ContactService, ContactUpdate
+from gql.mutations.contacts_payload import ContactsPayload, change_contacts
+from services.contacts.service import KEEP, ContactUpdate
 
 
 @strawberry.input
@@ -67,11 +66,6 @@ def _update(given: ContactUpdateInput) -> ContactUpdate:
     extensions=[InputGuard(batch="contacts")],
 )
 async def update_contacts(info: Info, contacts: list[ContactUpdateInput]) -> ContactsPayload:
-    context = info.context
+    merchant_id = info.context.merchant_id
     updates = [_update(c) for c in contacts]
-    limit = context.settings.max_leads_per_call
-    result = await in_transaction(
-        context,
-        lambda session: ContactService(session, limit).update(context.merchant_id, updates),
-    )
-    return await contacts_payload(context, result)
+    return await change_contacts(info.context, lambda service: service.update(merchant_id, updates))
