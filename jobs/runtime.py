@@ -22,6 +22,7 @@ from jobs.webhook_accounts import WebhookAccounts
 from services.events.bus import EventBus
 from services.messages.rechecks import RecheckPolicy
 from services.settings import Settings
+from services.telemetry import metrics
 from services.twilio.gateway import TwilioGateway
 
 logger = logging.getLogger(__name__)
@@ -115,3 +116,4 @@ class Runtime:
         if self.gateways is not None:
             await self.gateways.close()
         await self.db.dispose()
+        metrics.forget_this_process()

@@ -10,9 +10,10 @@ names a directory (prometheus-client's multiprocess mode): then each process's /
 answers for all of them. Gauges say how they are combined across processes.
 """
 
+import os
 from collections.abc import Iterable
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, multiprocess
 
 OTHER = "other"
 # Latencies of calls and requests, from a fast local round trip to a slow Twilio call.
@@ -131,3 +132,10 @@ event_loop_lag = Histogram(
     "How late the event loop ran a timer: time the jobs and requests waited for the CPU.",
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
+
+
+def forget_this_process() -> None:
+    """In multiprocess mode, drop this process's live gauges (open WebSockets, pools) when
+    it stops, as prometheus-client asks of a process that exits; its counters stay."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
