@@ -39,6 +39,7 @@ from repositories.send_reads import (
 from repositories.senders import SenderRepository
 from repositories.twilio_accounts import TwilioAccountRepository
 from services.contacts.rules import CAMPAIGNS_SHOWN
+from services.contacts.segments import SegmentService
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -163,6 +164,17 @@ class Loaders:
     def segment(self) -> DataLoader[int, Segment | None]:
         m = self.merchant_id
         return self._by_key(lambda s, ids: SegmentRepository(s).by_ids(m, ids))
+
+    @cached_property
+    def segment_size(self) -> DataLoader[Segment, int]:
+        """Sizes of the segments a response shows, counted together in one statement."""
+        m = self.merchant_id
+
+        async def batch(segments: list[Segment]) -> list[int]:
+            sizes = await self.reads.read(lambda s: SegmentService(s).sizes(m, segments))
+            return [sizes[segment.id] for segment in segments]
+
+        return DataLoader(load_fn=batch, cache_key_fn=lambda segment: segment.id)
 
     def _by_key(
         self, fetch: Callable[[AsyncSession, Sequence[K]], Awaitable[dict[K, V]]]

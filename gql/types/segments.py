@@ -64,10 +64,7 @@ class Segment(Node):
 
     @strawberry.field(description="How many contacts the filter chooses now (counted live).")
     async def size(self, info: Info) -> int:
-        context, segment = info.context, self.model
-        return await context.loaders.reads.read(
-            lambda session: SegmentService(session).size(context.merchant_id, segment)
-        )
+        return await info.context.loaders.segment_size.load(self.model)
 
     @strawberry.field(description="The contacts the filter chooses now, newest first.")
     async def contacts(

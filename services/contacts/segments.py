@@ -1,6 +1,7 @@
 """Segments: named, saved contact filters, resolved whenever they are used (their size,
 their contacts, a campaign's audience filled from one)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,8 +90,11 @@ class SegmentService:
     async def page(self, merchant_id: int, request: PageRequest) -> Page[Segment]:
         return await self.segments.page(merchant_id, request)
 
-    async def size(self, merchant_id: int, segment: Segment) -> int:
-        return await self.contacts.count(merchant_id, ContactFilter.from_json(segment.filter))
+    async def sizes(self, merchant_id: int, segments: Sequence[Segment]) -> dict[int, int]:
+        """Each segment's size now, by id, in one statement for a whole page of them."""
+        criteria = [ContactFilter.from_json(segment.filter) for segment in segments]
+        counts = await self.contacts.counts(merchant_id, criteria) if segments else []
+        return {segment.id: count for segment, count in zip(segments, counts, strict=True)}
 
     async def contacts_page(
         self, merchant_id: int, segment: Segment, request: PageRequest

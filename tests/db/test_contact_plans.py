@@ -26,6 +26,7 @@ from repositories.contact_queries import (
     add_leads_statement,
     contacts_statement,
     count_statement,
+    counts_statement,
 )
 from repositories.pagination import PageRequest
 from tests.support import create_database, drop_database
@@ -255,6 +256,16 @@ async def test_segment_sizes_read_only_the_merchants_rows(loaded: Loaded) -> Non
         return count_statement(merchant_id, criteria)
 
     assert await _all_problems(loaded, size) == {}
+
+
+async def test_a_page_of_segment_sizes_reads_only_the_merchants_rows(loaded: Loaded) -> None:
+    found = {}
+    for merchant, size in ((loaded.large, "large"), (loaded.small, "small")):
+        every = list(_criteria(merchant).values())
+        problems = _problems(await _plan(loaded, counts_statement(merchant.id, every)))
+        if problems:
+            found[size] = problems
+    assert found == {}
 
 
 async def test_adding_a_segment_to_a_campaign_reads_only_the_merchants_rows(
