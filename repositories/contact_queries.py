@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -166,7 +166,7 @@ def count_statement(merchant_id: int, criteria: ContactCriteria) -> Select[int]:
 
 def counts_statement(
     merchant_id: int, criteria: Sequence[ContactCriteria]
-) -> Select[Unpack[tuple[int, ...]]]:
+) -> Select[*tuple[int, ...]]:
     """How many contacts each of several criteria chooses, in one pass over the merchant's
     contacts (a page of segments' sizes): one FILTER clause per criteria."""
     counts = [func.count().filter(contact_condition(merchant_id, c)) for c in criteria]
