@@ -63,6 +63,16 @@ def parser() -> argparse.ArgumentParser:
         "--duplicate-rate", type=_share, default=0.0, help="share of callbacks sent twice"
     )
     p.add_argument("--reorder-rate", type=_share, default=0.0, help="share of messages reordered")
+    p.add_argument(
+        "--marketing-cap", type=int, help="marketing messages per person per window (Meta's cap)"
+    )
+    p.add_argument(
+        "--marketing-cap-window", type=_non_negative, default=86400.0, help="the cap's seconds"
+    )
+    p.add_argument(
+        "--us-marketing-blocked", action="store_true", help="no marketing template to +1 numbers"
+    )
+    p.add_argument("--block-rate", type=_share, default=0.0, help="share of people who blocked")
     p.add_argument("--log-level", default="info")
     return p
 
@@ -83,6 +93,10 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         reorder_rate=args.reorder_rate,
         events_sink=args.events_sink,
         inbound_url=args.inbound_url,
+        marketing_cap_per_person=args.marketing_cap,
+        marketing_cap_window=args.marketing_cap_window,
+        us_marketing_blocked=args.us_marketing_blocked,
+        block_rate=args.block_rate,
     )
     return EmulatorConfig(
         account_sid=args.account_sid,
@@ -104,6 +118,10 @@ def run(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.mps <= 0:
         parser().error("--mps must be positive")
+    if args.marketing_cap is not None and args.marketing_cap < 0:
+        parser().error("--marketing-cap must not be negative")
+    if args.marketing_cap_window <= 0:
+        parser().error("--marketing-cap-window must be positive")
     config = config_from(args)
     try:
         app = create_app(config)

@@ -40,6 +40,12 @@ class Knobs:
     event_retry_delay: float = 0.5
     events_sink: str | None = None
     inbound_url: str | None = None  # the sender's webhook for incoming messages
+    # Meta's judgement (emulator.meta). The marketing cap: at most this many MARKETING
+    # template messages reach one person (To number, all accounts) per window; None: no cap.
+    marketing_cap_per_person: int | None = None
+    marketing_cap_window: float = 24 * 3600.0  # seconds, sliding
+    us_marketing_blocked: bool = False  # no MARKETING template reaches +1 numbers (63049)
+    block_rate: float = 0.0  # share of (sender, person) pairs where the person blocked it
 
     def update(self, changes: dict[str, Any]) -> Knobs:
         """A copy with `changes` applied; ValueError names the first bad key or value."""
@@ -54,8 +60,17 @@ class Knobs:
         return asdict(self)
 
 
-_RATES = {"error_rate", "throttle_rate", "timeout_rate", "duplicate_rate", "reorder_rate"}
-_INTS = {"retry_after", "event_retries"}
+_RATES = {
+    "error_rate",
+    "throttle_rate",
+    "timeout_rate",
+    "duplicate_rate",
+    "reorder_rate",
+    "block_rate",
+}
+_INTS = {"retry_after", "event_retries", "marketing_cap_per_person"}
+_BOOLS = {"content_api_limits", "us_marketing_blocked"}
+_POSITIVE = {"mps", "marketing_cap_window"}
 
 
 def _check_knob(key: str, value: Any) -> None:
@@ -63,9 +78,11 @@ def _check_knob(key: str, value: Any) -> None:
         if value is not None and not (isinstance(value, str) and value.startswith("http")):
             raise ValueError(f"{key} must be an http(s) URL or null")
         return
-    if key == "content_api_limits":
+    if key in _BOOLS:
         if not isinstance(value, bool):
-            raise ValueError("content_api_limits must be true or false")
+            raise ValueError(f"{key} must be true or false")
+        return
+    if key == "marketing_cap_per_person" and value is None:
         return
     if key == "timeout_mode":
         if value not in ("delay", "drop"):
@@ -78,8 +95,8 @@ def _check_knob(key: str, value: Any) -> None:
         raise ValueError(f"{key} must be an integer")
     if value < 0 or (key in _RATES and value > 1):
         raise ValueError(f"{key} out of range")
-    if key == "mps" and value == 0:
-        raise ValueError("mps must be positive")
+    if key in _POSITIVE and value == 0:
+        raise ValueError(f"{key} must be positive")
 
 
 @dataclass

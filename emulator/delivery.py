@@ -1,11 +1,17 @@
 """A message's life after the create answer: the per-sender cap, the statuses one
-`status_delay` apart, and a signed status callback for each (see emulator.outcomes).
+`status_delay` apart, and a signed status callback for each (see emulator.outcomes and,
+for what Meta decides at dispatch, emulator.meta).
 
 The per-sender messages-per-second cap queues, as the facts sheet says Twilio does: over
 the rate a message stays `queued` until its sender has a free slot, and fails with 30001
 (queue overflow) when that slot is more than `max_queue_seconds` away (Twilio: 4 h),
 instead of holding it that long. 429/20429 is for too many REST requests (throttle_rate),
 not for the sender cap.
+
+ValidityPeriod: a message whose slot comes after its validity period has run out (counted
+from its creation, as Twilio's 30036 page says: "the time elapsed since the message was
+submitted") stays `queued` until it runs out, then fails with 30036 ("Validity Period
+Expired") without being sent. It takes no slot: the messages behind it move up.
 
 Faults: with `reorder_rate` a message's callbacks are held back and sent in reverse order
 once it reached its last status; with `duplicate_rate` a callback is sent twice, with the
@@ -17,9 +23,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from emulator import meta
 from emulator.core import Emulator
 from emulator.errors import MESSAGES
-from emulator.outcomes import outcome_for
+from emulator.outcomes import DELIVER, outcome_for
 from emulator.rules import WHATSAPP_MAX_BODY
 from emulator.state import Message, now
 
@@ -32,16 +39,20 @@ def start(emulator: Emulator, message: Message) -> None:
     emulator.spawn(_run(emulator, message))
 
 
-def _reserve_slot(emulator: Emulator, message: Message) -> float | None:
-    """Seconds until the sender may send, or None when that is past the queue limit. A
-    sender is one account's: the same address in two accounts is two senders."""
+def _reserve_slot(emulator: Emulator, message: Message) -> tuple[float, Step | None]:
+    """Seconds the message waits queued, and the failure it meets then (None: its sender
+    sends it then). A sender is one account's: the same address in two accounts is two
+    senders. Only a message that will be sent takes a slot."""
     clock = asyncio.get_running_loop().time()
     sender = (message.account_sid, message.sender)
     slot = max(clock, emulator.state.sender_next_slot.get(sender, clock))
     if slot - clock > emulator.knobs.max_queue_seconds:
-        return None
+        return 0.0, ("failed", 30001)
+    valid_for = message.validity_period - (now() - message.date_created).total_seconds()
+    if slot - clock > valid_for:
+        return max(0.0, valid_for), ("failed", 30036)
     emulator.state.sender_next_slot[sender] = slot + 1 / emulator.knobs.mps
-    return slot - clock
+    return slot - clock, None
 
 
 def _plan(emulator: Emulator, message: Message) -> list[Step]:
@@ -53,6 +64,8 @@ def _plan(emulator: Emulator, message: Message) -> list[Step]:
     if len(message.body) > WHATSAPP_MAX_BODY:
         return [("failed", 63021)]
     outcome = outcome_for(message.to, message.from_)
+    if outcome == DELIVER:
+        outcome = meta.judge(emulator, message, approval.category) or DELIVER
     if outcome.kind == "fail":
         return [("failed", outcome.code)]
     if outcome.kind == "undeliver":
@@ -83,11 +96,14 @@ async def _run(emulator: Emulator, message: Message) -> None:
     steps: list[Step]
     if message.status != "queued":  # resumed after a restart, past the queue
         steps = _after(_plan(emulator, message), message.status)
-    elif (wait := _reserve_slot(emulator, message)) is None:
-        steps = [("failed", 30001)]
     else:
-        await asyncio.sleep(wait)
-        steps = _plan(emulator, message)
+        wait, failure = _reserve_slot(emulator, message)
+        if failure is not None:  # its failure's status comes when it expires, not later
+            await asyncio.sleep(max(0.0, wait - emulator.knobs.status_delay))
+            steps = [failure]
+        else:
+            await asyncio.sleep(wait)
+            steps = _plan(emulator, message)
     for status, code in steps:
         await step(status, code)
     for params in reversed(held):

@@ -21,10 +21,13 @@ MESSAGES: dict[int, str] = {
     21619: "A text message body or media urls must be specified.",
     21655: "The ContentSid is Invalid.",
     21656: "The ContentVariables Parameter is invalid.",
+    21624: "Invalid validity period value",
     21910: "Invalid From and To pair. From and To should be of the same channel",
     30001: "Queue overflow",
+    30036: "Validity Period Expired",
     63003: "Channel could not find To address",
     63007: "Twilio could not find a Channel with the specified From address",
+    63014: "Channel message blocked by user action",
     63016: (
         "Failed to send freeform message because you are outside the allowed window. "
         "If you are using WhatsApp, please use a Message Template."

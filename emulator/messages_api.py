@@ -2,9 +2,10 @@
 
 Refusals at create (HTTP 400) follow Twilio's codes: 21211 bad To, 21212 bad From, 21603 no
 From nor MessagingServiceSid, 21604 no To, 21609 bad StatusCallback, 21610 opted out,
-21619 neither ContentSid nor Body, 21655 unknown ContentSid, 21656 bad ContentVariables,
-21910 From and To on different channels. Everything else is accepted and decided later
-(emulator.delivery, emulator.outcomes).
+21619 neither ContentSid nor Body, 21624 ValidityPeriod not in 1..36000 (its spec and
+error page: "integers from 1 to 36000"), 21655 unknown ContentSid, 21656 bad
+ContentVariables, 21910 From and To on different channels. Everything else is accepted and
+decided later (emulator.delivery, emulator.outcomes, emulator.meta).
 
 Messages belong to the account of the path (emulator.app checked the credentials may act
 on it): its fetch and list show only that account's, and a ContentSid must be a content of
@@ -39,6 +40,8 @@ from emulator.state import Message, new_sid
 E164_RE = re.compile(r"^\+[1-9]\d{7,14}$")
 WHATSAPP_RE = re.compile(r"^whatsapp:\+[1-9]\d{7,14}$")
 FILTERS = ("To", "From", "DateSent", "DateSent<", "DateSent>")
+# ValidityPeriod, seconds (the spec: "integers from 1 to 36000. Default value is 36000")
+MIN_VALIDITY, MAX_VALIDITY = 1, 36000
 
 
 async def create_message(emulator: Emulator, request: Validated) -> Response:
@@ -60,6 +63,7 @@ async def create_message(emulator: Emulator, request: Validated) -> Response:
     callback: str | None = form.get("StatusCallback")
     if callback is not None and not _valid_callback(callback):
         raise bad_request(21609, f"Invalid 'StatusCallback' URL: {callback}")
+    validity = _validity(form.get("ValidityPeriod"))
     content_sid: str | None = form.get("ContentSid")
     account_sid: str = request.path["AccountSid"]
     body = _body(emulator, account_sid, content_sid, form.get("ContentVariables"), form.get("Body"))
@@ -74,11 +78,27 @@ async def create_message(emulator: Emulator, request: Validated) -> Response:
         status_callback=callback,
         status="accepted" if service else "queued",
         sender=from_ or service or "",
+        validity_period=validity,
     )
     emulator.state.messages[message.sid] = message
     emulator.message_changed(message)
     delivery.start(emulator, message)
     return JSONResponse(message.resource(), status_code=201)
+
+
+def _validity(raw: str | None) -> int:
+    if raw is None:
+        return MAX_VALIDITY
+    # Not an integer (only when unchecked by the specs): ValueError, and openapi-core
+    # judges it (20001), as a checked request would be.
+    value = int(raw)
+    if not MIN_VALIDITY <= value <= MAX_VALIDITY:
+        raise bad_request(
+            21624,
+            f"Invalid validity period value: {value}. Set ValidityPeriod to an integer "
+            f"between {MIN_VALIDITY} and {MAX_VALIDITY} seconds",
+        )
+    return value
 
 
 def _valid_callback(url: str) -> bool:

@@ -210,6 +210,9 @@ class Message:
     status_callback: str | None
     status: str
     sender: str  # the From, or the Messaging Service: what the per-sender cap counts
+    # Seconds the message may wait in the queue from its creation (ValidityPeriod); past
+    # them it fails with 30036 instead of being sent.
+    validity_period: int = 36000
     error_code: int | None = None
     error_message: str | None = None
     date_created: datetime = field(default_factory=now)
@@ -305,6 +308,9 @@ class State:
     # (account sid, sender): loop time of the sender's next free slot
     sender_next_slot: dict[tuple[str, str], float] = field(default_factory=dict)
     lifecycles: dict[str, asyncio.Task[None]] = field(default_factory=dict)  # by content sid
+    # person (To, "whatsapp:" stripped): loop times at which a MARKETING template was
+    # delivered to them, within the cap's window (emulator.meta)
+    marketing_delivered: dict[str, deque[float]] = field(default_factory=dict)
     # (account sid, operation class): the last second's Content API calls
     content_calls: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
 

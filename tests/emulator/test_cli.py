@@ -43,3 +43,16 @@ def test_campaigns_emulator_forwards_every_flag(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(cli, "run", run)
     assert main(["emulator", "--port", "4999", "--mps", "3"]) == 0
     assert received == [["--port", "4999", "--mps", "3"]]
+
+
+def test_meta_flags_become_knobs() -> None:
+    args = cli.parser().parse_args(
+        ["--marketing-cap", "2", "--marketing-cap-window", "60", "--us-marketing-blocked",
+         "--block-rate", "0.1"]
+    )  # fmt: skip
+    knobs = cli.config_from(args).knobs
+    assert (knobs.marketing_cap_per_person, knobs.marketing_cap_window) == (2, 60)
+    assert (knobs.us_marketing_blocked, knobs.block_rate) == (True, 0.1)
+    defaults = cli.config_from(cli.parser().parse_args([])).knobs
+    assert (defaults.marketing_cap_per_person, defaults.us_marketing_blocked) == (None, False)
+    assert (defaults.marketing_cap_window, defaults.block_rate) == (86400, 0)
