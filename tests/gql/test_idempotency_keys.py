@@ -5,7 +5,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from db.database import Database
 from db.models import IdempotencyKey
@@ -202,6 +202,8 @@ async def test_an_expired_key_may_be_used_again(
 ) -> None:
     template = await service_template(merchant, emulator, "order_expiring")
     assert (await one_off(merchant, "order_expiring", "old-key"))["errors"] == []
+    other = await one_off(merchant, "order_expiring", "other-old-key", to="+14155550111")
+    assert other["errors"] == []
     async with db.transaction() as session:
         await session.execute(
             update(IdempotencyKey)
@@ -210,4 +212,9 @@ async def test_an_expired_key_may_be_used_again(
         )
     again = await one_off(merchant, "order_expiring", "old-key", to="+14155550110")
     assert again["errors"] == [], "past CAMPAIGNS_IDEMPOTENCY_TTL_HOURS the key is new"
-    assert len(await messages_to(emulator, template["contentSid"])) == 2
+    assert len(await messages_to(emulator, template["contentSid"])) == 3
+    async with db.session() as session:
+        kept = await session.scalars(
+            select(IdempotencyKey.key).where(IdempotencyKey.merchant_id == merchant.merchant.id)
+        )
+        assert list(kept) == ["old-key"], "the other expired key was swept"
