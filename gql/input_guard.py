@@ -38,6 +38,7 @@ MAX_LENGTHS = {
     "name": NAME_LENGTH,
     "nameContains": NAME_LENGTH,
     "campaignName": NAME_LENGTH,
+    "idempotencyKey": NAME_LENGTH,  # the rule allows 255; longer ones get its INVALID
     "phone": 64,
     "to": 64,
     "language": 32,

@@ -46,6 +46,7 @@ class ErrorCode(StrEnum):
     OPTED_OUT = "opted_out"
     ALREADY_RECEIVED = "already_received"
     IN_THE_PAST = "in_the_past"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # the same key with other input
 
     INVALID_SENDER = "invalid_sender"
     INVALID_RATE_LIMIT = "invalid_rate_limit"

@@ -279,6 +279,13 @@ class Settings(BaseSettings):
         description="Longest wait, in seconds, of a row between two tries while Twilio is "
         "unavailable (429, 5xx, unreachable); waits grow exponentially up to it.",
     )
+    idempotency_ttl_hours: float = Field(
+        default=24.0,
+        gt=0,
+        validation_alias=AliasChoices("CAMPAIGNS_IDEMPOTENCY_TTL_HOURS"),
+        description="Hours an idempotency key of sendTemplateMessage or sendCampaign is "
+        "kept; a key older than that is forgotten and may be used again.",
+    )
     status_recheck_after: float = Field(
         default=120.0,
         validation_alias=AliasChoices("CAMPAIGNS_STATUS_RECHECK_AFTER"),

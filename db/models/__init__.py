@@ -10,6 +10,7 @@ from db.models.campaign import (
 )
 from db.models.contact_import import ContactImport, ContactImportError, ContactImportStatus
 from db.models.conversation import ConversationUser, Message
+from db.models.idempotency import IdempotencyKey
 from db.models.merchant import ApiToken, ApiTokenRateLimit, Merchant
 from db.models.segment import Segment
 from db.models.system import AppSecret, SenderRateLimit
@@ -27,6 +28,7 @@ __all__ = [
     "ContactImportError",
     "ContactImportStatus",
     "ConversationUser",
+    "IdempotencyKey",
     "Merchant",
     "Message",
     "Segment",

@@ -7,7 +7,8 @@ from gql.ids import require_pk
 from gql.types.common import UserError
 from gql.types.lead import CampaignLeadMessage
 from services.errors import ErrorCode, ServiceError
-from services.sends.one_off import OneOff, outcome, prepare
+from services.sends.idempotency import MAX_KEY_LENGTH, write_one_off
+from services.sends.one_off import OneOff, outcome, replayed_outcome
 
 
 @strawberry.input
@@ -19,6 +20,13 @@ class SendTemplateMessageInput:
     )
     sender_id: strawberry.ID | None = strawberry.field(
         default=None, description="One of your senders; your default sender otherwise."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description=f"1 to {MAX_KEY_LENGTH} printable ASCII characters, e.g. a UUID. A retry "
+        "with the same key and input, within CAMPAIGNS_IDEMPOTENCY_TTL_HOURS (24 h), returns "
+        "the first request's row and sends nothing more; other input with the key is "
+        "IDEMPOTENCY_KEY_REUSED.",
     )
 
 
@@ -35,7 +43,9 @@ class SendTemplateMessagePayload:
     "message is written it is tried once: when Twilio refuses it (TWILIO_ERROR, INVALID_PHONE, "
     "OPTED_OUT) or cannot be reached (TWILIO_UNAVAILABLE), `errors` says so and the returned "
     "row's message is FAILED with Twilio's error code; a message whose fate Twilio could not "
-    "confirm yet is settled later and reported by messageStatusChanged.",
+    "confirm yet is settled later and reported by messageStatusChanged. With an "
+    "idempotencyKey, a retry gets the first request's row (as it is now) instead of a second "
+    "message; the key with other input is IDEMPOTENCY_KEY_REUSED, a malformed key INVALID.",
 )
 async def send_template_message(
     info: Info, input: SendTemplateMessageInput
@@ -48,14 +58,20 @@ async def send_template_message(
     if input.sender_id is not None:
         sender = require_pk(input.sender_id, "Sender", "Sender", ("input", "senderId"))
     request = OneOff(input.campaign_name, input.to, input.variables, sender)
-    claim = await in_transaction(
-        context, lambda session: prepare(session, context.merchant_id, request, context.settings)
+    written = await in_transaction(
+        context,
+        lambda session: write_one_off(
+            session, context.settings, context.merchant_id, request, input.idempotency_key
+        ),
     )
-    await worker.send_now(claim)
-    row = await context.loaders.ledger_row.load(claim.ledger_id)
+    if written.claim is not None:
+        await worker.send_now(written.claim)
+    row = await context.loaders.ledger_row.load(written.ledger_id)
     assert row is not None
     message = await context.loaders.message.load(row.message_id) if row.message_id else None
+    replayed = written.claim is None
+    errors = replayed_outcome(row, message) if replayed else outcome(row, message)
     return SendTemplateMessagePayload(
         campaign_lead_message=CampaignLeadMessage.from_model(row),
-        errors=UserError.list_from(outcome(row, message)),
+        errors=UserError.list_from(errors),
     )

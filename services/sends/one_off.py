@@ -170,3 +170,11 @@ def outcome(row: CampaignLeadMessage, message: Message | None) -> list[FieldErro
             INPUT,
         )
     ]
+
+
+def replayed_outcome(row: CampaignLeadMessage, message: Message | None) -> list[FieldError]:
+    """`outcome` for a retry that got the row its key's first request wrote: a row that
+    request is still sending is no error (messageStatusChanged reports how it ends)."""
+    if row.state is LedgerState.SENDING and row.last_error is None:
+        return []
+    return outcome(row, message)
