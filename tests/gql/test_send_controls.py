@@ -188,12 +188,14 @@ async def test_sender_errors_pause_the_send(
     merchant: MerchantAccount, emulator: RunningEmulator
 ) -> None:
     # A number ending in 63018 fails with "over the messaging limit", reported by a status
-    # callback after the message was accepted. It goes first; 300 more keep the send busy.
+    # callback after the message was accepted. It goes first; 1,500 more keep the send busy
+    # for 3 s at the test server's 500/s, well past the callback even on a loaded machine
+    # (with 300, a busy machine once finished the send before the callback came).
     limit = {"phone": "+14155563018", "name": "Limit", "customVariables": {"order_id": "1"}}
     campaign = await approved_campaign(
         merchant,
         emulator,
-        [limit, *leads(300, 1000)],
+        [limit, *leads(1500, 1000)],
         name="limited",
         body=BODY,
         campaignType="SERVICE",
