@@ -1,13 +1,9 @@
 """updateContacts: contacts by id; a field left out stays as it is."""
 
-from collections.abc import Mapping
-from typing import Any
-
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types.arguments import InputContext
-from strawberry.types.base import get_object_definition
 
+from gql.coerced_inputs import take_as_coerced
 from gql.context import AUTHENTICATED, Info
 from gql.ids import decode_pk
 from gql.input_guard import InputGuard
@@ -34,19 +30,7 @@ class ContactUpdateInput:
     )
 
 
-def _from_input(cls: type, value: Mapping[str, Any], _: InputContext) -> ContactUpdateInput:
-    # As ContactInput's (gql/mutations/create_contacts.py).
-    update: ContactUpdateInput = cls(
-        id=value["id"],
-        name=value.get("name", strawberry.UNSET),
-        attributes=value.get("attributes"),
-        tags=value.get("tags"),
-        opted_out=value.get("optedOut"),
-    )
-    return update
-
-
-get_object_definition(ContactUpdateInput, strict=True).from_input = _from_input
+take_as_coerced(ContactUpdateInput)
 
 
 def _update(given: ContactUpdateInput) -> ContactUpdate:
