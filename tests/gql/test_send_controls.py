@@ -188,14 +188,15 @@ async def test_sender_errors_pause_the_send(
     merchant: MerchantAccount, emulator: RunningEmulator
 ) -> None:
     # A number ending in 63018 fails with "over the messaging limit", reported by a status
-    # callback after the message was accepted. It goes first; 1,500 more keep the send busy
-    # for 3 s at the test server's 500/s, well past the callback even on a loaded machine
-    # (with 300, a busy machine once finished the send before the callback came).
+    # callback after the message was accepted. It goes first; 4,000 more keep the send busy
+    # for 8 s at the test server's 500/s. On a slow database the callback can beat the
+    # message's own record and be left to the status recheck (3 s in tests): the send must
+    # still be running then (with 300, and with 1,500, a loaded machine finished it first).
     limit = {"phone": "+14155563018", "name": "Limit", "customVariables": {"order_id": "1"}}
     campaign = await approved_campaign(
         merchant,
         emulator,
-        [limit, *leads(1500, 1000)],
+        [limit, *leads(4000, 5000)],
         name="limited",
         body=BODY,
         campaignType="SERVICE",
