@@ -12,6 +12,7 @@ from db.models.contact_import import ContactImport, ContactImportError, ContactI
 from db.models.conversation import ConversationUser, Message
 from db.models.idempotency import IdempotencyKey
 from db.models.merchant import ApiToken, ApiTokenRateLimit, Merchant
+from db.models.policy import SendingPolicyRow
 from db.models.segment import Segment
 from db.models.system import AppSecret, SenderRateLimit
 
@@ -34,5 +35,6 @@ __all__ = [
     "Segment",
     "Sender",
     "SenderRateLimit",
+    "SendingPolicyRow",
     "TwilioAccount",
 ]

@@ -191,6 +191,8 @@ class CampaignSend(IdMixin, TimestampMixin, Base):
     # The id of the request that made the send (services/telemetry/request_ids.py): the
     # worker's log lines about it carry it, joining them to that request's lines.
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # The circuit breaker judges only the rows claimed after this (the last resume).
+    breaker_since: Mapped[datetime | None]
 
 
 class CampaignLeadMessage(IdMixin, TimestampMixin, Base):
@@ -255,3 +257,7 @@ class CampaignLeadMessage(IdMixin, TimestampMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # Set when retryFailedMessages requeued this row: it is retried once, not forever.
     retried: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Times Meta limited this row's message (63049: the person's marketing cap across
+    # businesses) and when it last did; NULL once a later message of the row went out.
+    limits: Mapped[int] = mapped_column(Integer, server_default="0")
+    limited_at: Mapped[datetime | None]

@@ -57,6 +57,8 @@ class ConversationUser(IdMixin, TimestampMixin, Base):
     # named like a template variable fills that variable (services/campaigns/rendering).
     attributes: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    # The person's own IANA time zone, over the one the phone number implies (quiet hours).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
 
 class Message(IdMixin, TimestampMixin, Base):
