@@ -120,6 +120,7 @@ def _message_summary(m: Message) -> dict[str, Any]:
         **m.resource(),
         "content_sid": m.content_sid,
         "status_callback": m.status_callback,
+        "validity_period": m.validity_period,
         "history": m.history,
     }
 

@@ -11,7 +11,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,11 +22,13 @@ from jobs.reconciler import Reconciler
 from jobs.recorder import Recorder
 from repositories import ledger
 from repositories import sends as send_repository
+from repositories.sending_limits import hold
 from services.events.messages import SendProgress, publish
 from services.sends import outcomes
 from services.sends.context import Delivery, load_deliveries, with_routes
 from services.sends.messages import outbound_values
 from services.sends.pacing import reserve
+from services.sends.policy_gate import apply_policies
 from services.sends.recorder import Accepted
 from services.telemetry import metrics, request_ids
 from services.twilio.errors import OPTED_OUT, ErrorKind, TwilioError
@@ -107,7 +109,7 @@ class SendWorker:
             self._busy = bool(claimed)
             if not claimed:
                 return 0
-            deliveries = await load_deliveries(session, claimed)
+            deliveries = await self._judged(session, await load_deliveries(session, claimed))
             await with_routes(session, self.gateways.settings, deliveries)
             slots = await _reserve_by_sender(session, deliveries)
         for delivery, deadline in zip(deliveries, slots, strict=True):
@@ -116,12 +118,26 @@ class SendWorker:
             task.add_done_callback(self.in_flight.discard)
         return len(claimed)
 
+    async def _judged(self, session: AsyncSession, deliveries: list[Delivery]) -> list[Delivery]:
+        """The batch after the merchants' sending policies: rows held back (quiet hours)
+        go back to pending until their time; the rest are sent (or skipped, when over
+        the frequency cap)."""
+        held = await apply_policies(session, deliveries, datetime.now(UTC))
+        if not held:
+            return deliveries
+        await hold(session, held)
+        ids = {h.claim.ledger_id for h in held}
+        by_send = {d.row.campaign_send_id: d for d in deliveries if d.claim.ledger_id in ids}
+        for delivery in by_send.values():
+            await self._progress(session, delivery, force=False)
+        return [d for d in deliveries if d.claim.ledger_id not in ids]
+
     async def send_now(self, claim: ledger.Claim) -> None:
         """Send one row the caller claimed (a one-off message), paced like the rest."""
         async with self.db.session() as session:
-            [delivery] = await with_routes(
-                session, self.gateways.settings, await load_deliveries(session, [claim])
-            )
+            deliveries = await load_deliveries(session, [claim])
+            await apply_policies(session, deliveries, datetime.now(UTC))
+            [delivery] = await with_routes(session, self.gateways.settings, deliveries)
         async with self.db.transaction() as session:
             [deadline] = await _reserve_by_sender(session, [delivery])
         await self._deliver(delivery, deadline)
@@ -193,6 +209,7 @@ class SendWorker:
             delivery.variables,
             self.config.status_callback,
             delivery.route.sender if delivery.route else None,
+            delivery.validity,
         )
         try:
             sent = await self.gateways.of(delivery.route).send_message(request)

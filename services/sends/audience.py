@@ -28,6 +28,9 @@ class SkipReason(StrEnum):
     INVALID_VARIABLE = "invalid_variable"
     BODY_TOO_LONG = "body_too_long"
     INVALID_PHONE = "invalid_phone"
+    # The merchant's marketing frequency cap (services/policy): the person had their
+    # marketing messages for the cap's days.
+    FREQUENCY_CAPPED = "frequency_capped"
 
 
 _REASON_OF = {

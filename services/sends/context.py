@@ -31,6 +31,8 @@ class Delivery:
     broken: str | None = None  # why the message could not be prepared at all
     route: TwilioRoute | None = None  # the account and sender it goes through (with_routes)
     account_sid: str | None = None  # that account's SID, the platform's included
+    # Twilio's ValidityPeriod for the row's category (the sending policy's; policy_gate).
+    validity: int | None = None
 
 
 async def with_routes(

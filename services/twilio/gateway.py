@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 import aiohttp
+from twilio.base import values
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 from twilio.rest.content.v1.content import ContentList
@@ -46,6 +47,9 @@ class MessageRequest:
     content_variables: dict[str, str]
     status_callback: str | None = None
     sender: str | None = None  # whatsapp:+E164 or MG sid; None: the gateway's own sender
+    # Twilio's ValidityPeriod (1..36000 s): a message still queued past it is dropped
+    # (failed, 30036). None: Twilio's default (36000).
+    validity_period: int | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +245,9 @@ class TwilioGateway:
                 content_variables=json.dumps(request.content_variables),
                 **self._sender(request.sender),
                 **extra,
+                validity_period=(
+                    values.unset if request.validity_period is None else request.validity_period
+                ),
             ),
             creates=True,
         )

@@ -1,0 +1,95 @@
+"""Quiet hours in each recipient's own time zone: a scheduled send whose recipients are
+in three zones sends each one only outside its quiet hours, crossing a boundary while the
+test watches (the window is placed around the next minute, so no clock is faked)."""
+
+import asyncio
+from datetime import UTC, datetime, time, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from db.database import Database
+from db.enums import LedgerState
+from db.models import CampaignLeadMessage
+from gql.ids import decode_pk
+from services.policy.policy import QuietHours, SendingPolicy
+from services.policy.stored import store_policy
+from tests.conftest import MerchantAccount, RunningEmulator
+from tests.gql.sending import SEND, approved_campaign, messages_to
+
+BODY = "Hi {{lead_name}}, our sale starts now"
+TOKYO, KOLKATA, NEW_YORK = "+81312345678", "+919812345678", "+12125550143"
+
+ROWS = """
+query($id: ID!) { campaign(id: $id) { messages(first: 10) { edges { node {
+  state lastError lead { conversationUser { phone } }
+} } } } }
+"""
+
+
+def _boundary() -> datetime:
+    """The next full minute at least 20 s away: the moment Kolkata's quiet hours end."""
+    now = datetime.now(UTC)
+    minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return minute if minute - now >= timedelta(seconds=20) else minute + timedelta(minutes=1)
+
+
+def _window(boundary: datetime) -> QuietHours:
+    """Twelve quiet hours ending at the boundary in Kolkata's local time. Then Tokyo
+    (3 h 30 ahead of Kolkata) is past them, New York (10 h 30 behind) is in them for
+    ten and a half more hours, and Kolkata leaves them at the boundary."""
+    end = boundary.astimezone(ZoneInfo("Asia/Kolkata")).time().replace(tzinfo=None)
+    start = (datetime.combine(boundary.date(), end) - timedelta(hours=12)).time()
+    return QuietHours(time(start.hour, start.minute), time(end.hour, end.minute))
+
+
+async def _row_of(merchant: MerchantAccount, campaign_id: str, phone: str) -> dict[str, Any]:
+    data = await merchant.client.data(ROWS, {"id": campaign_id})
+    rows = [e["node"] for e in data["campaign"]["messages"]["edges"]]
+    return next(r for r in rows if r["lead"]["conversationUser"]["phone"] == phone)
+
+
+async def _sent_at(emulator: RunningEmulator, content_sid: str) -> dict[str, datetime]:
+    return {
+        m["to"].removeprefix("whatsapp:"): parsedate_to_datetime(m["date_created"])
+        for m in await messages_to(emulator, content_sid)
+    }
+
+
+async def test_a_scheduled_send_reaches_each_zone_only_outside_its_quiet_hours(
+    merchant: MerchantAccount, emulator: RunningEmulator, db: Database
+) -> None:
+    leads = [
+        {"phone": p, "name": n} for p, n in ((TOKYO, "Aiko"), (KOLKATA, "Ravi"), (NEW_YORK, "Ned"))
+    ]
+    campaign = await approved_campaign(merchant, emulator, leads, name="zoned_sale", body=BODY)
+    boundary = _boundary()
+    async with db.transaction() as session:
+        await store_policy(session, merchant.merchant.id, SendingPolicy(_window(boundary)))
+    scheduled = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    started = await merchant.client.data(SEND, {"id": campaign["id"], "scheduledAt": scheduled})
+    assert started["sendCampaign"]["errors"] == []
+
+    async with asyncio.timeout((boundary - datetime.now(UTC)).total_seconds() + 30):
+        while True:
+            sent = await _sent_at(emulator, campaign["contentSid"])
+            if KOLKATA in sent:
+                break
+            await asyncio.sleep(0.2)
+    assert sent[TOKYO] < boundary, "Tokyo is past its quiet hours: sent at once"
+    assert sent[KOLKATA] >= boundary, "Kolkata is sent only once its quiet hours end"
+    assert NEW_YORK not in sent, "New York is still in its quiet hours"
+
+    held = await _row_of(merchant, campaign["id"], NEW_YORK)
+    assert held["state"] == "PENDING"
+    assert "Quiet hours" in held["lastError"] and "America/New_York" in held["lastError"]
+    async with db.session() as session:
+        retry_at = await session.scalar(
+            select(CampaignLeadMessage.next_attempt_at).where(
+                CampaignLeadMessage.campaign_id == decode_pk(campaign["id"], "Campaign"),
+                CampaignLeadMessage.state == LedgerState.PENDING,
+            )
+        )
+    assert retry_at == boundary + timedelta(hours=10, minutes=30)
