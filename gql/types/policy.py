@@ -82,8 +82,12 @@ class ValiditySeconds:
 class SendingPolicy:
     quiet_hours: QuietHours | None = strawberry.field(description="Null: off (the default).")
     marketing_cap: MarketingCap | None = strawberry.field(description="Null: off (the default).")
-    breaker: CircuitBreaker
-    validity_seconds: ValiditySeconds
+    breaker: CircuitBreaker = strawberry.field(
+        description="On by default, with the defaults given per field."
+    )
+    validity_seconds: ValiditySeconds = strawberry.field(
+        description="Always set: the defaults until the merchant changes them."
+    )
 
     @classmethod
     def of(cls, policy: values.SendingPolicy) -> "SendingPolicy":
