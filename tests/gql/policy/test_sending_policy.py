@@ -1,5 +1,6 @@
 """A merchant's sending policy over HTTP: read, changed group by group, refused whole."""
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -149,3 +150,10 @@ async def test_one_merchants_policy_is_not_anothers(
     theirs = await updated(other_merchant.client, {"marketingCap": {"messages": 5, "days": 30}})
     assert theirs == {**DEFAULTS, "marketingCap": {"messages": 5, "days": 30}}
     assert await policy(merchant.client) == FULL
+
+
+async def test_changes_to_other_groups_at_once_are_both_kept(gql: GraphQLClient) -> None:
+    quiet = {"quietHours": {"start": "20:00", "end": "09:00"}}
+    cap = {"marketingCap": {"messages": 3, "days": 10}}
+    await asyncio.gather(updated(gql, quiet), updated(gql, cap))
+    assert await policy(gql) == {**DEFAULTS, **quiet, **cap}
