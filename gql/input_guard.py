@@ -48,6 +48,7 @@ MAX_LENGTHS = {
     "apiKeySid": 64,
     "authToken": 256,
     "apiKeySecret": 256,
+    "timeZone": 64,  # conversation_users.time_zone; IANA names are at most ~32
 }
 MAX_JSON_DEPTH = 32  # JSON inputs (samples, variables, contentContext) nest no deeper
 

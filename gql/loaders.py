@@ -40,6 +40,8 @@ from repositories.senders import SenderRepository
 from repositories.twilio_accounts import TwilioAccountRepository
 from services.contacts.rules import CAMPAIGNS_SHOWN
 from services.contacts.segments import SegmentService
+from services.policy.policy import DEFAULT_POLICY, SendingPolicy
+from services.policy.stored import policies_of
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -153,6 +155,13 @@ class Loaders:
         m = self.merchant_id
         return self._every_key(
             lambda s, ids: SenderRepository(s).live_by_merchants([i for i in ids if i == m]), list
+        )
+
+    @cached_property
+    def sending_policy(self) -> DataLoader[int, SendingPolicy]:
+        m = self.merchant_id
+        return self._every_key(
+            lambda s, ids: policies_of(s, [i for i in ids if i == m]), lambda: DEFAULT_POLICY
         )
 
     @cached_property

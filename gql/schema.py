@@ -39,6 +39,7 @@ from gql.mutations.untag_contacts import untag_contacts
 from gql.mutations.update_campaign import update_campaign
 from gql.mutations.update_contacts import update_contacts
 from gql.mutations.update_segment import update_segment
+from gql.mutations.update_sending_policy import update_sending_policy
 from gql.operation_metrics import OperationMetrics
 from gql.parse_cache import ParseCache
 from gql.queries.api_tokens import ApiTokenQueries
@@ -97,6 +98,7 @@ class Mutation:
     update_segment = update_segment
     delete_segment = delete_segment
     add_campaign_leads_from_segment = add_campaign_leads_from_segment
+    update_sending_policy = update_sending_policy
 
 
 @strawberry.type

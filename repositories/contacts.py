@@ -15,7 +15,7 @@ from db.models import Campaign, CampaignLead, CampaignLeadMessage, ConversationU
 from repositories.leads import PERSON_COLUMNS, PersonRow
 from repositories.pagination import Page, PageRequest
 
-_RETURNING = "id, phone, name, opted_out_at, attributes, tags, created_at, updated_at"
+_RETURNING = "id, phone, name, opted_out_at, attributes, tags, created_at, updated_at, time_zone"
 _IDS = bindparam("ids", type_=ARRAY(BigInteger))
 _TAGS = bindparam("tags", type_=ARRAY(Text))
 
@@ -29,6 +29,7 @@ class ContactValues:
     attributes: dict[str, Any]
     tags: list[str]
     opted_out: bool | None = None  # True: opted out (since now, if not yet); None: as it is
+    time_zone: str | None = None  # the person's own IANA zone; None: their phone number's
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,14 @@ def _rows(result: Any) -> list[PersonRow]:
 # be rectangular, so unnest() cannot take one text[] per row.
 _UPSERT = _person_query(
     f"""
-    INSERT INTO conversation_users (merchant_id, phone, name, attributes, tags)
+    INSERT INTO conversation_users (merchant_id, phone, name, attributes, tags, time_zone)
     SELECT :merchant_id, g.phone, g.name, g.attributes,
-           ARRAY(SELECT jsonb_array_elements_text(g.tags::jsonb))
-    FROM unnest(:phones, :names, :attributes, :tags) AS g(phone, name, attributes, tags)
+           ARRAY(SELECT jsonb_array_elements_text(g.tags::jsonb)), g.time_zone
+    FROM unnest(:phones, :names, :attributes, :tags, :time_zones)
+         AS g(phone, name, attributes, tags, time_zone)
     ON CONFLICT (merchant_id, phone) DO UPDATE SET
         name = excluded.name, attributes = excluded.attributes, tags = excluded.tags,
-        updated_at = now()
+        time_zone = excluded.time_zone, updated_at = now()
     RETURNING {_RETURNING}
     """
 ).bindparams(
@@ -64,6 +66,7 @@ _UPSERT = _person_query(
     bindparam("names", type_=ARRAY(Text)),
     bindparam("attributes", type_=ARRAY(JSONB)),
     bindparam("tags", type_=ARRAY(Text)),
+    bindparam("time_zones", type_=ARRAY(Text)),
 )
 _UPDATE = _person_query(
     f"""
@@ -72,9 +75,9 @@ _UPDATE = _person_query(
         tags = ARRAY(SELECT jsonb_array_elements_text(g.tags::jsonb)),
         opted_out_at = CASE g.opted_out WHEN true THEN coalesce(c.opted_out_at, now())
                        WHEN false THEN NULL ELSE c.opted_out_at END,
-        updated_at = now()
-    FROM unnest(:ids, :names, :attributes, :tags, :opted_out)
-         AS g(id, name, attributes, tags, opted_out)
+        time_zone = g.time_zone, updated_at = now()
+    FROM unnest(:ids, :names, :attributes, :tags, :opted_out, :time_zones)
+         AS g(id, name, attributes, tags, opted_out, time_zone)
     WHERE c.id = g.id AND c.merchant_id = :merchant_id
     RETURNING {", ".join("c." + column for column in _RETURNING.split(", "))}
     """
@@ -85,6 +88,7 @@ _UPDATE = _person_query(
     bindparam("attributes", type_=ARRAY(JSONB)),
     bindparam("tags", type_=ARRAY(Text)),
     bindparam("opted_out", type_=ARRAY(Boolean)),
+    bindparam("time_zones", type_=ARRAY(Text)),
 )
 # The contact's tags with the given ones, once each, in byte order.
 _MERGED = 'ARRAY(SELECT DISTINCT t COLLATE "C" FROM unnest(tags || :tags) AS t ORDER BY 1)'
@@ -159,6 +163,7 @@ class ContactRepository:
                 "names": [c.name for c in contacts],
                 "attributes": [c.attributes for c in contacts],
                 "tags": [json.dumps(c.tags) for c in contacts],
+                "time_zones": [c.time_zone for c in contacts],
             },
         )
         return _rows(rows)
@@ -176,6 +181,7 @@ class ContactRepository:
                 "attributes": [c.attributes for c in contacts],
                 "tags": [json.dumps(c.tags) for c in contacts],
                 "opted_out": [c.opted_out for c in contacts],
+                "time_zones": [c.time_zone for c in contacts],
             },
         )
         return _rows(rows)

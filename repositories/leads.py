@@ -36,6 +36,7 @@ PERSON_COLUMNS = (
     ConversationUser.tags,
     ConversationUser.created_at,
     ConversationUser.updated_at,
+    ConversationUser.time_zone,
 )
 _LEAD_COLUMNS = (
     CampaignLead.id,
@@ -59,6 +60,7 @@ class PersonRow:
     tags: list[str]
     created_at: datetime
     updated_at: datetime
+    time_zone: str | None  # the person's own IANA zone, over their phone number's
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import SendingPolicyRow
+from db.models import Merchant, SendingPolicyRow
 
 
 async def rows_of(
@@ -30,4 +30,14 @@ async def store(session: AsyncSession, merchant_id: int, values: dict[str, Any])
             index_elements=[SendingPolicyRow.merchant_id],
             set_={**values, "updated_at": statement.excluded.updated_at},
         )
+    )
+
+
+async def lock_merchant(session: AsyncSession, merchant_id: int) -> None:
+    """Serialise changes to one merchant's policy until the transaction ends: a change
+    reads the policy and writes it whole, so two at once would lose one of them. A lock
+    on the merchant's row, as the policy row may not exist yet (NO KEY: rows that refer
+    to the merchant may still be written meanwhile)."""
+    await session.execute(
+        select(Merchant.id).where(Merchant.id == merchant_id).with_for_update(key_share=True)
     )

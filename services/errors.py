@@ -65,6 +65,12 @@ class ErrorCode(StrEnum):
     TOO_MANY_TAGS = "too_many_tags"
     INVALID_ATTRIBUTE = "invalid_attribute"
     TOO_MANY_ATTRIBUTES = "too_many_attributes"
+    UNKNOWN_TIME_ZONE = "unknown_time_zone"  # a contact's timeZone is no IANA zone we know
+
+    # The sending policy (updateSendingPolicy).
+    INVALID_TIME = "invalid_time"  # not a time of day as HH:MM, 00:00 to 23:59
+    EMPTY_QUIET_HOURS = "empty_quiet_hours"  # quiet hours that start when they end
+    OUT_OF_RANGE = "out_of_range"  # a number outside the limits its field allows
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from gql.coerced_inputs import take_as_coerced
 from gql.context import AUTHENTICATED, Info
 from gql.input_guard import InputGuard
 from gql.mutations.contacts_payload import ContactsPayload, change_contacts
+from services.contacts.service import KEEP, Keep
 from services.contacts.service import ContactInput as Contact
 
 
@@ -22,9 +23,19 @@ class ContactInput:
     tags: list[str] | None = strawberry.field(
         default=None, description="Added to a known contact's tags."
     )
+    time_zone: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The person's own IANA time zone (Europe/Lisbon), over the one their "
+        "phone number implies: quiet hours follow it. Left out: a known contact's stays; "
+        'null or "": none of its own.',
+    )
 
 
 take_as_coerced(ContactInput)
+
+
+def _zone(given: ContactInput) -> str | Keep | None:
+    return KEEP if given.time_zone is strawberry.UNSET else given.time_zone
 
 
 @strawberry.mutation(
@@ -35,11 +46,12 @@ take_as_coerced(ContactInput)
     "it is. Valid contacts are written even when others are reported in `errors` by "
     "index. Codes: INVALID_PHONE; DUPLICATE_CONTACT (the phone, once normalised, was "
     "given earlier in the list: the first is kept); INVALID, INVALID_ATTRIBUTE and "
-    "TOO_MANY_ATTRIBUTES (attributes); INVALID_TAG and TOO_MANY_TAGS; TOO_MANY_CONTACTS; "
-    "BAD_USER_INPUT (text that cannot be stored, or over its length limit).",
+    "TOO_MANY_ATTRIBUTES (attributes); INVALID_TAG and TOO_MANY_TAGS; UNKNOWN_TIME_ZONE; "
+    "TOO_MANY_CONTACTS; BAD_USER_INPUT (text that cannot be stored, or over its length "
+    "limit).",
     extensions=[InputGuard(batch="contacts")],
 )
 async def create_contacts(info: Info, contacts: list[ContactInput]) -> ContactsPayload:
     merchant_id = info.context.merchant_id
-    inputs = [Contact(c.phone, c.name, c.attributes, c.tags) for c in contacts]
+    inputs = [Contact(c.phone, c.name, c.attributes, c.tags, _zone(c)) for c in contacts]
     return await change_contacts(info.context, lambda service: service.create(merchant_id, inputs))

@@ -28,6 +28,11 @@ class ContactUpdateInput:
         description="true: the person opted out (since now, unless already); false: "
         "opted back in. Left out: unchanged.",
     )
+    time_zone: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The person's own IANA time zone (Europe/Lisbon), over the one their "
+        'phone number implies. Left out: unchanged; null or "": none of its own.',
+    )
 
 
 take_as_coerced(ContactUpdateInput)
@@ -35,18 +40,19 @@ take_as_coerced(ContactUpdateInput)
 
 def _update(given: ContactUpdateInput) -> ContactUpdate:
     name = KEEP if given.name is strawberry.UNSET else given.name
+    zone = KEEP if given.time_zone is strawberry.UNSET else given.time_zone
     pk = decode_pk(given.id, "ConversationUser")
-    return ContactUpdate(pk, name, given.attributes, given.tags, given.opted_out)
+    return ContactUpdate(pk, name, given.attributes, given.tags, given.opted_out, zone)
 
 
 @strawberry.mutation(
     permission_classes=AUTHENTICATED,
     description="Update up to 10,000 contacts by id: name, attributes (merged, null "
-    "removing a key), tags (replaced), opt-out. Valid ones are written even when others "
+    "removing a key), tags (replaced), opt-out, time zone. Valid ones are written even when others "
     "are reported in `errors` by index. Codes: NOT_FOUND (no such contact of yours); "
     "DUPLICATE_CONTACT (the id was given earlier in the list); INVALID, "
     "INVALID_ATTRIBUTE and TOO_MANY_ATTRIBUTES; INVALID_TAG and TOO_MANY_TAGS; "
-    "TOO_MANY_CONTACTS; BAD_USER_INPUT.",
+    "UNKNOWN_TIME_ZONE; TOO_MANY_CONTACTS; BAD_USER_INPUT.",
     extensions=[InputGuard(batch="contacts")],
 )
 async def update_contacts(info: Info, contacts: list[ContactUpdateInput]) -> ContactsPayload:

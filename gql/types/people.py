@@ -1,6 +1,6 @@
 """Merchants, the people they message, and messages."""
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -12,9 +12,11 @@ from gql.types.accounts import Sender, TwilioAccount
 from gql.types.common import Node
 from gql.types.enums import MessageStatus
 from gql.types.pagination import Connection, connection_from_page, page_request
+from gql.types.policy import SendingPolicy
 from gql.types.rows import node_from_row
 from repositories.leads import PersonRow
 from services.contacts.rules import CAMPAIGNS_SHOWN
+from services.policy.zones import zone_of
 
 if TYPE_CHECKING:
     from gql.types.contact_history import ContactCampaign
@@ -47,6 +49,13 @@ class Merchant(Node):
     async def senders(self, info: Info) -> list[Sender]:
         senders = await info.context.loaders.senders_of_merchant.load(self.pk)
         return [Sender.from_model(sender) for sender in senders]
+
+    @strawberry.field(
+        description="What the merchant's sends hold to (updateSendingPolicy changes it); "
+        "the defaults until the merchant sets it."
+    )
+    async def sending_policy(self, info: Info) -> SendingPolicy:
+        return SendingPolicy.of(await info.context.loaders.sending_policy.load(self.pk))
 
 
 @strawberry.type(description="A WhatsApp message and its delivery status.")
@@ -83,6 +92,10 @@ class ConversationUser(Node):
     opted_out_at: datetime | None = strawberry.field(
         description="Since when the person refuses the merchant's messages (STOP)."
     )
+    time_zone: str | None = strawberry.field(
+        description="The person's own IANA time zone, set by the merchant; null: the one "
+        "their phone number implies is used (`localTimeZone`)."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -93,6 +106,13 @@ class ConversationUser(Node):
     @strawberry.field(description="Whether the person refuses the merchant's messages.")
     def opted_out(self) -> bool:
         return self.opted_out_at is not None
+
+    @strawberry.field(
+        description="The IANA time zone the person's quiet hours are kept in: `timeZone` "
+        "when set, else the one their phone number implies (UTC when it implies none)."
+    )
+    def local_time_zone(self) -> str:
+        return zone_name(zone_of(self.phone, self.time_zone))
 
     @strawberry.field(
         description=f"Each campaign version the person was in a send of (or sent one-off), "
@@ -116,6 +136,11 @@ class ConversationUser(Node):
     @strawberry.field(description="Tracked-link clicks, summed over every message sent them.")
     async def clicks(self, info: Info) -> int:
         return (await info.context.loaders.contact_counts.load(self.pk)).clicks
+
+
+def zone_name(zone: tzinfo) -> str:
+    """A zone's IANA name (ZoneInfo's key); zone_of's fallback, datetime.UTC, has none."""
+    return str(getattr(zone, "key", None) or "UTC")
 
 
 @strawberry.type

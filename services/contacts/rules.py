@@ -3,7 +3,8 @@
 Tags are trimmed and lowercased, then must be 1 to 64 characters of `a-z 0-9 _ - : .`;
 a contact keeps each tag once, in byte order. Attributes are a flat JSON object of at
 most 50 keys, each 1 to 64 characters of `A-Z a-z 0-9 _`, whose values are strings (at
-most 1,024 characters), numbers, booleans or null (null removes the key).
+most 1,024 characters), numbers, booleans or null (null removes the key). A contact's
+own time zone is an IANA name this server knows (Europe/Lisbon), or none.
 """
 
 import re
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from services.errors import ErrorCode, FieldError
+from services.policy.zones import is_zone
 
 MAX_TAGS = 50  # per contact
 MAX_TAG_LENGTH = 64
@@ -101,3 +103,15 @@ def merged_attributes(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> 
     """The stored attributes with the changes applied: a null value removes its key."""
     merged = {**stored, **changes}
     return {key: value for key, value in merged.items() if value is not None}
+
+
+def checked_time_zone(given: str, path: Path, errors: list[FieldError]) -> str | None:
+    """The contact's own zone as stored: None for "" (the phone number's zone then), or
+    None after reporting a name that is no zone."""
+    if given == "":
+        return None
+    if not is_zone(given):
+        message = f"{given!r} is not an IANA time zone name (e.g. Europe/Lisbon, Asia/Kolkata)."
+        errors.append(FieldError(ErrorCode.UNKNOWN_TIME_ZONE, message, path))
+        return None
+    return given

@@ -9,7 +9,8 @@ contact, never refused, so a list can be sent again safely: a name given replace
 stored one, attributes are merged key by key (null removes a key), tags are added to
 those it has; its opt-out state is left alone (only the person, or updateContacts, may
 change it). updateContacts takes ids: a name given (null clears it), attributes merged
-the same way, tags replaced when given, and `optedOut`.
+the same way, tags replaced when given, and `optedOut`. Both take a contact's own time
+zone: left out it stays, null or "" clears it (the phone number's zone is used then).
 """
 
 from collections.abc import Sequence
@@ -42,6 +43,7 @@ class ContactInput:
     name: str | None = None
     attributes: Any = None
     tags: Sequence[str] | None = None
+    time_zone: str | Keep | None = KEEP  # None or "": no zone of its own
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class ContactUpdate:
     attributes: Any = None  # changes; None: none
     tags: Sequence[str] | None = None  # the new tags; None: as they are
     opted_out: bool | None = None
+    time_zone: str | Keep | None = KEEP  # None or "": no zone of its own
 
 
 @dataclass
@@ -67,6 +70,7 @@ class _Checked:
     attributes: dict[str, Any]
     tags: list[str] | None
     opted_out: bool | None = None
+    time_zone: str | Keep | None = KEEP
 
 
 def _not_found(path: tuple[str, ...]) -> FieldError:
@@ -94,8 +98,10 @@ class ContactService:
                     phone, index, first_index, duplicate, (*path, "phone"), result.errors
                 )
             attributes, tags = _checked_fields(index, given.attributes, given.tags, result.errors)
+            zone = _checked_zone(given.time_zone, path, result.errors)
             if len(result.errors) == before and phone is not None:
-                valid.append(_Checked(index, phone, clean_name(given.name), attributes, tags))
+                name = clean_name(given.name)
+                valid.append(_Checked(index, phone, name, attributes, tags, time_zone=zone))
         stored = await self.contacts.lock_by_phones(merchant_id, [str(c.key) for c in valid])
         values = [v for c in valid if (v := _merged(c, stored.get(str(c.key)), result)) is not None]
         written = {p.phone: p for p in await self.contacts.upsert(merchant_id, values)}
@@ -119,9 +125,11 @@ class ContactService:
             elif first_index.setdefault(given.id, index) != index:
                 result.errors.append(_duplicate(first_index[given.id], path))
             attributes, tags = _checked_fields(index, given.attributes, given.tags, result.errors)
+            zone = _checked_zone(given.time_zone, path, result.errors)
             if len(result.errors) == before and given.id is not None:
                 name = given.name if isinstance(given.name, Keep) else clean_name(given.name)
-                valid.append(_Checked(index, given.id, name, attributes, tags, given.opted_out))
+                checked = _Checked(index, given.id, name, attributes, tags, given.opted_out, zone)
+                valid.append(checked)
         stored = await self.contacts.lock_by_ids(merchant_id, [int(c.key) for c in valid])
         values: list[ContactValues] = []
         for checked in valid:
@@ -192,6 +200,14 @@ def _checked_fields(
     return changes or {}, clean
 
 
+def _checked_zone(
+    given: str | Keep | None, path: tuple[str, ...], errors: list[FieldError]
+) -> str | Keep | None:
+    if given is None or isinstance(given, Keep):
+        return given
+    return rules.checked_time_zone(given, (*path, "timeZone"), errors)
+
+
 def _merged(
     checked: _Checked, stored: PersonRow | None, result: ContactsResult
 ) -> ContactValues | None:
@@ -207,12 +223,15 @@ def _merged(
     name = checked.name
     if isinstance(name, Keep) or (name is None and isinstance(checked.key, str)):
         name = stored.name if stored else None
+    zone = checked.time_zone
+    if isinstance(zone, Keep):
+        zone = stored.time_zone if stored else None
     if len(attributes) > rules.MAX_ATTRIBUTES:
         result.errors.append(rules.too_many_attributes(len(attributes), (*path, "attributes")))
     elif len(tags) > rules.MAX_TAGS:
         result.errors.append(rules.too_many_tags(len(tags), (*path, "tags")))
     else:
-        return ContactValues(checked.key, name, attributes, tags, checked.opted_out)
+        return ContactValues(checked.key, name, attributes, tags, checked.opted_out, zone)
     return None
 
 

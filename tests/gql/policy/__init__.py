@@ -1,0 +1,1 @@
+"""The sending policy over GraphQL: sendingPolicy and updateSendingPolicy."""
