@@ -4,10 +4,8 @@ across the merchant's campaigns; service messages are exempt."""
 import asyncio
 from typing import Any
 
-from db.database import Database
-from services.policy.policy import MarketingCap, SendingPolicy
-from services.policy.stored import store_policy
 from tests.conftest import MerchantAccount, RunningEmulator
+from tests.gql.policy.support import updated
 from tests.gql.sending import SEND, approved_campaign, messages_to, wait_for_send
 
 ROWS = """
@@ -18,11 +16,8 @@ query($id: ID!) { campaign(id: $id) { messages(first: 50) { edges { node {
 PEOPLE = [{"phone": f"+4479111{i:05d}", "name": f"Lead {i}"} for i in range(12)]
 
 
-async def _cap(db: Database, merchant: MerchantAccount, messages: int, days: int = 1) -> None:
-    async with db.transaction() as session:
-        await store_policy(
-            session, merchant.merchant.id, SendingPolicy(marketing_cap=MarketingCap(messages, days))
-        )
+async def _cap(merchant: MerchantAccount, messages: int, days: int = 1) -> None:
+    await updated(merchant.client, {"marketingCap": {"messages": messages, "days": days}})
 
 
 async def _send(merchant: MerchantAccount, campaign: dict[str, Any]) -> dict[str, Any]:
@@ -41,9 +36,9 @@ async def _skipped(merchant: MerchantAccount, campaign_id: str) -> set[str]:
 
 
 async def test_a_third_marketing_campaign_skips_people_over_the_cap(
-    merchant: MerchantAccount, emulator: RunningEmulator, db: Database
+    merchant: MerchantAccount, emulator: RunningEmulator
 ) -> None:
-    await _cap(db, merchant, 2)
+    await _cap(merchant, 2)
     first_two = PEOPLE[:6]
     for name in ("sale_one", "sale_two"):
         campaign = await approved_campaign(merchant, emulator, first_two, name=name)
@@ -60,9 +55,9 @@ async def test_a_third_marketing_campaign_skips_people_over_the_cap(
 
 
 async def test_service_messages_are_exempt_from_the_cap(
-    merchant: MerchantAccount, emulator: RunningEmulator, db: Database
+    merchant: MerchantAccount, emulator: RunningEmulator
 ) -> None:
-    await _cap(db, merchant, 1)
+    await _cap(merchant, 1)
     people = PEOPLE[:3]
     await _send(merchant, await approved_campaign(merchant, emulator, people, name="sale_one"))
     notice = await approved_campaign(
@@ -74,10 +69,10 @@ async def test_service_messages_are_exempt_from_the_cap(
 
 
 async def test_two_sends_at_once_keep_to_the_cap_together(
-    merchant: MerchantAccount, emulator: RunningEmulator, db: Database
+    merchant: MerchantAccount, emulator: RunningEmulator
 ) -> None:
     """Both sends' rows are claimed side by side: each person still gets one of them."""
-    await _cap(db, merchant, 1)
+    await _cap(merchant, 1)
     first = await approved_campaign(merchant, emulator, PEOPLE, name="flash_one")
     second = await approved_campaign(merchant, emulator, PEOPLE, name="flash_two")
     sends = await asyncio.gather(_send(merchant, first), _send(merchant, second))

@@ -14,9 +14,9 @@ from db.database import Database
 from db.enums import LedgerState
 from db.models import CampaignLeadMessage
 from gql.ids import decode_pk
-from services.policy.policy import QuietHours, SendingPolicy
-from services.policy.stored import store_policy
+from services.policy.policy import QuietHours
 from tests.conftest import MerchantAccount, RunningEmulator
+from tests.gql.policy.support import updated
 from tests.gql.sending import SEND, approved_campaign, messages_to
 
 BODY = "Hi {{lead_name}}, our sale starts now"
@@ -66,8 +66,9 @@ async def test_a_scheduled_send_reaches_each_zone_only_outside_its_quiet_hours(
     ]
     campaign = await approved_campaign(merchant, emulator, leads, name="zoned_sale", body=BODY)
     boundary = _boundary()
-    async with db.transaction() as session:
-        await store_policy(session, merchant.merchant.id, SendingPolicy(_window(boundary)))
+    quiet = _window(boundary)
+    hours = {"start": f"{quiet.start:%H:%M}", "end": f"{quiet.end:%H:%M}"}
+    await updated(merchant.client, {"quietHours": hours})
     scheduled = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
     started = await merchant.client.data(SEND, {"id": campaign["id"], "scheduledAt": scheduled})
     assert started["sendCampaign"]["errors"] == []

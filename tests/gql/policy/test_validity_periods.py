@@ -1,10 +1,8 @@
 """Validity periods per category: Twilio is told how long it may hold each message
 (ValidityPeriod), marketing and service apart, as the merchant's policy says."""
 
-from db.database import Database
-from services.policy.policy import SendingPolicy, Validity
-from services.policy.stored import store_policy
 from tests.conftest import MerchantAccount, RunningEmulator
+from tests.gql.policy.support import updated
 from tests.gql.sending import SEND, approved_campaign, messages_to, wait_for_send
 
 PEOPLE = [{"phone": f"+4479112{i:05d}", "name": f"Lead {i}"} for i in range(3)]
@@ -27,11 +25,8 @@ async def test_the_defaults_keep_offers_four_hours_and_service_messages_ten(
 
 
 async def test_a_merchants_validity_periods_reach_twilio(
-    merchant: MerchantAccount, emulator: RunningEmulator, db: Database
+    merchant: MerchantAccount, emulator: RunningEmulator
 ) -> None:
-    async with db.transaction() as session:
-        await store_policy(
-            session, merchant.merchant.id, SendingPolicy(validity=Validity(600, 7_200))
-        )
+    await updated(merchant.client, {"validitySeconds": {"marketing": 600, "utility": 7_200}})
     assert await _validities(merchant, emulator, "flash_sale", "MARKETING") == {600}
     assert await _validities(merchant, emulator, "order_notes", "SERVICE") == {7_200}
