@@ -10,7 +10,7 @@ import asyncio
 import logging
 import random
 import time
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,7 @@ from repositories import sends as send_repository
 from repositories.sending_limits import hold
 from services.events.messages import SendProgress, publish
 from services.sends import outcomes
+from services.sends.breaker import trip_breakers
 from services.sends.context import Delivery, load_deliveries, with_routes
 from services.sends.messages import outbound_values
 from services.sends.pacing import reserve
@@ -35,6 +36,9 @@ from services.twilio.errors import OPTED_OUT, ErrorKind, TwilioError
 from services.twilio.gateway import MessageRequest, SentMessage
 
 logger = logging.getLogger(__name__)
+# Circuit breakers are judged about once a second per process, busy or idle: each reads up
+# to a window of rows per running send.
+BREAKER_INTERVAL = 1.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class SendWorker:
         self._slots = asyncio.Semaphore(config.concurrency)
         self._last_progress: dict[int, float] = {}
         self._last_housekeeping = 0.0
+        self._last_breakers = 0.0
         self._busy = False  # the last claim found rows
 
     async def run(self) -> None:
@@ -144,9 +149,11 @@ class SendWorker:
         await self.recorder.drain()
 
     async def housekeeping(self) -> None:
-        """Start due sends, settle stale claims, complete finished sends: each step on its
-        own, so that one failing (Twilio down for the reconciler) never holds up the rest."""
-        for step in (self._start_due, self.reconciler.run_once, self._complete_finished):
+        """Start due sends, settle stale claims, trip circuit breakers, complete finished
+        sends: each step on its own, so that one failing (Twilio down for the reconciler)
+        never holds up the rest."""
+        steps = (self._start_due, self.reconciler.run_once, self._trip_breakers)
+        for step in (*steps, self._complete_finished):
             try:
                 await step()
             except asyncio.CancelledError:
@@ -160,6 +167,16 @@ class SendWorker:
             for send in started:
                 await publish(session, SendProgress(send.merchant_id, send.campaign_id, send.id))
         _log_each(started, "send %s of campaign %s started at its scheduled time")
+
+    async def _trip_breakers(self) -> None:
+        """Pause sends whose recent messages fail too often (services/sends/breaker.py)."""
+        if time.monotonic() - self._last_breakers < BREAKER_INTERVAL:
+            return
+        self._last_breakers = time.monotonic()
+        async with self.db.transaction() as session:
+            tripped = await trip_breakers(session)
+        for send in tripped:
+            logger.warning("send %s of campaign %s paused: %s", *astuple(send))
 
     async def _complete_finished(self) -> None:
         async with self.db.transaction() as session:

@@ -166,6 +166,9 @@ class SendService:
         self._check_sendable(campaign)
         send.status, send.paused_reason = S.RUNNING, None
         send.started_at = send.started_at or datetime.now(UTC)
+        # The circuit breaker judges afresh what goes out from now on: the failures that
+        # paused the send would pause it again at once (services/sends/breaker.py).
+        send.breaker_since = datetime.now(UTC)
         await self._progress(send)
         return send
 
