@@ -49,16 +49,29 @@ def verdict(breaker: Breaker, outcomes: Outcomes) -> str | None:
     a whole window has an outcome: three failures of the first five say little."""
     if outcomes.judged < breaker.window:
         return None
+    n = outcomes.judged
     checks = (
-        (breaker.failure_rate, outcomes.failed, "failed"),
-        (breaker.limited_rate, outcomes.limited, "were not delivered by Meta (63049)"),
-        (breaker.opt_out_rate, outcomes.opted_out, "made their recipient opt out"),
+        (
+            breaker.failure_rate,
+            outcomes.failed,
+            f"{outcomes.failed} of the last {n} messages failed",
+        ),
+        (
+            breaker.limited_rate,
+            outcomes.limited,
+            f"Meta held back {outcomes.limited} of the last {n} messages, error 63049",
+        ),
+        (
+            breaker.opt_out_rate,
+            outcomes.opted_out,
+            f"{outcomes.opted_out} of the last {n} recipients opted out",
+        ),
     )
     for limit, count, what in checks:
-        if limit is not None and count > limit * outcomes.judged:
+        if limit is not None and count > limit * n:
             return (
-                f"Circuit breaker: {count} of the last {outcomes.judged} messages {what} "
-                f"({_percent(count / outcomes.judged)}, over the {_percent(limit)} limit)."
+                f"Circuit breaker: {what} "
+                f"({_percent(count / n)}, over the {_percent(limit)} limit)."
             )
     return None
 

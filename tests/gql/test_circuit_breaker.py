@@ -1,0 +1,182 @@
+"""The circuit breaker over real HTTP: a send whose recent messages fail (people who
+blocked the sender, 63014) or are not delivered by Meta (63049) pauses itself, saying why,
+before it has sent to everyone; each check can be turned off; a resume judges afresh; a
+healthy send under the default policy is never paused.
+
+Each merchant sends from a sender of its own at a low rate (its rateLimit), so that its
+send is still running when the breaker, judging about once a second, has seen a window.
+The emulator is shared by every test of the session: each knob changed is restored."""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import func, select
+
+from db.database import Database
+from db.enums import LedgerState
+from db.models import CampaignLeadMessage
+from gql.ids import decode_pk
+from services.policy.policy import Breaker, SendingPolicy
+from services.policy.stored import store_policy
+from tests.conftest import MerchantAccount, RunningEmulator
+from tests.gql.accounts.operations import ADD
+from tests.gql.operations import contract
+from tests.gql.sending import SEND, SEND_QUERY, approved_campaign, emulator_admin, wait_for_send
+from tests.support import eventually
+
+RESUME = contract("ResumeCampaignSend")
+BODY = "Hi {{lead_name}}, your order {{order_id}} is on its way."
+WINDOW = 20
+
+
+def leads(count: int, start: int) -> list[dict[str, Any]]:
+    """Numbers whose last five digits (7xxxx) match none of the emulator's rules."""
+    return [
+        {"phone": f"+1415557{start + i:04d}", "name": f"L{i}", "customVariables": {"order_id": "1"}}
+        for i in range(count)
+    ]
+
+
+@asynccontextmanager
+async def knobs(emulator: RunningEmulator, **changes: Any) -> AsyncIterator[None]:
+    before = await emulator_admin(emulator, "GET", "/knobs")
+    await emulator_admin(emulator, "PATCH", "/knobs", changes)
+    try:
+        yield
+    finally:
+        await emulator_admin(emulator, "PATCH", "/knobs", {k: before[k] for k in changes})
+
+
+async def slow_sender(merchant: MerchantAccount, rate: int) -> None:
+    """The merchant's default sender, at `rate` messages a second (a number of its own:
+    the platform account paces a sender by its address)."""
+    address = f"whatsapp:+1415558{merchant.merchant.id % 10_000:04d}"
+    added = (
+        await merchant.client.data(
+            ADD, {"input": {"address": address, "rateLimit": rate, "makeDefault": True}}
+        )
+    )["addSender"]
+    assert added["errors"] == [], added["errors"]
+
+
+async def set_breaker(db: Database, merchant: MerchantAccount, breaker: Breaker) -> None:
+    async with db.transaction() as session:
+        await store_policy(session, merchant.merchant.id, SendingPolicy(breaker=breaker))
+
+
+async def start_send(
+    merchant: MerchantAccount,
+    emulator: RunningEmulator,
+    name: str,
+    audience: Sequence[dict[str, Any]],
+    campaign_type: str = "SERVICE",
+) -> dict[str, Any]:
+    campaign = await approved_campaign(
+        merchant, emulator, list(audience), name=name, body=BODY, campaignType=campaign_type
+    )
+    result = (await merchant.client.data(SEND, {"id": campaign["id"]}))["sendCampaign"]
+    assert result["errors"] == [], result["errors"]
+    send: dict[str, Any] = result["send"]
+    return send
+
+
+async def paused_and_settled(
+    db: Database, merchant: MerchantAccount, send_id: str
+) -> dict[str, Any]:
+    """The send once paused and its rows in flight then have gone out (they were claimed
+    before the pause): its `queued` are the rows the pause held back."""
+    paused = await wait_for_send(merchant, send_id, ("PAUSED", "COMPLETED"))
+    assert paused["status"] == "PAUSED", paused
+    await eventually(lambda: in_flight(db, send_id), lambda count: count == 0)
+    settled: dict[str, Any] = (await merchant.client.data(SEND_QUERY, {"id": send_id}))[
+        "campaignSend"
+    ]
+    return settled
+
+
+async def in_flight(db: Database, send_id: str) -> int:
+    async with db.session() as session:
+        count = await session.scalar(
+            select(func.count()).where(
+                CampaignLeadMessage.campaign_send_id == decode_pk(send_id, "CampaignSend"),
+                CampaignLeadMessage.state == LedgerState.SENDING,
+            )
+        )
+    return count or 0
+
+
+async def test_a_send_whose_messages_fail_pauses_before_it_sends_them_all(
+    db: Database, merchant: MerchantAccount, emulator: RunningEmulator
+) -> None:
+    await slow_sender(merchant, 20)
+    await set_breaker(db, merchant, Breaker(window=WINDOW))
+    async with knobs(emulator, block_rate=1.0):  # every person blocked the sender: 63014
+        send = await start_send(merchant, emulator, "blocked", leads(200, 0))
+        paused = await paused_and_settled(db, merchant, send["id"])
+    reason = paused["pausedReason"]
+    assert reason.startswith(f"Circuit breaker: {WINDOW} of the last {WINDOW} messages failed")
+    assert reason.endswith("(100%, over the 30% limit)."), reason
+    assert paused["queued"] > 0, "paused before everyone was sent to"
+
+
+async def test_with_the_failure_check_off_the_same_send_completes(
+    db: Database, merchant: MerchantAccount, emulator: RunningEmulator
+) -> None:
+    await slow_sender(merchant, 20)
+    await set_breaker(db, merchant, Breaker(failure_rate=None, window=WINDOW))
+    async with knobs(emulator, block_rate=1.0):
+        send = await start_send(merchant, emulator, "blocked_unchecked", leads(100, 1000))
+        done = await wait_for_send(merchant, send["id"], ("PAUSED", "COMPLETED"))
+    assert (done["status"], done["pausedReason"]) == ("COMPLETED", None)
+
+
+async def test_a_resumed_send_is_judged_on_what_goes_out_after_the_resume(
+    db: Database, merchant: MerchantAccount, emulator: RunningEmulator
+) -> None:
+    # A window of three seconds' messages: the first judgement after the resume, a second
+    # or two later, would still see mostly failures from before it.
+    await slow_sender(merchant, 20)
+    await set_breaker(db, merchant, Breaker(window=60))
+    async with knobs(emulator, block_rate=1.0):
+        send = await start_send(merchant, emulator, "blocked_then_fixed", leads(300, 2000))
+        paused = await paused_and_settled(db, merchant, send["id"])
+    assert paused["queued"] > 0, paused
+    # The merchant fixed what was wrong (here: nobody blocks the sender any more) and
+    # resumes: the failures from before must not pause the send again at once.
+    resumed = (await merchant.client.data(RESUME, {"id": send["id"]}))["resumeCampaignSend"]
+    assert resumed["errors"] == [] and resumed["send"]["status"] == "RUNNING"
+    done = await wait_for_send(merchant, send["id"], ("PAUSED", "COMPLETED"))
+    assert (done["status"], done["pausedReason"]) == ("COMPLETED", None)
+    # Everyone the pause held back got the message.
+    final = await eventually(
+        lambda: wait_for_send(merchant, send["id"], ("COMPLETED",)),
+        lambda send: send["delivered"] + send["failed"] == send["total"],
+    )
+    assert final["delivered"] > 0, final
+
+
+async def test_messages_meta_does_not_deliver_pause_the_send(
+    db: Database, merchant: MerchantAccount, emulator: RunningEmulator
+) -> None:
+    await slow_sender(merchant, 20)
+    await set_breaker(db, merchant, Breaker(window=WINDOW))
+    # Meta lets no marketing message reach anyone: each one is undelivered with 63049.
+    async with knobs(emulator, marketing_cap_per_person=0):
+        send = await start_send(merchant, emulator, "capped", leads(200, 3000), "MARKETING")
+        paused = await wait_for_send(merchant, send["id"], ("PAUSED", "COMPLETED"))
+    assert paused["status"] == "PAUSED", paused
+    assert paused["pausedReason"] == (
+        f"Circuit breaker: Meta held back {WINDOW} of the last {WINDOW} messages, error 63049 "
+        "(100%, over the 30% limit)."
+    )
+
+
+async def test_the_default_policy_does_not_pause_a_healthy_send(
+    merchant: MerchantAccount, emulator: RunningEmulator
+) -> None:
+    # 400 messages at 80 a second: the default window (200) is judged while rows remain.
+    await slow_sender(merchant, 80)
+    send = await start_send(merchant, emulator, "healthy", leads(400, 4000))
+    done = await wait_for_send(merchant, send["id"], ("PAUSED", "COMPLETED"))
+    assert (done["status"], done["pausedReason"]) == ("COMPLETED", None)
