@@ -1,16 +1,18 @@
 """The circuit breaker over real HTTP: a send whose recent messages fail (people who
-blocked the sender, 63014) or are not delivered by Meta (63049) pauses itself, saying why,
-before it has sent to everyone; each check can be turned off; a resume judges afresh; a
-healthy send under the default policy is never paused.
+blocked the sender, 63014), are not delivered by Meta (63049) or make people answer STOP
+pauses itself, saying why, before it has sent to everyone; each check can be turned off;
+a resume judges afresh; a healthy send under the default policy is never paused.
 
 Each merchant sends from a sender of its own at a low rate (its rateLimit), so that its
 send is still running when the breaker, judging about once a second, has seen a window.
 The emulator is shared by every test of the session: each knob changed is restored."""
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 
 from db.database import Database
@@ -22,7 +24,14 @@ from services.policy.stored import store_policy
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.accounts.operations import ADD
 from tests.gql.operations import contract
-from tests.gql.sending import SEND, SEND_QUERY, approved_campaign, emulator_admin, wait_for_send
+from tests.gql.sending import (
+    SEND,
+    SEND_QUERY,
+    approved_campaign,
+    emulator_admin,
+    messages_to,
+    wait_for_send,
+)
 from tests.support import eventually
 
 RESUME = contract("ResumeCampaignSend")
@@ -78,7 +87,7 @@ async def start_send(
     result = (await merchant.client.data(SEND, {"id": campaign["id"]}))["sendCampaign"]
     assert result["errors"] == [], result["errors"]
     send: dict[str, Any] = result["send"]
-    return send
+    return send | {"contentSid": campaign["contentSid"]}
 
 
 async def paused_and_settled(
@@ -89,10 +98,12 @@ async def paused_and_settled(
     paused = await wait_for_send(merchant, send_id, ("PAUSED", "COMPLETED"))
     assert paused["status"] == "PAUSED", paused
     await eventually(lambda: in_flight(db, send_id), lambda count: count == 0)
-    settled: dict[str, Any] = (await merchant.client.data(SEND_QUERY, {"id": send_id}))[
-        "campaignSend"
-    ]
-    return settled
+    return await sending(merchant, send_id)
+
+
+async def sending(merchant: MerchantAccount, send_id: str) -> dict[str, Any]:
+    send: dict[str, Any] = (await merchant.client.data(SEND_QUERY, {"id": send_id}))["campaignSend"]
+    return send
 
 
 async def in_flight(db: Database, send_id: str) -> int:
@@ -170,6 +181,31 @@ async def test_messages_meta_does_not_deliver_pause_the_send(
         f"Circuit breaker: Meta held back {WINDOW} of the last {WINDOW} messages, error 63049 "
         "(100%, over the 30% limit)."
     )
+
+
+async def test_recipients_who_opt_out_after_their_message_pause_the_send(
+    db: Database, merchant: MerchantAccount, emulator: RunningEmulator, http: httpx.AsyncClient
+) -> None:
+    await slow_sender(merchant, 20)
+    await set_breaker(db, merchant, Breaker(window=WINDOW))  # 5% opting out: 2 of 20
+    send = await start_send(merchant, emulator, "unwelcome", leads(200, 5000))
+    inbound = str(http.base_url).rstrip("/") + "/webhooks/twilio/messages/inbound"
+    replied: set[str] = set()
+    async with asyncio.timeout(60):
+        # One in four people answers STOP once the message is read, until the send stops.
+        while (await sending(merchant, send["id"]))["status"] == "RUNNING":
+            for message in await messages_to(emulator, send["contentSid"]):
+                person = message["to"]
+                if message["status"] != "read" or person in replied or int(person[-1]) % 4:
+                    continue
+                replied.add(person)
+                stop = {"from": person, "to": message["from"], "body": "STOP", "url": inbound}
+                await emulator_admin(emulator, "POST", "/inbound", stop)
+            await asyncio.sleep(0.1)
+    paused = await wait_for_send(merchant, send["id"], ("PAUSED", "COMPLETED"))
+    assert paused["status"] == "PAUSED", paused
+    assert f"of the last {WINDOW} recipients opted out" in paused["pausedReason"]
+    assert paused["pausedReason"].endswith("over the 5% limit)."), paused["pausedReason"]
 
 
 async def test_the_default_policy_does_not_pause_a_healthy_send(
