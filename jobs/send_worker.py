@@ -68,7 +68,9 @@ class SendWorker:
         self.db = db
         self.gateways = gateways
         self.config = config
-        self.reconciler = Reconciler(db, gateways, config.stale_after, config.max_attempts)
+        self.reconciler = Reconciler(
+            db, gateways, config.stale_after, config.max_attempts, config.limited_retry_delays
+        )
         self.recorder = Recorder(db, limited_retry_delays=config.limited_retry_delays)
         self.in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(config.concurrency)
