@@ -11,21 +11,35 @@ test sets them through the `meta` fixture, which puts them back."""
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import update as sql_update
 
+from db.database import Database
+from db.enums import CampaignSendStatus
+from db.models import CampaignSend
+from gql.ids import encode_id
+from jobs.runtime import Runtime
+from jobs.status_batcher import StatusBatcher
+from repositories.ledger import cancel_pending
+from services.messages.status import StatusUpdate
 from services.phones import normalize_e164
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.sending import SEND, approved_campaign, emulator_admin, wait_for_send
-from tests.services.messages.ledger import new_phone
-from tests.support import eventually
+from tests.gql.subscriptions.test_campaign_status import until_subscribed
+from tests.gql.subscriptions.test_message_status import campaign_id, new_lead, next_row
+from tests.services.messages.ledger import new_phone, send_message
+from tests.support import eventually, subscribe
 
 BODY = "Hi {{lead_name}}, this week only {{merchant_name}} takes 20% off every order you place."
 ROWS = """query($id: ID!) { campaign(id: $id) {
   stats { queued failed limited }
   messages { edges { node { id state limited limits retryAt lastError
     lead { active conversationUser { phone } } message { sid status errorCode } } } } } }"""
+LIVE_ROW = """subscription($campaignId: ID!) { messageStatusChanged(campaignId: $campaignId) {
+  id state limited limits retryAt lastError message { status errorCode } } }"""
 SEND_COUNTS = """query($id: ID!) { campaignSend(id: $id) {
   status waitingReason queued sent failed limited skipped total } }"""
 
@@ -212,3 +226,32 @@ async def test_a_row_limited_more_times_than_there_are_delays_is_given_up(
     assert finished["failed"] == 0
     sent = await emulator_admin(emulator, "GET", "/messages")
     assert len([m for m in sent if m["to"] == f"whatsapp:{person}"]) == 3, "tried, retried twice"
+
+
+async def test_subscribers_see_a_limited_row_go_back_to_pending(
+    merchant: MerchantAccount, db: Database, runtime: Runtime, server_url: str
+) -> None:
+    lead = await new_lead(merchant, db, abroad())
+    message = await send_message(db, merchant.merchant.id, lead)
+    # Delays of an hour: the shared server's worker leaves the row alone meanwhile.
+    batcher = StatusBatcher(db, limited_retry_delays=(3600.0,))
+    before = len(runtime.bus.subscriptions)
+    variables = {"campaignId": campaign_id(lead)}
+    async with subscribe(server_url, merchant.token, LIVE_ROW, variables) as sub:
+        await until_subscribed(runtime, before + 1)
+        update = StatusUpdate(message.sid, "undelivered", 63049, "Limited", datetime.now(UTC))
+        assert await batcher.apply(update) is not None
+        row = await next_row(sub)
+    assert row["id"] == encode_id("CampaignLeadMessage", message.ledger_id)
+    assert (row["state"], row["limited"], row["limits"]) == ("PENDING", True, 1)
+    assert row["retryAt"] is not None and "retry 1 of 1" in row["lastError"]
+    assert (row["message"]["status"], row["message"]["errorCode"]) == ("UNDELIVERED", 63049)
+    # The send runs again for its retry an hour away: it ends here, as a cancel would.
+    assert message.send_id is not None
+    async with db.transaction() as session:
+        await cancel_pending(session, message.send_id)
+        await session.execute(
+            sql_update(CampaignSend)
+            .where(CampaignSend.id == message.send_id)
+            .values(status=CampaignSendStatus.CANCELLED)
+        )
