@@ -42,7 +42,7 @@ PAGE = f"""<!doctype html>
       <div id="bar" class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100">
         <span id="bar-read" class="read"></span><span id="bar-delivered" class="delivered"></span>
         <span id="bar-sent" class="sent"></span><span id="bar-failed" class="failed"></span>
-        <span id="bar-skipped" class="skipped"></span>
+        <span id="bar-limited" class="limited"></span><span id="bar-skipped" class="skipped"></span>
       </div>
       <p><strong id="done"></strong> <span id="rate" class="note"></span></p>
       <table>
@@ -52,6 +52,7 @@ PAGE = f"""<!doctype html>
         <tr><td>Delivered</td><td class="n" id="delivered"></td></tr>
         <tr><td>Read</td><td class="n" id="read"></td></tr>
         <tr><td>Failed</td><td class="n" id="failed"></td></tr>
+        <tr><td>Limited by Meta</td><td class="n" id="limited"></td></tr>
         <tr><td>Skipped</td><td class="n" id="skipped"></td></tr>
       </table>
     </section>

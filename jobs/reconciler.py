@@ -3,6 +3,7 @@ message list, with no transaction open while Twilio is asked (services/sends/
 reconcile.py decides what a look means)."""
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from db.database import Database
@@ -10,6 +11,7 @@ from jobs.gateways import GatewayPool
 from repositories import ledger
 from services.sends.context import Delivery, load_deliveries, with_routes
 from services.sends.reconcile import CLOCK_SKEW, LookUp, match, settle
+from services.setting_values import LIMITED_RETRY_DELAYS
 from services.twilio.errors import TwilioError
 
 logger = logging.getLogger(__name__)
@@ -17,12 +19,19 @@ logger = logging.getLogger(__name__)
 
 class Reconciler:
     def __init__(
-        self, db: Database, gateways: GatewayPool, stale_after: timedelta, max_attempts: int = 8
+        self,
+        db: Database,
+        gateways: GatewayPool,
+        stale_after: timedelta,
+        max_attempts: int = 8,
+        limited_retry_delays: Sequence[float] = LIMITED_RETRY_DELAYS,
     ) -> None:
         self.db = db
         self.gateways = gateways
         self.stale_after = stale_after
         self.max_attempts = max_attempts
+        # When a message found limited by Meta (63049) is tried again.
+        self.limited_retry_delays = tuple(limited_retry_delays)
 
     async def look_up(self, delivery: Delivery) -> LookUp:
         since = delivery.claim.claimed_at - CLOCK_SKEW
@@ -52,6 +61,6 @@ class Reconciler:
         looked = [(delivery, await self.look_up(delivery)) for delivery in deliveries]
         async with self.db.transaction() as session:
             for delivery, look in looked:
-                await settle(session, delivery, look, self.max_attempts)
+                await settle(session, delivery, look, self.max_attempts, self.limited_retry_delays)
         logger.info("reconciled %d stale rows", len(deliveries))
         return len(deliveries)

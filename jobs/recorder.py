@@ -8,16 +8,25 @@ reconciler finds the message in Twilio's list and records it then.
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 
 from db.database import Database
 from services.sends.recorder import Accepted, record_accepted
+from services.setting_values import LIMITED_RETRY_DELAYS
 
 logger = logging.getLogger(__name__)
 
 
 class Recorder:
-    def __init__(self, db: Database, interval: float = 0.05, max_batch: int = 500) -> None:
+    def __init__(
+        self,
+        db: Database,
+        interval: float = 0.05,
+        max_batch: int = 500,
+        limited_retry_delays: Sequence[float] = LIMITED_RETRY_DELAYS,
+    ) -> None:
         self.db = db
+        self.limited_retry_delays = tuple(limited_retry_delays)
         self.interval = interval
         self.max_batch = max_batch
         self._pending: list[Accepted] = []
@@ -52,4 +61,4 @@ class Recorder:
 
     async def write(self, batch: list[Accepted]) -> None:
         async with self.db.transaction() as session:
-            await record_accepted(session, batch)
+            await record_accepted(session, batch, self.limited_retry_delays)

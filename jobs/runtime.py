@@ -79,6 +79,7 @@ class Runtime:
                 max_backoff=self.settings.send_max_backoff,
                 status_check_after=timedelta(seconds=self.settings.status_recheck_after),
                 status_callback=self.settings.base_url() + "/webhooks/twilio/messages/status",
+                limited_retry_delays=self.settings.limited_retry_delays,
             )
             self.send_worker = SendWorker(self.jobs_db, self.gateways, config)
             self._tasks.append(asyncio.create_task(self.send_worker.run(), name="send-worker"))
@@ -96,7 +97,11 @@ class Runtime:
             after=timedelta(seconds=self.settings.status_recheck_after),
             horizon=timedelta(seconds=self.settings.status_recheck_horizon),
         )
-        return RecheckConfig(policy, rate=self.settings.status_recheck_rate)
+        return RecheckConfig(
+            policy,
+            rate=self.settings.status_recheck_rate,
+            limited_retry_delays=self.settings.limited_retry_delays,
+        )
 
     async def stop(self) -> None:
         await self.contact_imports.stop()  # first: running imports record how far they got

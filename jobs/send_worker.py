@@ -31,6 +31,7 @@ from services.sends.messages import outbound_values
 from services.sends.pacing import reserve
 from services.sends.policy_gate import apply_policies
 from services.sends.recorder import Accepted
+from services.setting_values import LIMITED_RETRY_DELAYS
 from services.telemetry import metrics, request_ids
 from services.twilio.errors import OPTED_OUT, ErrorKind, TwilioError
 from services.twilio.gateway import MessageRequest, SentMessage
@@ -62,6 +63,8 @@ class WorkerConfig:
     # were lost (jobs/status_recheck.py).
     status_check_after: timedelta = timedelta(seconds=120)
     status_callback: str | None = None
+    # When a message Meta limited (63049) is tried again (services/sends/limited.py).
+    limited_retry_delays: tuple[float, ...] = LIMITED_RETRY_DELAYS
 
 
 class SendWorker:
@@ -69,8 +72,10 @@ class SendWorker:
         self.db = db
         self.gateways = gateways
         self.config = config
-        self.reconciler = Reconciler(db, gateways, config.stale_after, config.max_attempts)
-        self.recorder = Recorder(db)
+        self.reconciler = Reconciler(
+            db, gateways, config.stale_after, config.max_attempts, config.limited_retry_delays
+        )
+        self.recorder = Recorder(db, limited_retry_delays=config.limited_retry_delays)
         self.in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(config.concurrency)
         self._last_progress: dict[int, float] = {}

@@ -13,12 +13,15 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy.exc import DBAPIError
 
 from db.database import Database
 from services.messages.status import StatusResult, StatusUpdate, apply_statuses
+from services.sends.limited import retry_limited
 from services.sends.sender_errors import pause_on_sender_errors
+from services.setting_values import LIMITED_RETRY_DELAYS
 from services.telemetry import request_ids
 
 logger = logging.getLogger(__name__)
@@ -42,8 +45,11 @@ class StatusBatcher:
         platform_account_sid: str | None = None,
         window: float = 0.002,
         max_items: int = 200,
+        limited_retry_delays: Sequence[float] = LIMITED_RETRY_DELAYS,
     ) -> None:
         self.db = db
+        # When a message Meta limited (63049) is tried again (services/sends/limited.py).
+        self.limited_retry_delays = tuple(limited_retry_delays)
         # Callbacks of the platform's account also own messages recorded without one.
         self.platform_account_sid = platform_account_sid
         # How long the first callback of a burst waits for others: short enough to be
@@ -92,6 +98,7 @@ class StatusBatcher:
                 async with self.db.transaction() as session:
                     results = await apply_statuses(session, updates, self.platform_account_sid)
                     await pause_on_sender_errors(session, updates, results)
+                    await retry_limited(session, updates, results, self.limited_retry_delays)
                 break
             except Exception as error:
                 if _is_deadlock(error) and attempt < _ATTEMPTS:

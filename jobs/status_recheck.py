@@ -31,8 +31,10 @@ from repositories.twilio_accounts import accounts_of_messages
 from services.accounts.routing import account_routes
 from services.messages.rechecks import Due, RecheckPolicy, claim_due, forget
 from services.messages.status import StatusUpdate, apply_statuses
+from services.sends.limited import retry_limited
 from services.sends.pacing import reserve
 from services.sends.sender_errors import pause_on_sender_errors
+from services.setting_values import LIMITED_RETRY_DELAYS
 from services.twilio.errors import TwilioError
 from services.twilio.gateway import SentMessage, TwilioGateway
 
@@ -50,6 +52,8 @@ class RecheckConfig:
     batch: int = 100  # messages claimed at once
     concurrency: int = 8  # fetches in flight per process
     interval: float = 1.0  # seconds between two looks when nothing was due
+    # When a message Meta limited (63049) is tried again (services/sends/limited.py).
+    limited_retry_delays: tuple[float, ...] = LIMITED_RETRY_DELAYS
 
 
 Fetched = SentMessage | TwilioError | None  # None: not asked (Twilio said to wait)
@@ -157,4 +161,5 @@ class StatusRecheckJob:
             if updates:
                 results = await apply_statuses(session, updates)
                 await pause_on_sender_errors(session, updates, results)
+                await retry_limited(session, updates, results, self.config.limited_retry_delays)
         logger.info("rechecked %d message statuses with Twilio", len(updates))

@@ -65,7 +65,7 @@ _CLOSE_SENT = text(
     """
     UPDATE campaign_lead_messages AS l
     SET state = 'sent', message_id = v.message_id, context = v.context, last_error = NULL,
-        updated_at = now()
+        limited_at = NULL, updated_at = now()
     FROM unnest(:ids, :claimed, :messages, :contexts) AS v(id, claimed_at, message_id, context)
     WHERE l.id = v.id AND l.state = 'sending' AND l.claimed_at = v.claimed_at
     RETURNING l.id, l.campaign_lead_id
@@ -175,7 +175,11 @@ async def close_failed(session: AsyncSession, claim: Claim, message_id: int, err
         update(L)
         .where(_mine(claim))
         .values(
-            state=LedgerState.FAILED, message_id=message_id, last_error=error, updated_at=func.now()
+            state=LedgerState.FAILED,
+            message_id=message_id,
+            last_error=error,
+            limited_at=None,  # a retry of a limited row failed for another reason
+            updated_at=func.now(),
         )
         .returning(L.id)
     )
@@ -186,7 +190,9 @@ async def close_skipped(session: AsyncSession, claim: Claim, reason: str) -> Non
     await session.execute(
         update(L)
         .where(_mine(claim))
-        .values(state=LedgerState.SKIPPED, skipped_reason=reason, updated_at=func.now())
+        .values(
+            state=LedgerState.SKIPPED, skipped_reason=reason, limited_at=None, updated_at=func.now()
+        )
     )
 
 
@@ -342,13 +348,15 @@ async def requeue_failed(
     session: AsyncSession, send_id: int, failed_statuses: Sequence[str]
 ) -> bool:
     """Failed rows not retried yet (and sent rows whose message failed later) go back to
-    pending, once; True when any did."""
+    pending, once; True when any did. Rows Meta limited are not failed: their retries are
+    services/sends/limited.py's."""
     failed_message = select(Message.id).where(Message.status.in_(failed_statuses))
     requeued = await session.execute(
         update(L)
         .where(
             L.campaign_send_id == send_id,
             L.retried.is_(False),
+            L.limited_at.is_(None),
             (L.state == LedgerState.FAILED)
             | ((L.state == LedgerState.SENT) & L.message_id.in_(failed_message)),
         )

@@ -29,7 +29,9 @@ _IDS = bindparam("ids", type_=ARRAY(BigInteger))
 @dataclass(frozen=True)
 class LedgerCounts:
     """Counts over ledger rows. `sent` includes delivered and read messages, `delivered`
-    includes read ones: each is the number that got at least that far."""
+    includes read ones: each is the number that got at least that far. `limited`: rows
+    whose message Meta limited (63049), waiting for a retry or not retried; they are
+    counted neither in `queued` nor in `failed`."""
 
     total: int = 0
     queued: int = 0
@@ -38,6 +40,7 @@ class LedgerCounts:
     read: int = 0
     failed: int = 0
     skipped: int = 0
+    limited: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,26 +54,29 @@ class CampaignCounts:
 
 def _ledger_counts(
     group: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
-) -> "Select[int | None, int, int, int, int, int, int, int]":
+) -> "Select[int | None, int, int, int, int, int, int, int, int]":
     """(group, then LedgerCounts' fields in order) per group in `ids` with any row."""
     ledger, message = CampaignLeadMessage, Message
+    not_limited = ledger.limited_at.is_(None)
     return (
         select(
             group.label("key"),
             func.count(),
             func.count().filter(
+                not_limited,
                 or_(
                     ledger.state.in_((LedgerState.PENDING, LedgerState.SENDING)),
                     and_(ledger.state == LedgerState.SENT, message.status.in_(_WAITING)),
-                )
+                ),
             ),
             func.count().filter(message.status.in_(_SENT)),
             func.count().filter(message.status.in_(_DELIVERED)),
             func.count().filter(message.status == MessageStatus.READ),
             func.count().filter(
-                or_(ledger.state == LedgerState.FAILED, message.status.in_(_FAILED))
+                not_limited, or_(ledger.state == LedgerState.FAILED, message.status.in_(_FAILED))
             ),
             func.count().filter(ledger.state == LedgerState.SKIPPED),
+            func.count().filter(~not_limited),
         )
         .select_from(ledger)
         .outerjoin(message, message.id == ledger.message_id)

@@ -11,10 +11,22 @@ from sqlalchemy.types import BigInteger
 from db.enums import CampaignSendStatus, LedgerState
 from db.models import CampaignLeadMessage, CampaignSend
 
-# Only sends that say they wait are written (no row lock is taken on the others).
+# Only sends that say they wait are written (no row lock is taken on the others). A send
+# whose rows Meta limited keeps saying they wait for their retry (:limited) until it ends.
 _NOT_WAITING = text(
-    "UPDATE campaign_sends SET waiting_reason = NULL "
-    "WHERE id = ANY(:ids) AND waiting_reason IS NOT NULL"
+    """
+    WITH next AS (
+        SELECT s.id, CASE WHEN EXISTS (
+            SELECT 1 FROM campaign_lead_messages l
+            WHERE l.campaign_send_id = s.id AND l.state = 'pending'
+              AND l.limited_at IS NOT NULL
+        ) THEN CAST(:limited AS text) END AS reason
+        FROM campaign_sends s
+        WHERE s.id = ANY(:ids) AND s.waiting_reason IS NOT NULL
+    )
+    UPDATE campaign_sends s SET waiting_reason = next.reason
+    FROM next WHERE s.id = next.id AND s.waiting_reason IS DISTINCT FROM next.reason
+    """
 ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
 
 
@@ -41,9 +53,13 @@ async def send_waiting(session: AsyncSession, send_id: int, reason: str) -> bool
     return changed.first() is not None
 
 
-async def not_waiting(session: AsyncSession, send_ids: Sequence[int]) -> None:
-    """Twilio accepts messages again: these sends no longer wait for it."""
-    await session.execute(_NOT_WAITING, {"ids": list(send_ids)})
+async def not_waiting(
+    session: AsyncSession, send_ids: Sequence[int], limited_reason: str | None = None
+) -> None:
+    """Twilio accepts messages again: these sends no longer wait for it, but for the
+    retries of rows Meta limited, if any are pending (`limited_reason` says so)."""
+    params = {"ids": list(send_ids), "limited": limited_reason}
+    await session.execute(_NOT_WAITING, params)
 
 
 async def pause_send(session: AsyncSession, send_id: int, reason: str) -> bool:
@@ -120,3 +136,20 @@ async def live_send_id(
             CampaignSend.campaign_id == campaign_id, CampaignSend.status.in_(live)
         )
     )
+
+
+async def reopen_send(session: AsyncSession, send_id: int, reason: str) -> bool:
+    """A send with rows waiting for a retry runs (again, if it had completed) and says
+    why; True when the send's row changed (an unchanged one is not written)."""
+    reopened = await session.execute(
+        update(CampaignSend)
+        .where(
+            CampaignSend.id == send_id,
+            CampaignSend.status.in_((CampaignSendStatus.RUNNING, CampaignSendStatus.COMPLETED)),
+            (CampaignSend.status != CampaignSendStatus.RUNNING)
+            | CampaignSend.waiting_reason.is_distinct_from(reason),
+        )
+        .values(status=CampaignSendStatus.RUNNING, finished_at=None, waiting_reason=reason)
+        .returning(CampaignSend.id)
+    )
+    return reopened.first() is not None

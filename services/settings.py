@@ -3,12 +3,18 @@
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
-from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
+from services.setting_values import (
+    DEFAULT_PORTS,
+    LIMITED_RETRY_DELAYS,
+    RetryDelays,
+    origin_of,
+)
+
+__all__ = ["DEFAULT_PORTS", "Settings", "get_settings", "origin_of"]
 
 
 class Settings(BaseSettings):
@@ -302,6 +308,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CAMPAIGNS_STATUS_RECHECK_HORIZON"),
         description="Seconds after its last status change that a message is no longer rechecked.",
     )
+    limited_retry_delays: RetryDelays = Field(
+        default=LIMITED_RETRY_DELAYS,
+        validation_alias=AliasChoices("CAMPAIGNS_LIMITED_RETRY_DELAYS"),
+        description="Seconds before each retry of a message Meta limited (63049: the person's "
+        "share of marketing templates), comma-separated, at most 5; then it is given up.",
+    )
 
     # Contact imports (services/imports, jobs/contact_imports.py).
     max_import_bytes: int = Field(
@@ -369,29 +381,6 @@ class Settings(BaseSettings):
     @property
     def embedded_pgdata(self) -> Path:
         return self.data_dir.resolve() / "pgdata"
-
-
-def origin_of(value: str) -> str:
-    """An allowed origin as browsers send it in `Origin`, or `*`: scheme://host, and the
-    port unless it is the scheme's default."""
-    value = value.strip().rstrip("/")
-    if value == "*":
-        return value
-    parts = urlsplit(value)
-    try:
-        port = parts.port
-    except ValueError:  # not a number, or out of range
-        port = -1
-    scheme, host = parts.scheme.lower(), parts.hostname
-    extra = parts.path or parts.query or parts.fragment or parts.username
-    if scheme not in DEFAULT_PORTS or not host or port == -1 or extra:
-        raise ValueError(
-            f"{value!r} is not an origin: write scheme://host[:port], e.g. https://app.example.com"
-        )
-    host = f"[{host}]" if ":" in host else host
-    if port is None or port == DEFAULT_PORTS[scheme]:
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
 
 
 @lru_cache

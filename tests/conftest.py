@@ -119,6 +119,9 @@ def settings(database_url: str, server_port: int, emulator: RunningEmulator) -> 
         # Lost callbacks (a busy machine drops some) converge through the recheck job in
         # seconds rather than minutes, so tests that count deliveries need not wait.
         CAMPAIGNS_STATUS_RECHECK_AFTER=3,
+        # Messages Meta limited (63049) are retried within seconds, not hours, so tests see
+        # retries happen (tests/gql/test_limited_messages.py).
+        CAMPAIGNS_LIMITED_RETRY_DELAYS="1,2",
         # Every test client comes from 127.0.0.1 and the fuzz tests send hundreds of bad
         # tokens: the per-address limit on them is tested on servers of its own
         # (tests/test_token_limits.py), not on the one every test shares.

@@ -37,6 +37,10 @@ class CampaignStats:
     delivered: int = strawberry.field(description="Messages that reached at least `delivered`.")
     read: int
     failed: int
+    limited: int = strawberry.field(
+        description="Messages Meta limited (63049: the person had their share of marketing "
+        "templates from all businesses), waiting for a retry or not retried; not in `failed`."
+    )
     skipped: int
 
 
@@ -129,6 +133,7 @@ class Campaign(Node):
             delivered=ledger.delivered,
             read=ledger.read,
             failed=ledger.failed,
+            limited=ledger.limited,
             skipped=ledger.skipped,
         )
 

@@ -44,11 +44,28 @@ class CampaignLeadMessage(Node):
         description="Why the row is not sent yet (waiting for a retry, in doubt) or failed."
     )
     clicks: int
+    limits: int = strawberry.field(
+        description="Times Meta limited this row's message (63049: the person had their "
+        "share of marketing templates from all businesses)."
+    )
     created_at: datetime
 
     @classmethod
     def from_model(cls, model: models.CampaignLeadMessage) -> "CampaignLeadMessage":
         return node_from_row(cls, model, model=model)
+
+    @strawberry.field(
+        description="Meta limited its last message (63049) and no later one went out: it "
+        "waits for a retry (`retryAt`) or is not retried (`lastError` says why)."
+    )
+    def limited(self) -> bool:
+        return self.model.limited_at is not None
+
+    @strawberry.field(description="When a pending row is tried next; null once it is not pending.")
+    def retry_at(self) -> datetime | None:
+        if self.model.state is not LedgerState.PENDING:
+            return None
+        return self.model.next_attempt_at
 
     @strawberry.field
     async def lead(self, info: Info) -> CampaignLead:

@@ -20,9 +20,10 @@ class CampaignSend(Node):
     paused_reason: str | None
     waiting_reason: str | None = strawberry.field(
         description=(
-            "Why a running send's rows are waiting (Twilio unavailable: 429, 5xx, "
-            "unreachable); they retry with backoff, and this clears once Twilio accepts "
-            "a message of the send again."
+            "Why a running send's rows are waiting: Twilio unavailable (429, 5xx, "
+            "unreachable; they retry with backoff, and this clears once Twilio accepts "
+            "a message of the send again), or a retry that Meta's per-person marketing "
+            "limit allows (63049; until the last such retry went out)."
         )
     )
     scheduled_at: datetime | None
@@ -62,6 +63,13 @@ class CampaignSend(Node):
     @strawberry.field
     async def failed(self, info: Info) -> int:
         return await self._count(info, "failed")
+
+    @strawberry.field(
+        description="Messages Meta limited (63049: the person had their share of marketing "
+        "templates from all businesses), waiting for a retry or not retried; not in `failed`."
+    )
+    async def limited(self, info: Info) -> int:
+        return await self._count(info, "limited")
 
     @strawberry.field
     async def skipped(self, info: Info) -> int:

@@ -162,7 +162,11 @@ def twilio_message_status_endpoint(runtime: Runtime) -> Endpoint:
     # touches only its own account's messages; the platform's account also owns those
     # recorded without an account.
     platform = runtime.settings.twilio_account_sid
-    batcher = StatusBatcher(runtime.jobs_db, platform_account_sid=platform)
+    batcher = StatusBatcher(
+        runtime.jobs_db,
+        platform_account_sid=platform,
+        limited_retry_delays=runtime.settings.limited_retry_delays,
+    )
     accounts = runtime.webhook_accounts
 
     async def endpoint(request: Request) -> Response:

@@ -7,15 +7,17 @@ recorded, is ours (the body must match when Twilio reports one). The reconciler 
 (jobs/reconciler.py) asks Twilio with no transaction open; this module decides.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from repositories import ledger
-from services.sends import claims, outcomes
+from services.sends import claims, limited, outcomes
 from services.sends.context import Delivery
 from services.sends.messages import outbound_message
+from services.setting_values import LIMITED_RETRY_DELAYS
 from services.twilio.errors import ErrorKind, TwilioError
 from services.twilio.gateway import SentMessage
 
@@ -47,14 +49,22 @@ async def match(session: AsyncSession, delivery: Delivery, listed: list[SentMess
 
 
 async def settle(
-    session: AsyncSession, delivery: Delivery, look: LookUp, max_attempts: int
+    session: AsyncSession,
+    delivery: Delivery,
+    look: LookUp,
+    max_attempts: int,
+    limited_retry_delays: Sequence[float] = LIMITED_RETRY_DELAYS,
 ) -> None:
     """What a look in Twilio's list means for a stale row: record the message found, else
-    queue the row again (or fail it: a one-off row, or one out of attempts)."""
+    queue the row again (or fail it: a one-off row, or one out of attempts). A message
+    found undelivered already because Meta limited it (63049) is retried after
+    `limited_retry_delays`, as its status callback would have had it."""
     claim, row = delivery.claim, delivery.row
     if look.found is not None:
         message = outbound_message(delivery, look.found)
         if await claims.record_sent(session, claim, row, delivery.context, message):
+            if limited.is_limited(message.status, message.error_code):
+                await limited.settle_limited(session, [message.id], limited_retry_delays)
             await outcomes.published(session, delivery)
             await outcomes.progress(session, delivery)
         return

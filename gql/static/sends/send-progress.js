@@ -7,11 +7,13 @@
 
   const SUBSCRIPTION = `subscription SendPage($sendId: ID!) {
     campaignSendProgress(sendId: $sendId) {
-      id status pausedReason total queued sent delivered read failed skipped
+      id status pausedReason total queued sent delivered read failed limited skipped
       startedAt finishedAt campaign { name }
     }
   }`;
-  const COUNTERS = ["total", "queued", "sent", "delivered", "read", "failed", "skipped"];
+  const COUNTERS = [
+    "total", "queued", "sent", "delivered", "read", "failed", "limited", "skipped",
+  ];
   const RATE_WINDOW_MS = 10_000; // the rate is over the last ten seconds of updates
   const sendId = decodeURIComponent(window.location.pathname.split("/").pop() || "");
   const socketUrl = window.location.origin.replace(/^http/, "ws") + "/graphql";
@@ -63,6 +65,7 @@
       delivered: send.delivered - send.read,
       sent: send.sent - send.delivered,
       failed: send.failed,
+      limited: send.limited,
       skipped: send.skipped,
     };
     for (const [name, count] of Object.entries(parts)) {
