@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 # Circuit breakers are judged about once a second per process, busy or idle: each reads up
 # to a window of rows per running send.
 BREAKER_INTERVAL = 1.0
+# Seconds between looks for sends completed while a row went back to pending.
+STRANDED_CHECK_INTERVAL = 30.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class SendWorker:
         self._last_progress: dict[int, float] = {}
         self._last_housekeeping = 0.0
         self._last_breakers = 0.0
+        self._last_stranded_check = 0.0
         self._busy = False  # the last claim found rows
 
     async def run(self) -> None:
@@ -186,9 +189,19 @@ class SendWorker:
     async def _complete_finished(self) -> None:
         async with self.db.transaction() as session:
             completed = await send_repository.complete_finished(session)
-            for send in completed:
+            reopened = await self._reopen_stranded(session)
+            for send in (*completed, *reopened):
                 await publish(session, SendProgress(send.merchant_id, send.campaign_id, send.id))
         _log_each(completed, "send %s of campaign %s completed")
+        _log_each(reopened, "send %s of campaign %s runs again: a row of it is pending again")
+
+    async def _reopen_stranded(self, session: AsyncSession) -> list[CampaignSend]:
+        """Every STRANDED_CHECK_INTERVAL, sends completed in the last ten minutes that
+        have a pending row (repositories/sends.py reopen_stranded)."""
+        if time.monotonic() - self._last_stranded_check < STRANDED_CHECK_INTERVAL:
+            return []
+        self._last_stranded_check = time.monotonic()
+        return await send_repository.reopen_stranded(session, timedelta(minutes=10))
 
     async def _deliver(self, delivery: Delivery, deadline: float) -> None:
         wait = deadline - time.monotonic()

@@ -2,6 +2,7 @@
 says it waits for."""
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -153,3 +154,24 @@ async def reopen_send(session: AsyncSession, send_id: int, reason: str) -> bool:
         .returning(CampaignSend.id)
     )
     return reopened.first() is not None
+
+
+async def reopen_stranded(session: AsyncSession, finished_within: timedelta) -> list[CampaignSend]:
+    """Sends completed lately that have a row pending again: a row a status callback sent
+    back to pending (Meta's 63049) in the instant its send completed, whose UPDATE
+    complete_finished's snapshot could not see. They run again, so the row is claimed."""
+    L = CampaignLeadMessage
+    pending = select(L.id).where(
+        L.campaign_send_id == CampaignSend.id, L.state == LedgerState.PENDING
+    )
+    reopened = await session.execute(
+        update(CampaignSend)
+        .where(
+            CampaignSend.status == CampaignSendStatus.COMPLETED,
+            CampaignSend.finished_at > func.now() - finished_within,
+            pending.exists(),
+        )
+        .values(status=CampaignSendStatus.RUNNING, finished_at=None)
+        .returning(CampaignSend)
+    )
+    return list(reopened.scalars())
