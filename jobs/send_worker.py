@@ -50,6 +50,9 @@ class WorkerConfig:
     # CAMPAIGNS_SEND_RATE): services/accounts/routing.py.
     concurrency: int = 64  # Twilio calls in flight per process
     batch: int = 50  # rows claimed at once
+    # Seconds of a sender's slots a send's rows may reserve ahead: a one-off message takes
+    # the next free slot, so it waits at most this long behind them (services/sends/pacing).
+    bulk_lookahead: float = 1.0
     poll_interval: float = 0.2
     # While rows keep being claimed, housekeeping (due sends, stale claims, finished
     # sends: three transactions) runs this often rather than every poll: at a thousand
@@ -81,6 +84,8 @@ class SendWorker:
         self.in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(config.concurrency)
         self._last_progress: dict[int, float] = {}
+        # Sends whose sender had no slot within the horizon: not claimed until then.
+        self._held_until: dict[int, float] = {}
         self._last_housekeeping = 0.0
         self._last_breakers = 0.0
         self._last_stranded_check = 0.0
@@ -116,20 +121,24 @@ class SendWorker:
         if room < min(self.config.batch, self.config.concurrency) // 2 or room <= 0:
             await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
             return -1
-        # One transaction (one commit to wait for) claims the rows and reserves their slots.
+        # One transaction (one commit to wait for) claims the rows, reserves their slots
+        # and gives back those without one.
         async with self.db.transaction() as session:
-            claimed = await ledger.claim(session, min(self.config.batch, room))
+            claimed = await ledger.claim(session, min(self.config.batch, room), self._held())
             self._busy = bool(claimed)
             if not claimed:
                 return 0
             deliveries = await self._judged(session, await load_deliveries(session, claimed))
             await with_routes(session, self.gateways.settings, deliveries)
-            slots = await _reserve_by_sender(session, deliveries)
-        for delivery, deadline in zip(deliveries, slots, strict=True):
+            paced = await _reserve_by_sender(session, deliveries, self.config.bulk_lookahead)
+            if paced.later:
+                await ledger.release(session, [(d.claim, after) for d, after in paced.later])
+        self._hold(paced.later)
+        for delivery, deadline in paced.now:
             task = asyncio.create_task(self._deliver(delivery, deadline))
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
-        return len(claimed)
+        return len(paced.now)
 
     async def _judged(self, session: AsyncSession, deliveries: list[Delivery]) -> list[Delivery]:
         """The batch after the merchants' sending policies: rows held back (quiet hours)
@@ -152,9 +161,24 @@ class SendWorker:
             await apply_policies(session, deliveries, datetime.now(UTC))
             [delivery] = await with_routes(session, self.gateways.settings, deliveries)
         async with self.db.transaction() as session:
-            [deadline] = await _reserve_by_sender(session, [delivery])
+            # No horizon: the next free slot, ahead of every send row not reserved yet.
+            [(_, deadline)] = (await _reserve_by_sender(session, [delivery], None)).now
         await self._deliver(delivery, deadline)
         await self.recorder.drain()
+
+    def _held(self) -> list[int]:
+        now = time.monotonic()
+        self._held_until = {send: t for send, t in self._held_until.items() if t > now}
+        return list(self._held_until)
+
+    def _hold(self, later: list[tuple[Delivery, float]]) -> None:
+        """Claim nothing more of these rows' sends until their sender may have a slot:
+        their other pending rows would only be claimed and given back again."""
+        for delivery, after in later:
+            send_id = delivery.row.campaign_send_id
+            if send_id is not None:
+                until = time.monotonic() + after
+                self._held_until[send_id] = max(self._held_until.get(send_id, 0.0), until)
 
     async def housekeeping(self) -> None:
         """Start due sends, settle stale claims, trip circuit breakers, complete finished
@@ -325,24 +349,37 @@ class SendWorker:
         )
 
 
-async def _reserve_by_sender(session: AsyncSession, deliveries: list[Delivery]) -> list[float]:
-    """Monotonic deadlines of the deliveries' slots, reserved per sender at its own rate
-    (one UPDATE per sender of the batch). Taken when each reservation answers, so the
-    time until the transaction commits and the tasks start is not added to every slot."""
-    by_sender: dict[str, list[int]] = {}
-    for i, delivery in enumerate(deliveries):
+@dataclass
+class _Paced:
+    now: list[tuple[Delivery, float]]  # with the monotonic deadline of its slot
+    later: list[tuple[Delivery, float]]  # no slot: seconds until one may be reserved
+
+
+async def _reserve_by_sender(
+    session: AsyncSession, deliveries: list[Delivery], horizon: float | None
+) -> _Paced:
+    """Slots for the deliveries, reserved per sender at its own rate (one UPDATE per
+    sender of the batch), the lowest rows first, only within `horizon` when given.
+    Deadlines are taken when each reservation answers, so the time until the transaction
+    commits and the tasks start is not added to every slot."""
+    by_sender: dict[str, list[Delivery]] = {}
+    for delivery in sorted(deliveries, key=lambda d: d.claim.ledger_id):
         key = delivery.route.pacing_key if delivery.route else ""
-        by_sender.setdefault(key, []).append(i)
-    deadlines = [0.0] * len(deliveries)
-    for indexes in by_sender.values():
-        route = deliveries[indexes[0]].route
-        rate = route.rate_limit if route else 0.0
-        key = route.pacing_key if route else ""
-        delays = (await reserve(session, key, len(indexes), rate)).delays
+        by_sender.setdefault(key, []).append(delivery)
+    paced = _Paced([], [])
+    for key, of_sender in by_sender.items():
+        route = of_sender[0].route
+        slots = await reserve(
+            session, key, len(of_sender), route.rate_limit if route else 0.0, horizon
+        )
         now = time.monotonic()
-        for i, delay in zip(indexes, delays, strict=True):
-            deadlines[i] = now + delay
-    return deadlines
+        paced.now += [(d, now + delay) for d, delay in zip(of_sender, slots.delays, strict=False)]
+        if horizon is not None and len(slots.delays) < len(of_sender):
+            # Until the first slot not granted enters the horizon, at most every half of
+            # it: claiming and giving back costs two statements.
+            after = max(slots.next_in - horizon, horizon / 2)
+            paced.later += [(d, after) for d in of_sender[len(slots.delays) :]]
+    return paced
 
 
 def _backoff(backoffs: int, error: TwilioError, cap: float) -> timedelta:
