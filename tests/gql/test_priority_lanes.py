@@ -5,7 +5,12 @@ sender's slots ahead), and the sender's rate holds for both lanes together."""
 import asyncio
 from datetime import datetime
 
+from sqlalchemy import select
+
+from db.database import Database
+from db.models import CampaignLeadMessage as Row
 from emulator.state import Message
+from gql.ids import decode_pk
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.accounts.test_send_from_sender import add_sender
 from tests.gql.operations import contract
@@ -48,7 +53,7 @@ def closest_to_the_rate(moments: list[datetime]) -> float:
 
 
 async def test_a_one_off_goes_ahead_of_the_queue_of_a_send_on_its_sender(
-    merchant: MerchantAccount, emulator: RunningEmulator
+    merchant: MerchantAccount, emulator: RunningEmulator, db: Database
 ) -> None:
     await add_sender(merchant, SENDER, rateLimit=RATE)
     leads = [{"phone": f"+1415558{3000 + i}", "name": "Ana"} for i in range(40)]
@@ -62,7 +67,8 @@ async def test_a_one_off_goes_ahead_of_the_queue_of_a_send_on_its_sender(
     answer = (await merchant.client.data(ONE_OFF, {"input": one_off}))["sendTemplateMessage"]
     assert answer["errors"] == [], answer["errors"]
     assert answer["campaignLeadMessage"]["message"]["sid"] is not None
-    await wait_for_send(merchant, started["send"]["id"])
+    finished = await wait_for_send(merchant, started["send"]["id"])
+    assert (finished["total"], finished["failed"]) == (40, 0)
 
     sent = from_sender(emulator, sid)
     recipients = [m.to for m in sent]
@@ -73,3 +79,10 @@ async def test_a_one_off_goes_ahead_of_the_queue_of_a_send_on_its_sender(
     assert behind >= 25, recipients
     # Both lanes together kept to the sender's rate.
     assert closest_to_the_rate([m.date_created for m in sent]) > -TOLERANCE
+    # Rows given back for want of a slot were not tried: each went out at its first try.
+    send_id = decode_pk(started["send"]["id"], "CampaignSend")
+    async with db.session() as session:
+        attempts = await session.scalars(
+            select(Row.attempts).where(Row.campaign_send_id == send_id)
+        )
+        assert set(attempts) == {1}
