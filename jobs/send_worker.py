@@ -22,13 +22,13 @@ from jobs.reconciler import Reconciler
 from jobs.recorder import Recorder
 from repositories import ledger
 from repositories import sends as send_repository
-from repositories.sending_limits import hold
+from repositories.sending_limits import Held, hold
 from services.events.messages import SendProgress, publish
 from services.sends import outcomes
 from services.sends.breaker import trip_breakers
 from services.sends.context import Delivery, load_deliveries, with_routes
 from services.sends.messages import outbound_values
-from services.sends.pacing import reserve
+from services.sends.pacing import reserve_by_sender
 from services.sends.policy_gate import apply_policies
 from services.sends.recorder import Accepted
 from services.setting_values import LIMITED_RETRY_DELAYS
@@ -130,9 +130,8 @@ class SendWorker:
                 return 0
             deliveries = await self._judged(session, await load_deliveries(session, claimed))
             await with_routes(session, self.gateways.settings, deliveries)
-            paced = await _reserve_by_sender(session, deliveries, self.config.bulk_lookahead)
-            if paced.later:
-                await ledger.release(session, [(d.claim, after) for d, after in paced.later])
+            paced = await reserve_by_sender(session, deliveries, self.config.bulk_lookahead)
+            await hold(session, [_no_slot(d, after) for d, after in paced.later])
         self._hold(paced.later)
         for delivery, deadline in paced.now:
             task = asyncio.create_task(self._deliver(delivery, deadline))
@@ -162,7 +161,7 @@ class SendWorker:
             [delivery] = await with_routes(session, self.gateways.settings, deliveries)
         async with self.db.transaction() as session:
             # No horizon: the next free slot, ahead of every send row not reserved yet.
-            [(_, deadline)] = (await _reserve_by_sender(session, [delivery], None)).now
+            [(_, deadline)] = (await reserve_by_sender(session, [delivery], None)).now
         await self._deliver(delivery, deadline)
         await self.recorder.drain()
 
@@ -349,37 +348,9 @@ class SendWorker:
         )
 
 
-@dataclass
-class _Paced:
-    now: list[tuple[Delivery, float]]  # with the monotonic deadline of its slot
-    later: list[tuple[Delivery, float]]  # no slot: seconds until one may be reserved
-
-
-async def _reserve_by_sender(
-    session: AsyncSession, deliveries: list[Delivery], horizon: float | None
-) -> _Paced:
-    """Slots for the deliveries, reserved per sender at its own rate (one UPDATE per
-    sender of the batch), the lowest rows first, only within `horizon` when given.
-    Deadlines are taken when each reservation answers, so the time until the transaction
-    commits and the tasks start is not added to every slot."""
-    by_sender: dict[str, list[Delivery]] = {}
-    for delivery in sorted(deliveries, key=lambda d: d.claim.ledger_id):
-        key = delivery.route.pacing_key if delivery.route else ""
-        by_sender.setdefault(key, []).append(delivery)
-    paced = _Paced([], [])
-    for key, of_sender in by_sender.items():
-        route = of_sender[0].route
-        slots = await reserve(
-            session, key, len(of_sender), route.rate_limit if route else 0.0, horizon
-        )
-        now = time.monotonic()
-        paced.now += [(d, now + delay) for d, delay in zip(of_sender, slots.delays, strict=False)]
-        if horizon is not None and len(slots.delays) < len(of_sender):
-            # Until the first slot not granted enters the horizon, at most every half of
-            # it: claiming and giving back costs two statements.
-            after = max(slots.next_in - horizon, horizon / 2)
-            paced.later += [(d, after) for d in of_sender[len(slots.delays) :]]
-    return paced
+def _no_slot(delivery: Delivery, after: float) -> Held:
+    until = datetime.now(UTC) + timedelta(seconds=after)
+    return Held(delivery.claim, until, "Waiting for a free slot of its sender's rate")
 
 
 def _backoff(backoffs: int, error: TwilioError, cap: float) -> timedelta:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import BigInteger, DateTime, Float, Integer, Text
+from sqlalchemy.types import BigInteger, DateTime, Integer, Text
 
 from db.enums import CampaignSendStatus, LedgerState
 from db.models import CampaignLeadMessage, CampaignSend, ConversationUser, Message
@@ -61,21 +61,6 @@ _CLAIM = text(
     RETURNING l.id, l.claimed_at
     """
 ).bindparams(bindparam("held", type_=ARRAY(BigInteger)))
-
-# Claimed rows their sender had no slot for within the horizon: nothing was tried.
-_RELEASE = text(
-    """
-    UPDATE campaign_lead_messages AS l
-    SET state = 'pending', attempts = l.attempts - 1, updated_at = now(),
-        next_attempt_at = clock_timestamp() + make_interval(secs => v.after)
-    FROM unnest(:ids, :claimed, :after) AS v(id, claimed_at, after)
-    WHERE l.id = v.id AND l.state = 'sending' AND l.claimed_at = v.claimed_at
-    """
-).bindparams(
-    bindparam("ids", type_=ARRAY(BigInteger)),
-    bindparam("claimed", type_=ARRAY(DateTime(timezone=True))),
-    bindparam("after", type_=ARRAY(Float)),
-)
 
 _CLOSE_SENT = text(
     """
@@ -163,19 +148,6 @@ async def claim(session: AsyncSession, limit: int, held: Sequence[int] = ()) -> 
     """Claim up to `limit` due rows of the running sends, none of the `held` ones."""
     rows = await session.execute(_CLAIM, {"limit": limit, "held": list(held)})
     return [Claim(ledger_id, claimed_at) for ledger_id, claimed_at in rows.all()]
-
-
-async def release(session: AsyncSession, claims: Sequence[tuple[Claim, float]]) -> None:
-    """Claimed rows back to pending, each claimable again after its seconds, in one
-    statement; their attempt is given back (nothing was tried)."""
-    await session.execute(
-        _RELEASE,
-        {
-            "ids": [c.ledger_id for c, _ in claims],
-            "claimed": [c.claimed_at for c, _ in claims],
-            "after": [after for _, after in claims],
-        },
-    )
 
 
 def _mine(claim: Claim) -> ColumnElement[bool]:
