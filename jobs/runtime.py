@@ -75,6 +75,7 @@ class Runtime:
             self.approval_job = job
             config = WorkerConfig(
                 concurrency=self.settings.send_concurrency,
+                bulk_lookahead=self.settings.bulk_lookahead,
                 stale_after=timedelta(seconds=self.settings.send_stale_after),
                 max_backoff=self.settings.send_max_backoff,
                 status_check_after=timedelta(seconds=self.settings.status_recheck_after),

@@ -22,13 +22,13 @@ from jobs.reconciler import Reconciler
 from jobs.recorder import Recorder
 from repositories import ledger
 from repositories import sends as send_repository
-from repositories.sending_limits import hold
+from repositories.sending_limits import Held, hold
 from services.events.messages import SendProgress, publish
 from services.sends import outcomes
 from services.sends.breaker import trip_breakers
 from services.sends.context import Delivery, load_deliveries, with_routes
 from services.sends.messages import outbound_values
-from services.sends.pacing import reserve
+from services.sends.pacing import reserve_by_sender
 from services.sends.policy_gate import apply_policies
 from services.sends.recorder import Accepted
 from services.setting_values import LIMITED_RETRY_DELAYS
@@ -50,6 +50,9 @@ class WorkerConfig:
     # CAMPAIGNS_SEND_RATE): services/accounts/routing.py.
     concurrency: int = 64  # Twilio calls in flight per process
     batch: int = 50  # rows claimed at once
+    # Seconds of a sender's slots a send's rows may reserve ahead: a one-off message takes
+    # the next free slot, so it waits at most this long behind them (services/sends/pacing).
+    bulk_lookahead: float = 1.0
     poll_interval: float = 0.2
     # While rows keep being claimed, housekeeping (due sends, stale claims, finished
     # sends: three transactions) runs this often rather than every poll: at a thousand
@@ -81,6 +84,8 @@ class SendWorker:
         self.in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(config.concurrency)
         self._last_progress: dict[int, float] = {}
+        # Sends whose sender had no slot within the horizon: not claimed until then.
+        self._held_until: dict[int, float] = {}
         self._last_housekeeping = 0.0
         self._last_breakers = 0.0
         self._last_stranded_check = 0.0
@@ -116,20 +121,23 @@ class SendWorker:
         if room < min(self.config.batch, self.config.concurrency) // 2 or room <= 0:
             await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
             return -1
-        # One transaction (one commit to wait for) claims the rows and reserves their slots.
+        # One transaction (one commit to wait for) claims the rows, reserves their slots
+        # and gives back those without one.
         async with self.db.transaction() as session:
-            claimed = await ledger.claim(session, min(self.config.batch, room))
+            claimed = await ledger.claim(session, min(self.config.batch, room), self._held())
             self._busy = bool(claimed)
             if not claimed:
                 return 0
             deliveries = await self._judged(session, await load_deliveries(session, claimed))
             await with_routes(session, self.gateways.settings, deliveries)
-            slots = await _reserve_by_sender(session, deliveries)
-        for delivery, deadline in zip(deliveries, slots, strict=True):
+            paced = await reserve_by_sender(session, deliveries, self.config.bulk_lookahead)
+            await hold(session, [_no_slot(d, after) for d, after in paced.later])
+        self._hold(paced.later)
+        for delivery, deadline in paced.now:
             task = asyncio.create_task(self._deliver(delivery, deadline))
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
-        return len(claimed)
+        return len(paced.now)
 
     async def _judged(self, session: AsyncSession, deliveries: list[Delivery]) -> list[Delivery]:
         """The batch after the merchants' sending policies: rows held back (quiet hours)
@@ -152,9 +160,24 @@ class SendWorker:
             await apply_policies(session, deliveries, datetime.now(UTC))
             [delivery] = await with_routes(session, self.gateways.settings, deliveries)
         async with self.db.transaction() as session:
-            [deadline] = await _reserve_by_sender(session, [delivery])
+            # No horizon: the next free slot, ahead of every send row not reserved yet.
+            [(_, deadline)] = (await reserve_by_sender(session, [delivery], None)).now
         await self._deliver(delivery, deadline)
         await self.recorder.drain()
+
+    def _held(self) -> list[int]:
+        now = time.monotonic()
+        self._held_until = {send: t for send, t in self._held_until.items() if t > now}
+        return list(self._held_until)
+
+    def _hold(self, later: list[tuple[Delivery, float]]) -> None:
+        """Claim nothing more of these rows' sends until their sender may have a slot:
+        their other pending rows would only be claimed and given back again."""
+        for delivery, after in later:
+            send_id = delivery.row.campaign_send_id
+            if send_id is not None:
+                until = time.monotonic() + after
+                self._held_until[send_id] = max(self._held_until.get(send_id, 0.0), until)
 
     async def housekeeping(self) -> None:
         """Start due sends, settle stale claims, trip circuit breakers, complete finished
@@ -325,24 +348,9 @@ class SendWorker:
         )
 
 
-async def _reserve_by_sender(session: AsyncSession, deliveries: list[Delivery]) -> list[float]:
-    """Monotonic deadlines of the deliveries' slots, reserved per sender at its own rate
-    (one UPDATE per sender of the batch). Taken when each reservation answers, so the
-    time until the transaction commits and the tasks start is not added to every slot."""
-    by_sender: dict[str, list[int]] = {}
-    for i, delivery in enumerate(deliveries):
-        key = delivery.route.pacing_key if delivery.route else ""
-        by_sender.setdefault(key, []).append(i)
-    deadlines = [0.0] * len(deliveries)
-    for indexes in by_sender.values():
-        route = deliveries[indexes[0]].route
-        rate = route.rate_limit if route else 0.0
-        key = route.pacing_key if route else ""
-        delays = (await reserve(session, key, len(indexes), rate)).delays
-        now = time.monotonic()
-        for i, delay in zip(indexes, delays, strict=True):
-            deadlines[i] = now + delay
-    return deadlines
+def _no_slot(delivery: Delivery, after: float) -> Held:
+    until = datetime.now(UTC) + timedelta(seconds=after)
+    return Held(delivery.claim, until, "Waiting for a free slot of its sender's rate")
 
 
 def _backoff(backoffs: int, error: TwilioError, cap: float) -> timedelta:

@@ -36,6 +36,7 @@ _CLAIM = text(
     """
     WITH running AS (
         SELECT id FROM campaign_sends WHERE status = 'running'
+          AND id <> ALL(:held)  -- their sender has no slot within the horizon yet
     ), share AS (
         -- Each running send gets its share of the batch: two merchants sending at once
         -- both get rows (each paced at its own sender's rate), not one after the other.
@@ -59,7 +60,7 @@ _CLAIM = text(
     FROM picked WHERE l.id = picked.id
     RETURNING l.id, l.claimed_at
     """
-)
+).bindparams(bindparam("held", type_=ARRAY(BigInteger)))
 
 _CLOSE_SENT = text(
     """
@@ -143,8 +144,9 @@ class SentRow:
     context: dict[str, str]
 
 
-async def claim(session: AsyncSession, limit: int) -> list[Claim]:
-    rows = await session.execute(_CLAIM, {"limit": limit})
+async def claim(session: AsyncSession, limit: int, held: Sequence[int] = ()) -> list[Claim]:
+    """Claim up to `limit` due rows of the running sends, none of the `held` ones."""
+    rows = await session.execute(_CLAIM, {"limit": limit, "held": list(held)})
     return [Claim(ledger_id, claimed_at) for ledger_id, claimed_at in rows.all()]
 
 

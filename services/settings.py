@@ -278,6 +278,13 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CAMPAIGNS_SEND_STALE_AFTER"),
         description="Seconds after which a claimed, unfinished row is reconciled.",
     )
+    bulk_lookahead: float = Field(
+        default=1.0,
+        ge=0,
+        validation_alias=AliasChoices("CAMPAIGNS_BULK_LOOKAHEAD"),
+        description="Seconds of a sender's slots a campaign send may reserve ahead; a one-off "
+        "message takes the next free slot, so it waits at most this long behind a send.",
+    )
 
     send_max_backoff: float = Field(
         default=60.0,
