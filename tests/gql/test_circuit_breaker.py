@@ -19,11 +19,11 @@ from db.database import Database
 from db.enums import LedgerState
 from db.models import CampaignLeadMessage
 from gql.ids import decode_pk
-from services.policy.policy import Breaker, SendingPolicy
-from services.policy.stored import store_policy
+from services.policy.policy import Breaker
 from tests.conftest import MerchantAccount, RunningEmulator
 from tests.gql.accounts.operations import ADD
 from tests.gql.operations import contract
+from tests.gql.policy.support import updated
 from tests.gql.sending import (
     SEND,
     SEND_QUERY,
@@ -70,8 +70,13 @@ async def slow_sender(merchant: MerchantAccount, rate: int) -> None:
 
 
 async def set_breaker(db: Database, merchant: MerchantAccount, breaker: Breaker) -> None:
-    async with db.transaction() as session:
-        await store_policy(session, merchant.merchant.id, SendingPolicy(breaker=breaker))
+    """The merchant sets its breaker through updateSendingPolicy, over HTTP."""
+    rates = {
+        "failureRate": breaker.failure_rate,
+        "optOutRate": breaker.opt_out_rate,
+        "limitedRate": breaker.limited_rate,
+    }
+    await updated(merchant.client, {"breaker": {**rates, "window": breaker.window}})
 
 
 async def start_send(
