@@ -1,17 +1,20 @@
 """A person's time zone and the quiet hours in it.
 
 The zone is the contact's own (timeZone, set by the merchant) or the one libphonenumber
-gives the phone number. A number it places in several zones takes the zone of its
-geographical lookup when that is one, else the first: the override is for numbers
-libphonenumber cannot place (non-geographic, mobile ranges spanning zones). A number it
-cannot place at all falls back to its country's zones, then to UTC."""
+gives the phone number. A number it places in several zones (a mobile range spanning a
+country, a non-geographic number) takes the one of them libphonenumber gives most of the
+country's number ranges (max() keeps the first of equals); the override is for the
+numbers that guess gets wrong. A number it cannot place at all falls back to its
+country's zones, then to UTC."""
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
 from phonenumbers import timezone as phone_zones
+from phonenumbers.tzdata import TIMEZONE_DATA
 
 from services.policy.policy import QuietHours
 
@@ -41,10 +44,27 @@ def zone_name_of(phone: str) -> str:
             z for z in phone_zones._country_level_time_zones_for_number(number) if z != _UNKNOWN
         ]
     if len(zones) > 1:
-        geographical = phone_zones.time_zones_for_geographical_number(number)
-        if len(geographical) == 1 and geographical[0] != _UNKNOWN:
-            return str(geographical[0])
+        return _likeliest(number, [str(z) for z in zones])
     return str(zones[0]) if zones else "UTC"
+
+
+def _likeliest(number: phonenumbers.PhoneNumber, zones: list[str]) -> str:
+    """Of a number's zones, the one libphonenumber gives most of its country's number
+    ranges: Chicago for +1 (at most two hours off in the contiguous US), London for +44,
+    Brisbane for +61 (Sydney's offset outside daylight saving)."""
+    ranges = _ranges_per_zone(number.country_code or 0)
+    return max(zones, key=lambda zone: ranges.get(zone, 0))
+
+
+@lru_cache(maxsize=256)
+def _ranges_per_zone(country_code: int) -> dict[str, int]:
+    """How many of a country's number ranges libphonenumber places in one zone, by zone."""
+    prefix = str(country_code)
+    counts: Counter[str] = Counter()
+    for ranges, zones in TIMEZONE_DATA.items():
+        if ranges.startswith(prefix) and len(zones) == 1:
+            counts[zones[0]] += 1
+    return dict(counts)
 
 
 def zone_of(phone: str, override: str | None) -> tzinfo:
