@@ -42,17 +42,32 @@ _CLAIM = text(
         -- both get rows (each paced at its own sender's rate), not one after the other.
         SELECT CAST(CEIL(CAST(:limit AS float) / GREATEST(1, count(*))) AS int) AS n
         FROM running
-    ), picked AS (
+    ), due AS (
+        -- Rows whose wait is over (a backoff, quiet hours, Meta's limit, a slot): read
+        -- on their own index from the oldest wait, never past the rows still waiting,
+        -- however many there are (a quiet night holds most of a send).
         SELECT p.id FROM running s
         CROSS JOIN LATERAL (
             SELECT l.id FROM campaign_lead_messages l
             WHERE l.campaign_send_id = s.id AND l.state = 'pending'
-              AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= now())
+              AND l.next_attempt_at <= now()
+            ORDER BY l.next_attempt_at
+            LIMIT (SELECT n FROM share)
+            FOR UPDATE OF l SKIP LOCKED
+        ) p
+    ), fresh AS (
+        SELECT p.id FROM running s
+        CROSS JOIN LATERAL (
+            SELECT l.id FROM campaign_lead_messages l
+            WHERE l.campaign_send_id = s.id AND l.state = 'pending'
+              AND l.next_attempt_at IS NULL
             ORDER BY l.id
             LIMIT (SELECT n FROM share)
             FOR UPDATE OF l SKIP LOCKED
         ) p
-        LIMIT :limit
+    ), picked AS (
+        -- Rows that waited go first; what is locked and not taken is freed at commit.
+        (SELECT id FROM due UNION ALL SELECT id FROM fresh) LIMIT :limit
     )
     UPDATE campaign_lead_messages l
     SET state = 'sending', claimed_at = clock_timestamp(), attempts = l.attempts + 1,
