@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import BigInteger
+from sqlalchemy.types import BigInteger, DateTime, Text
 
 from db.enums import CampaignSendStatus, LedgerState
 from db.models import CampaignLead, CampaignLeadMessage, CampaignSend, ConversationUser
@@ -20,6 +20,23 @@ _REACTIVATE_LEADS = text(
     "UPDATE campaign_leads SET active = true, updated_at = now() "
     "WHERE id = ANY(:ids) AND NOT active"
 ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
+
+
+_LIMIT_ROWS = text(
+    """
+    UPDATE campaign_lead_messages AS l
+    SET limits = l.limits + 1, limited_at = now(), last_error = v.error, updated_at = now(),
+        state = CASE WHEN v.retry_at IS NULL THEN l.state ELSE 'pending' END,
+        next_attempt_at = COALESCE(v.retry_at, l.next_attempt_at),
+        claimed_at = CASE WHEN v.retry_at IS NULL THEN l.claimed_at END
+    FROM unnest(:ids, :retries, :errors) AS v(id, retry_at, error)
+    WHERE l.id = v.id
+    """
+).bindparams(
+    bindparam("ids", type_=ARRAY(BigInteger)),
+    bindparam("retries", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("errors", type_=ARRAY(Text)),
+)
 
 
 @dataclass(frozen=True)
@@ -64,37 +81,22 @@ async def sent_rows_of_messages(
     return [LimitedRow(*row) for row in (await session.execute(statement)).all()]
 
 
-async def mark_limited(session: AsyncSession, ledger_id: int, error: str) -> None:
-    """The row stays as it is (sent, its message undelivered), counted as limited once more."""
-    await session.execute(
-        update(L)
-        .where(L.id == ledger_id)
-        .values(
-            limits=L.limits + 1,
-            limited_at=func.now(),
-            last_error=error,
-            updated_at=func.now(),
-        )
-    )
-
-
-async def requeue_limited(
-    session: AsyncSession, ledger_id: int, retry_at: datetime, error: str
+async def limit_rows(
+    session: AsyncSession, verdicts: Sequence[tuple[int, datetime | None, str]]
 ) -> None:
-    """Back to pending, claimed again at `retry_at`. The row keeps its undelivered message
-    until its retry's message replaces it (ledger.close_sent)."""
+    """Count each row (ledger id, retry at, error) as limited once more, in one statement:
+    with a retry time it goes back to pending, claimed again then, keeping its
+    undelivered message until its retry's message replaces it (ledger.close_sent);
+    without one it stays as it is (sent, its message undelivered)."""
+    if not verdicts:
+        return
     await session.execute(
-        update(L)
-        .where(L.id == ledger_id)
-        .values(
-            state=LedgerState.PENDING,
-            next_attempt_at=retry_at,
-            claimed_at=None,
-            limits=L.limits + 1,
-            limited_at=func.now(),
-            last_error=error,
-            updated_at=func.now(),
-        )
+        _LIMIT_ROWS,
+        {
+            "ids": [ledger_id for ledger_id, _, _ in verdicts],
+            "retries": [retry_at for _, retry_at, _ in verdicts],
+            "errors": [error for _, _, error in verdicts],
+        },
     )
 
 

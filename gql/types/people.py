@@ -1,6 +1,6 @@
 """Merchants, the people they message, and messages."""
 
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -16,7 +16,7 @@ from gql.types.policy import SendingPolicy
 from gql.types.rows import node_from_row
 from repositories.leads import PersonRow
 from services.contacts.rules import CAMPAIGNS_SHOWN
-from services.policy.zones import zone_of
+from services.policy.zones import zone_key
 
 if TYPE_CHECKING:
     from gql.types.contact_history import ContactCampaign
@@ -112,7 +112,7 @@ class ConversationUser(Node):
         "when set, else the one their phone number implies (UTC when it implies none)."
     )
     def local_time_zone(self) -> str:
-        return zone_name(zone_of(self.phone, self.time_zone))
+        return zone_key(self.phone, self.time_zone)
 
     @strawberry.field(
         description=f"Each campaign version the person was in a send of (or sent one-off), "
@@ -136,11 +136,6 @@ class ConversationUser(Node):
     @strawberry.field(description="Tracked-link clicks, summed over every message sent them.")
     async def clicks(self, info: Info) -> int:
         return (await info.context.loaders.contact_counts.load(self.pk)).clicks
-
-
-def zone_name(zone: tzinfo) -> str:
-    """A zone's IANA name (ZoneInfo's key); zone_of's fallback, datetime.UTC, has none."""
-    return str(getattr(zone, "key", None) or "UTC")
 
 
 @strawberry.type

@@ -60,7 +60,7 @@ class Validity:
 
     def of(self, campaign: Campaign) -> int:
         """A template Meta approved as MARKETING is marketing whatever we call it."""
-        if campaign.campaign_type is CampaignType.MARKETING or is_marketing_category(campaign):
+        if is_marketing(campaign):
             return self.marketing
         return self.utility
 
@@ -76,10 +76,10 @@ class SendingPolicy:
 DEFAULT_POLICY = SendingPolicy()
 
 
-def is_marketing_category(campaign: Campaign) -> bool:
-    return (campaign.category or "").upper() == "MARKETING"
-
-
 def is_marketing(campaign: Campaign) -> bool:
-    """Marketing by our type or by Meta's category: what the frequency cap counts."""
-    return campaign.campaign_type is CampaignType.MARKETING or is_marketing_category(campaign)
+    """Marketing by our type or by Meta's category: what the frequency cap counts and
+    what takes the marketing validity period."""
+    return (
+        campaign.campaign_type is CampaignType.MARKETING
+        or (campaign.category or "").upper() == "MARKETING"
+    )

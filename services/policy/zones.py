@@ -78,6 +78,11 @@ def zone_of(phone: str, override: str | None) -> tzinfo:
     return UTC
 
 
+def zone_key(phone: str, override: str | None) -> str:
+    """The IANA name of the person's zone (zone_of's), "UTC" for its fallback."""
+    return str(getattr(zone_of(phone, override), "key", None) or "UTC")
+
+
 def quiet_until(quiet: QuietHours, zone: tzinfo, now: datetime) -> datetime | None:
     """When the person's quiet hours end (UTC), or None when it is not quiet for them now."""
     local = now.astimezone(zone)

@@ -79,14 +79,11 @@ async def settle_limited(
         return
     rows = await limited_repository.sent_rows_of_messages(session, message_ids)
     now = datetime.now(UTC)
-    requeued: list[LimitedRow] = []
-    for row in rows:
-        retry_at, error = verdict(row, delays, now)
-        if retry_at is None:
-            await limited_repository.mark_limited(session, row.ledger_id, error)
-        else:
-            await limited_repository.requeue_limited(session, row.ledger_id, retry_at, error)
-            requeued.append(row)
+    verdicts = [(row, *verdict(row, delays, now)) for row in rows]
+    await limited_repository.limit_rows(
+        session, [(row.ledger_id, retry_at, error) for row, retry_at, error in verdicts]
+    )
+    requeued = [row for row, retry_at, _ in verdicts if retry_at is not None]
     if requeued:
         await _requeued(session, requeued)
 
