@@ -14,7 +14,8 @@ from db.models import CampaignSend
 
 # One statement for every send judged. Per send it reads the campaign's rows newest first
 # on the (campaign_id, id) index, from the newest row claimed so far (`top`: the highest in
-# flight, else the lowest still pending; both a few index entries), so the rows not sent
+# flight, else the lowest never tried, else, while rows wait for another try, the
+# campaign's highest: each one end of an index, however many rows wait), so the rows not sent
 # yet above it are not read, and stops once `size` rows with an outcome are found. It
 # reaches back at most five windows (and 500 rows in flight or on their way): a send with
 # fewer outcomes there is not judged yet, and the scan never runs on into the campaign's
@@ -36,7 +37,14 @@ _OUTCOMES = text(
             (SELECT max(l.id) FROM campaign_lead_messages l
              WHERE l.campaign_send_id = s.id AND l.state = 'sending'),
             (SELECT min(l.id) FROM campaign_lead_messages l
-             WHERE l.campaign_send_id = s.id AND l.state = 'pending')
+             WHERE l.campaign_send_id = s.id AND l.state = 'pending'
+               AND l.next_attempt_at IS NULL),
+            CASE WHEN EXISTS (
+                SELECT 1 FROM campaign_lead_messages w
+                WHERE w.campaign_send_id = s.id AND w.state = 'pending'
+                  AND w.next_attempt_at IS NOT NULL
+            ) THEN (SELECT max(l.id) FROM campaign_lead_messages l
+                    WHERE l.campaign_id = s.campaign_id) END
         ) AS top
         FROM unnest(:ids, :sizes) AS w(send_id, size)
         JOIN campaign_sends s ON s.id = w.send_id AND s.status = 'running'
