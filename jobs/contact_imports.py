@@ -24,7 +24,7 @@ from pathlib import Path
 from db.database import Database
 from db.models import ContactImport
 from services.imports import rows
-from services.imports.service import ImportLost, ImportService, interrupted
+from services.imports.service import ImportLost, ImportService
 from services.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -124,8 +124,7 @@ class ContactImportJob:
         except asyncio.CancelledError:
             for future in run.futures:
                 future.cancel()
-            run.row.imported_rows, run.row.total_rows = run.imported, run.total
-            await self._finish(run, interrupted(run.row))
+            await self._finish(run, None, interrupted=True)
             raise
         except ImportLost:
             return  # the reaper failed it: its counters say how far it got
@@ -138,10 +137,19 @@ class ContactImportJob:
             await asyncio.to_thread(run.path.unlink, missing_ok=True)
         await self._finish(run, reason)
 
-    async def _finish(self, run: ImportRun, reason: str | None) -> None:
+    async def _finish(
+        self, run: ImportRun, reason: str | None, *, interrupted: bool = False
+    ) -> None:
+        """End the import: with `reason` (None: COMPLETED), or `interrupted` by this
+        server stopping, with the counts the database holds (a chunk whose commit the
+        cancellation cut short may be in them and not in `run`)."""
         try:
             async with self.db.transaction() as session:
-                await ImportService(session).finish(run.row.id, self.owner, reason)
+                service = ImportService(session)
+                if interrupted:
+                    await service.interrupt(run.row.id, self.owner)
+                else:
+                    await service.finish(run.row.id, self.owner, reason)
         except Exception as error:  # the reaper will fail it once its lease is over
             logger.warning("contact import %s could not be ended: %s", run.row.id, error)
 

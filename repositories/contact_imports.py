@@ -238,18 +238,27 @@ class ContactImportRepository:
         return (await self.session.scalar(statement)) is not None
 
     async def finish(
-        self, import_id: int, owner: str | None, status: ContactImportStatus, reason: str | None
+        self,
+        import_id: int,
+        owner: str | None,
+        status: ContactImportStatus,
+        reason: str | None,
+        *,
+        counted: bool = False,
     ) -> ContactImport | None:
-        """End a running import (only its owner's, when `owner` is given)."""
+        """End a running import (only its owner's, when `owner` is given). `counted`:
+        `reason` is a format() string given the imported and total rows as stored, as
+        reap's is: the last chunk's commit may be in them and not in the caller's count."""
         c = ContactImport
         conditions = [c.id == import_id, c.status == ContactImportStatus.RUNNING]
         if owner is not None:
             conditions.append(c.owner == owner)
+        message = func.format(reason, c.imported_rows, c.total_rows) if counted else reason
         statement = (
             update(c)
             .where(*conditions)
             .values(
-                status=status, failure_reason=reason, finished_at=func.now(), updated_at=func.now()
+                status=status, failure_reason=message, finished_at=func.now(), updated_at=func.now()
             )
             .returning(c)
         )

@@ -134,7 +134,17 @@ class ImportService:
     ) -> ContactImport | None:
         """COMPLETED, or FAILED with `reason`; None if it was not running (here)."""
         status = ContactImportStatus.FAILED if reason else ContactImportStatus.COMPLETED
-        ended = await self.imports.finish(import_id, owner, status, reason)
+        return await self._ended(
+            import_id, await self.imports.finish(import_id, owner, status, reason)
+        )
+
+    async def interrupt(self, import_id: int, owner: str) -> ContactImport | None:
+        """FAILED because this server stops, saying how many rows the database holds."""
+        failed = ContactImportStatus.FAILED
+        ended = await self.imports.finish(import_id, owner, failed, INTERRUPTED, counted=True)
+        return await self._ended(import_id, ended)
+
+    async def _ended(self, import_id: int, ended: ContactImport | None) -> ContactImport | None:
         await self.imports.drop_seen([import_id])
         if ended is not None:
             await publish(self.session, ImportProgress(ended.merchant_id, ended.id))
@@ -150,10 +160,6 @@ class ImportService:
         for row in reaped:
             await publish(self.session, ImportProgress(row.merchant_id, row.id))
         return reaped
-
-
-def interrupted(row: ContactImport) -> str:
-    return INTERRUPTED % (row.imported_rows, row.total_rows)
 
 
 def _duplicate(row: ContactImport, line: int, first: int) -> RowError:
